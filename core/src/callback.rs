@@ -1,0 +1,144 @@
+//! What `call_soon`, `call_later` and `call_at` return: handles that cancel a scheduled callback.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Weak;
+use std::time::Instant;
+
+use tulip_time::TimerId;
+
+use crate::event_loop::LoopInner;
+
+/// Cancels a callback scheduled with `call_soon`.
+///
+/// Dropping the handle does **not** cancel the callback (asyncio semantics).
+///
+/// **asyncio:** `asyncio.Handle`.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// let lp = tulip_core::Loop::new().unwrap();
+/// let ran = Rc::new(Cell::new(false));
+/// let r = ran.clone();
+/// let h = lp.call_soon(move || r.set(true));
+/// h.cancel();
+/// lp.block_on(tulip_core::yield_now());
+/// assert!(!ran.get() && h.cancelled());
+/// ```
+#[doc(alias = "Handle")]
+pub struct CallbackHandle {
+    id: u64,
+    inner: Weak<LoopInner>,
+    cancelled: Cell<bool>,
+}
+
+impl CallbackHandle {
+    pub(crate) fn new(id: u64, inner: Weak<LoopInner>) -> Self {
+        CallbackHandle {
+            id,
+            inner,
+            cancelled: Cell::new(false),
+        }
+    }
+
+    /// Cancels the callback if it has not run yet; otherwise does nothing.
+    ///
+    /// **asyncio:** `Handle.cancel()`.
+    pub fn cancel(&self) {
+        if self.cancelled.replace(true) {
+            return;
+        }
+        if let Some(inner) = self.inner.upgrade() {
+            inner.cancel_callback(self.id);
+        }
+    }
+
+    /// Whether [`CallbackHandle::cancel`] was called.
+    ///
+    /// **asyncio:** `Handle.cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
+impl fmt::Debug for CallbackHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackHandle")
+            .field("id", &self.id)
+            .field("cancelled", &self.cancelled.get())
+            .finish()
+    }
+}
+
+/// Cancels a callback scheduled with `call_later` or `call_at`.
+///
+/// Dropping the handle does **not** cancel the callback (asyncio semantics). Cancelling removes the
+/// timer from the wheel in O(1) and drops the closure at once.
+///
+/// **asyncio:** `asyncio.TimerHandle`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let lp = tulip_core::Loop::new().unwrap();
+/// let h = lp.call_later(Duration::from_secs(3600), || unreachable!());
+/// h.cancel();
+/// assert!(h.cancelled());
+/// ```
+pub struct TimerHandle {
+    id: TimerId,
+    when: Instant,
+    inner: Weak<LoopInner>,
+    cancelled: Cell<bool>,
+}
+
+impl TimerHandle {
+    pub(crate) fn new(id: TimerId, when: Instant, inner: Weak<LoopInner>) -> Self {
+        TimerHandle {
+            id,
+            when,
+            inner,
+            cancelled: Cell::new(false),
+        }
+    }
+
+    /// Cancels the callback if it has not run yet; otherwise does nothing.
+    ///
+    /// **asyncio:** `TimerHandle.cancel()`.
+    pub fn cancel(&self) {
+        if self.cancelled.replace(true) {
+            return;
+        }
+        if let Some(inner) = self.inner.upgrade() {
+            let action = inner.timers.cancel(self.id);
+            drop(action);
+        }
+    }
+
+    /// Whether [`TimerHandle::cancel`] was called.
+    ///
+    /// **asyncio:** `TimerHandle.cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    /// When the callback is due, on the loop's clock.
+    ///
+    /// **asyncio:** `TimerHandle.when()`.
+    pub fn when(&self) -> Instant {
+        self.when
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("when", &self.when)
+            .field("cancelled", &self.cancelled.get())
+            .finish()
+    }
+}

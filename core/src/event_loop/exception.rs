@@ -1,0 +1,121 @@
+//! The loop's exception handler: where panics nobody observed and debug-mode reports go.
+
+use std::any::Any;
+use std::fmt;
+use std::time::Duration;
+
+use crate::task::{panic_message, TaskInfo};
+
+/// What kind of problem an [`ExceptionContext`] reports.
+///
+/// **asyncio:** the `message` key of the context dict passed to the exception handler.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_core::ExceptionKind;
+/// assert_ne!(ExceptionKind::UnobservedTaskPanic, ExceptionKind::CallbackPanic);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExceptionKind {
+    /// A task panicked and nobody awaited it: it was detached, or its handle was dropped
+    /// (asyncio: "Task exception was never retrieved").
+    UnobservedTaskPanic,
+    /// A `call_soon` / `call_later` / `call_at` / done-callback panicked (asyncio: "Exception in callback").
+    CallbackPanic,
+    /// Debug mode: a task poll or a callback held the loop longer than `slow_callback_duration`
+    /// (asyncio logs "Executing <Task ...> took 0.153 seconds").
+    SlowCallback {
+        /// How long it held the loop.
+        elapsed: Duration,
+    },
+    /// The poller failed; the loop keeps going.
+    ReactorError,
+}
+
+/// What the exception handler is told.
+///
+/// **asyncio:** the `context` dict of `loop.set_exception_handler(handler)` / `call_exception_handler`.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use tulip_core::{ExceptionKind, Loop};
+///
+/// let lp = Loop::new().unwrap();
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let s = seen.clone();
+/// lp.set_exception_handler(move |ctx| s.borrow_mut().push(ctx.kind()));
+/// lp.block_on(async {
+///     tulip_core::spawn(async { panic!("lost") }).detach();
+///     tulip_core::yield_now().await;
+/// });
+/// assert_eq!(*seen.borrow(), [ExceptionKind::UnobservedTaskPanic]);
+/// ```
+pub struct ExceptionContext<'a> {
+    pub(crate) kind: ExceptionKind,
+    pub(crate) message: String,
+    pub(crate) task: Option<&'a TaskInfo>,
+    pub(crate) panic: Option<&'a (dyn Any + Send)>,
+}
+
+impl<'a> ExceptionContext<'a> {
+    /// What happened.
+    pub fn kind(&self) -> ExceptionKind {
+        self.kind
+    }
+    /// A one-line description, as the default handler prints it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The task involved, if any.
+    pub fn task(&self) -> Option<&'a TaskInfo> {
+        self.task
+    }
+    /// The panic payload, for panics.
+    pub fn panic(&self) -> Option<&'a (dyn Any + Send)> {
+        self.panic
+    }
+    /// The panic message, when the payload is a string.
+    pub fn panic_message(&self) -> Option<&'a str> {
+        self.panic.map(panic_message)
+    }
+}
+
+impl fmt::Debug for ExceptionContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExceptionContext")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("task", &self.task)
+            .finish()
+    }
+}
+
+impl fmt::Display for ExceptionContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The handler used when none is set: prints the message to stderr.
+///
+/// **asyncio:** `loop.default_exception_handler(context)`.
+///
+/// # Examples
+///
+/// ```
+/// let lp = tulip_core::Loop::new().unwrap();
+/// lp.set_exception_handler(|ctx| {
+///     // add something, then fall back to the default
+///     tulip_core::default_exception_handler(ctx);
+/// });
+/// ```
+pub fn default_exception_handler(ctx: &ExceptionContext<'_>) {
+    eprintln!("tulip: {}", ctx.message);
+}
+
+pub(crate) type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext<'_>)>;

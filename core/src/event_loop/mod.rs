@@ -1,0 +1,705 @@
+//! The event loop: one per thread, owning its run queue, reactor and timers.
+
+mod builder;
+mod exception;
+mod run;
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use polling::Events;
+use tulip_time::{Clock, TimerAction, Timers};
+
+pub use builder::Builder;
+pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind};
+
+use exception::ExceptionHandler;
+
+use crate::callback::{CallbackHandle, TimerHandle};
+use crate::context;
+use crate::executor::{Shared, TaskRunnable};
+use crate::reactor::Reactor;
+use crate::task::{self, DoneCallback, Registry, Task, TaskInfo, TaskMeta, TaskOutcome};
+use crate::Handle;
+
+/// Where a loop is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Idle,
+    Running,
+    Closing,
+    Closed,
+}
+
+/// A `call_soon` callback waiting in the ready queue.
+struct Callback {
+    id: u64,
+    f: Box<dyn FnOnce()>,
+}
+
+/// Everything a loop owns. Loop-local: plain `Cell`/`RefCell`, no locks; other threads reach the loop
+/// only through [`Shared`].
+pub(crate) struct LoopInner {
+    pub(crate) shared: Arc<Shared>,
+    /// Runnable tasks, FIFO.
+    ready: RefCell<VecDeque<TaskRunnable>>,
+    /// `call_soon` callbacks, FIFO; ids increase along the queue.
+    callbacks: RefCell<VecDeque<Callback>>,
+    next_callback_id: Cell<u64>,
+    /// Ids of queued callbacks whose handle was cancelled (rare; checked only when non-empty).
+    cancelled_callbacks: RefCell<Vec<u64>>,
+    pub(crate) timers: Rc<Timers>,
+    registry: RefCell<Registry>,
+    /// Reused buffers: poller events, wakers to wake, fired timers.
+    events: RefCell<Events>,
+    wakers: RefCell<Vec<Waker>>,
+    fired: RefCell<Vec<TimerAction>>,
+    debug: Cell<bool>,
+    slow_callback_duration: Cell<Duration>,
+    exception_handler: RefCell<Option<ExceptionHandler>>,
+    state: Cell<State>,
+    /// Registry key of the task being polled, or `usize::MAX`.
+    current_task: Cell<usize>,
+    stop_requested: Cell<bool>,
+    /// Wakes `run_forever` when `stop` is called.
+    stop_waker: RefCell<Option<Waker>>,
+    /// The public owner, so `get_running_loop()` can hand out a `Loop`.
+    owner: RefCell<Weak<LoopOwner>>,
+}
+
+/// Owns a loop's lifetime: when the last [`Loop`] clone drops, the loop shuts down.
+struct LoopOwner {
+    inner: Rc<LoopInner>,
+}
+
+impl Drop for LoopOwner {
+    fn drop(&mut self) {
+        if matches!(self.inner.state.get(), State::Idle) {
+            self.inner.shutdown();
+        }
+    }
+}
+
+/// An event loop: runs tasks and callbacks, waits on I/O readiness and timers, all on one thread.
+///
+/// A `Loop` is a cheap, clonable reference, `!Send`: it belongs to the thread that made it. Other threads
+/// use its [`Handle`]. When the last clone is dropped (or [`Loop::close`] is called) every pending task is
+/// cancelled, its future dropped exactly once, and pending callbacks are dropped.
+///
+/// **asyncio:** `asyncio.AbstractEventLoop` (`asyncio.new_event_loop()`).
+///
+/// # Implementation
+///
+/// One iteration runs what is ready (the callbacks that were queued when it began, then tasks up to a
+/// budget), fires due timers from the hierarchical wheel, and waits once in the poller (`epoll_wait` on
+/// Linux) with the next timer deadline as its timeout, or zero when work is pending. No helper thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let lp = tulip_core::Loop::new().unwrap();
+/// let out = lp.block_on(async {
+///     tulip_time::sleep(Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(out, 42);
+/// ```
+#[derive(Clone)]
+pub struct Loop {
+    owner: Rc<LoopOwner>,
+}
+
+impl fmt::Debug for Loop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.owner.inner;
+        f.debug_struct("Loop")
+            .field("id", &inner.shared.id)
+            .field("state", &inner.state.get())
+            .field("tasks", &inner.registry.borrow().len())
+            .field("timers", &inner.timers.len())
+            .finish()
+    }
+}
+
+impl Loop {
+    /// A loop with default settings.
+    ///
+    /// **asyncio:** `asyncio.new_event_loop()`.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a poller (e.g. out of file descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert_eq!(lp.block_on(async { 1 }), 1);
+    /// ```
+    pub fn new() -> io::Result<Loop> {
+        Builder::new().build()
+    }
+
+    /// A builder for a loop with other settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// assert!(lp.clock().is_paused());
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    fn from_builder(b: Builder) -> io::Result<Loop> {
+        let reactor = Reactor::new()?;
+        let clock = if b.start_paused {
+            Clock::paused()
+        } else {
+            Clock::real()
+        };
+        let inner = Rc::new(LoopInner {
+            shared: Shared::new(reactor),
+            ready: RefCell::new(VecDeque::with_capacity(64)),
+            callbacks: RefCell::new(VecDeque::new()),
+            next_callback_id: Cell::new(0),
+            cancelled_callbacks: RefCell::new(Vec::new()),
+            timers: Rc::new(Timers::new(clock)),
+            registry: RefCell::new(Registry::default()),
+            events: RefCell::new(Reactor::new_events()),
+            wakers: RefCell::new(Vec::new()),
+            fired: RefCell::new(Vec::new()),
+            debug: Cell::new(b.debug),
+            slow_callback_duration: Cell::new(b.slow_callback_duration),
+            exception_handler: RefCell::new(None),
+            state: Cell::new(State::Idle),
+            current_task: Cell::new(usize::MAX),
+            stop_requested: Cell::new(false),
+            stop_waker: RefCell::new(None),
+            owner: RefCell::new(Weak::new()),
+        });
+        let owner = Rc::new(LoopOwner { inner });
+        *owner.inner.owner.borrow_mut() = Rc::downgrade(&owner);
+        Ok(Loop { owner })
+    }
+
+    pub(crate) fn inner(&self) -> &Rc<LoopInner> {
+        &self.owner.inner
+    }
+
+    /// Runs `future` on this loop until it completes, driving every task and timer meanwhile, and returns
+    /// its output. Tasks still pending afterwards stay on the loop for the next call.
+    ///
+    /// **asyncio:** `loop.run_until_complete(future)`.
+    ///
+    /// # Panics
+    ///
+    /// When a loop is already running on this thread (a nested `block_on` would deadlock; spawn the
+    /// future instead), or when the loop is closed. A panic in `future` itself propagates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert_eq!(lp.block_on(async { "done" }), "done");
+    /// ```
+    #[doc(alias = "run_until_complete")]
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner().block_on(future)
+    }
+
+    /// Same as [`Loop::block_on`], under asyncio's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert_eq!(lp.run_until_complete(async { 3 }), 3);
+    /// ```
+    #[track_caller]
+    pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
+        self.inner().block_on(future)
+    }
+
+    /// Runs the loop until [`Loop::stop`] is called (from a task or callback on it, or through
+    /// `Handle::call_soon_threadsafe`).
+    ///
+    /// **asyncio:** `loop.run_forever()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// lp.call_later(Duration::from_millis(1), move || l2.stop());
+    /// lp.run_forever();
+    /// ```
+    #[track_caller]
+    pub fn run_forever(&self) {
+        let inner = self.inner().clone();
+        self.inner().block_on(std::future::poll_fn(move |cx| {
+            if inner.stop_requested.replace(false) {
+                std::task::Poll::Ready(())
+            } else {
+                *inner.stop_waker.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }))
+    }
+
+    /// Makes [`Loop::run_forever`] return after the current iteration.
+    ///
+    /// **asyncio:** `loop.stop()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.stop();
+    /// lp.run_forever(); // returns at once: stop() was called before
+    /// ```
+    pub fn stop(&self) {
+        self.inner().stop_requested.set(true);
+        let waker = self.inner().stop_waker.borrow_mut().take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Whether the loop is running (inside `block_on` / `run_forever`).
+    ///
+    /// **asyncio:** `loop.is_running()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert!(!lp.is_running());
+    /// let l2 = lp.clone();
+    /// assert!(lp.block_on(async move { l2.is_running() }));
+    /// ```
+    pub fn is_running(&self) -> bool {
+        self.inner().state.get() == State::Running
+    }
+
+    /// Whether the loop has been closed.
+    ///
+    /// **asyncio:** `loop.is_closed()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.close();
+    /// assert!(lp.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner().state.get() == State::Closed
+    }
+
+    /// Closes the loop: cancels every pending task (dropping each future exactly once, on this thread),
+    /// runs the done-callbacks that cancellation scheduled, and drops pending callbacks and timers.
+    /// Closing twice is harmless.
+    ///
+    /// **asyncio:** `loop.close()` after `asyncio.run`'s "cancel all tasks" step.
+    ///
+    /// # Panics
+    ///
+    /// When called while the loop is running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let t = lp.spawn(std::future::pending::<()>());
+    /// lp.close();
+    /// assert!(t.is_finished());
+    /// ```
+    #[track_caller]
+    pub fn close(&self) {
+        if self.is_running() {
+            panic!("Loop::close called while the loop is running");
+        }
+        self.inner().shutdown();
+    }
+
+    /// Spawns a task on this loop. The future need not be `Send`.
+    ///
+    /// **asyncio:** `loop.create_task(coro)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let t = lp.spawn(async { 7 });
+    /// assert_eq!(lp.block_on(t), 7);
+    /// ```
+    #[doc(alias = "create_task")]
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.inner().spawn_local(None, Location::caller(), future)
+    }
+
+    /// Schedules `f` to run on the next iteration. Callbacks run in the order they were scheduled; one
+    /// scheduled while callbacks run waits for the next iteration.
+    ///
+    /// **asyncio:** `loop.call_soon(callback, *args)`. Differences: the closure captures its arguments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// lp.call_soon(move || l2.stop());
+    /// lp.run_forever();
+    /// ```
+    pub fn call_soon(&self, f: impl FnOnce() + 'static) -> CallbackHandle {
+        self.inner().call_soon(Box::new(f))
+    }
+
+    /// Schedules `f` to run once `delay` has passed.
+    ///
+    /// **asyncio:** `loop.call_later(delay, callback, *args)`. Differences: `delay` is a `Duration`; the
+    /// [`TimerHandle`] cancels on `cancel()`, not on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// lp.call_later(Duration::from_millis(2), move || l2.stop());
+    /// lp.run_forever();
+    /// ```
+    pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
+        let when = self.time() + delay;
+        self.inner().call_at(when, Box::new(f))
+    }
+
+    /// Schedules `f` to run at `when` on the loop's clock ([`Loop::time`]). Callbacks due at the same
+    /// instant run in the order they were scheduled.
+    ///
+    /// **asyncio:** `loop.call_at(when, callback, *args)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// let h = lp.call_at(lp.time() + Duration::from_millis(1), move || l2.stop());
+    /// assert!(h.when() > lp.time() - Duration::from_secs(1));
+    /// lp.run_forever();
+    /// ```
+    pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
+        self.inner().call_at(when, Box::new(f))
+    }
+
+    /// The loop's monotonic clock.
+    ///
+    /// **asyncio:** `loop.time()`. Differences: an [`Instant`], not float seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let t = lp.time();
+    /// assert!(lp.time() >= t);
+    /// ```
+    pub fn time(&self) -> Instant {
+        self.inner().timers.now()
+    }
+
+    /// The loop's clock, to pause and advance it in tests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// let t0 = lp.time();
+    /// lp.clock().advance(Duration::from_secs(60));
+    /// assert_eq!(lp.time() - t0, Duration::from_secs(60));
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        self.inner().timers.clock()
+    }
+
+    /// A `Send + Sync` handle for other threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let h = lp.handle();
+    /// let t = std::thread::spawn(move || h.spawn(async { 5 })).join().unwrap();
+    /// assert_eq!(lp.block_on(t), 5);
+    /// ```
+    pub fn handle(&self) -> Handle {
+        Handle::from_shared(self.inner().shared.clone())
+    }
+
+    /// Whether debug mode is on.
+    ///
+    /// **asyncio:** `loop.get_debug()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().debug(false).build().unwrap();
+    /// assert!(!lp.debug());
+    /// ```
+    #[doc(alias = "get_debug")]
+    pub fn debug(&self) -> bool {
+        self.inner().debug.get()
+    }
+
+    /// Turns debug mode on or off; see [`Builder::debug`].
+    ///
+    /// **asyncio:** `loop.set_debug(enabled)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.set_debug(true);
+    /// assert!(lp.debug());
+    /// ```
+    pub fn set_debug(&self, on: bool) {
+        self.inner().debug.set(on);
+    }
+
+    /// The debug-mode threshold.
+    ///
+    /// **asyncio:** `loop.slow_callback_duration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.set_slow_callback_duration(Duration::from_millis(10));
+    /// assert_eq!(lp.slow_callback_duration(), Duration::from_millis(10));
+    /// ```
+    pub fn slow_callback_duration(&self) -> Duration {
+        self.inner().slow_callback_duration.get()
+    }
+
+    /// Sets the debug-mode threshold.
+    ///
+    /// **asyncio:** assigning `loop.slow_callback_duration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.set_slow_callback_duration(Duration::from_millis(10));
+    /// ```
+    pub fn set_slow_callback_duration(&self, d: Duration) {
+        self.inner().slow_callback_duration.set(d);
+    }
+
+    /// Sets the handler that receives unobserved task panics, callback panics and debug-mode reports;
+    /// the default prints them to stderr.
+    ///
+    /// **asyncio:** `loop.set_exception_handler(handler)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.set_exception_handler(|ctx| eprintln!("my handler: {}", ctx.message()));
+    /// ```
+    pub fn set_exception_handler(&self, f: impl Fn(&ExceptionContext<'_>) + 'static) {
+        *self.inner().exception_handler.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Goes back to the default exception handler.
+    ///
+    /// **asyncio:** `loop.set_exception_handler(None)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.reset_exception_handler();
+    /// ```
+    pub fn reset_exception_handler(&self) {
+        *self.inner().exception_handler.borrow_mut() = None;
+    }
+
+    /// The live tasks of this loop (those that have been polled at least once or have done-callbacks).
+    ///
+    /// **asyncio:** `asyncio.all_tasks(loop)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// lp.block_on(async move {
+    ///     let t = tulip_core::spawn(std::future::pending::<()>());
+    ///     tulip_core::yield_now().await;
+    ///     assert_eq!(l2.all_tasks().len(), 1);
+    ///     drop(t);
+    /// });
+    /// ```
+    pub fn all_tasks(&self) -> Vec<TaskInfo> {
+        self.inner().registry.borrow().infos()
+    }
+}
+
+impl LoopInner {
+    #[inline]
+    pub(crate) fn push_ready(&self, runnable: TaskRunnable) {
+        self.ready.borrow_mut().push_back(runnable);
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn_local<F>(
+        &self,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (runnable, task) = task::create(&self.shared, name, location, true, future);
+        if self.state.get() == State::Closed {
+            // Nothing will run it: dropping the runnable here (the loop's thread) cancels the task.
+            drop(runnable);
+        } else {
+            self.push_ready(runnable);
+        }
+        task
+    }
+
+    pub(crate) fn call_soon(self: &Rc<Self>, f: Box<dyn FnOnce()>) -> CallbackHandle {
+        let id = self.enqueue_callback(f);
+        CallbackHandle::new(id, Rc::downgrade(self))
+    }
+
+    #[inline]
+    fn enqueue_callback(&self, f: Box<dyn FnOnce()>) -> u64 {
+        let id = self.next_callback_id.get();
+        self.next_callback_id.set(id + 1);
+        self.callbacks.borrow_mut().push_back(Callback { id, f });
+        id
+    }
+
+    pub(crate) fn cancel_callback(&self, id: u64) {
+        let queued = self.callbacks.borrow().front().is_some_and(|c| c.id <= id);
+        if queued {
+            self.cancelled_callbacks.borrow_mut().push(id);
+        }
+    }
+
+    pub(crate) fn call_at(self: &Rc<Self>, when: Instant, f: Box<dyn FnOnce()>) -> TimerHandle {
+        let id = self.timers.insert(when, TimerAction::Call(f));
+        TimerHandle::new(id, when, Rc::downgrade(self))
+    }
+
+    /// A task ended: unregister it and schedule its done-callbacks.
+    pub(crate) fn task_finished(&self, meta: &TaskMeta, outcome: TaskOutcome, has_callbacks: bool) {
+        let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
+        for cb in callbacks {
+            self.enqueue_callback(Box::new(move || cb(outcome)));
+        }
+    }
+
+    pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) {
+        match meta.outcome() {
+            Some(outcome) => {
+                self.enqueue_callback(Box::new(move || cb(outcome)));
+            }
+            None => self.registry.borrow_mut().add_callback(meta, cb),
+        }
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskInfo> {
+        let key = self.current_task.get();
+        if key == usize::MAX {
+            return None;
+        }
+        self.registry.borrow().info(key)
+    }
+
+    pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
+        self.registry.borrow().infos()
+    }
+
+    pub(crate) fn get_loop(&self) -> Option<Loop> {
+        self.owner.borrow().upgrade().map(|owner| Loop { owner })
+    }
+
+    /// Sends `ctx` to the exception handler (the handler is taken out of its cell first, so it may set a
+    /// new one).
+    pub(crate) fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {
+        let handler = self.exception_handler.borrow().clone();
+        let res = catch_unwind(AssertUnwindSafe(|| match handler {
+            Some(h) => h(ctx),
+            None => default_exception_handler(ctx),
+        }));
+        if res.is_err() {
+            eprintln!(
+                "tulip: the exception handler panicked while handling: {}",
+                ctx.message
+            );
+        }
+    }
+}
+
+/// A panicked task's output was dropped unobserved: tell the exception handler of the loop running here,
+/// or print it when none runs.
+pub(crate) fn report_unobserved_panic(info: &TaskInfo, payload: &(dyn std::any::Any + Send)) {
+    let ctx = ExceptionContext {
+        kind: ExceptionKind::UnobservedTaskPanic,
+        message: format!(
+            "{info} panicked and nobody awaited it: {}",
+            task::panic_message(payload)
+        ),
+        task: Some(info),
+        panic: Some(payload),
+    };
+    if context::with_current(|inner| inner.call_exception_handler(&ctx)).is_none() {
+        default_exception_handler(&ctx);
+    }
+}
+
+/// The loop running on this thread.
+///
+/// # Panics
+///
+/// When none runs, naming `what` was attempted.
+#[track_caller]
+pub(crate) fn expect_current(what: &str) -> Rc<LoopInner> {
+    match context::current() {
+        Some(inner) => inner,
+        None => no_running_loop(what),
+    }
+}
+
+#[cold]
+#[track_caller]
+fn no_running_loop(what: &str) -> ! {
+    panic!("tulip::{what} called with no running tulip loop on this thread: call it from inside tulip::run / block_on")
+}

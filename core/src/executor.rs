@@ -1,0 +1,89 @@
+//! The part of a loop that other threads touch: the injector queue, the poller to wake, and how a woken
+//! task finds its way back to its loop.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use async_task::Runnable;
+use concurrent_queue::ConcurrentQueue;
+
+use crate::context;
+use crate::reactor::Reactor;
+use crate::task::TaskMeta;
+
+/// A runnable task of this runtime.
+pub(crate) type TaskRunnable = Runnable<TaskMeta>;
+
+/// Work handed to a loop from another thread.
+pub(crate) enum Injected {
+    /// A task woken or spawned off the loop's thread.
+    Task(TaskRunnable),
+    /// A `call_soon_threadsafe` callback.
+    Callback(Box<dyn FnOnce() + Send>),
+}
+
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What a loop shares with other threads (tokio's `Shared`; the loop-owned rest is `LoopInner`).
+pub(crate) struct Shared {
+    /// Unique per loop, for diagnostics.
+    pub(crate) id: u64,
+    /// Tasks and callbacks sent from other threads; drained by the loop each iteration.
+    pub(crate) injector: ConcurrentQueue<Injected>,
+    /// The loop's reactor; `notify` wakes the loop out of its poller wait.
+    pub(crate) reactor: Arc<Reactor>,
+    /// Set once the loop has shut down: nothing will drain the injector again.
+    pub(crate) closed: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(reactor: Arc<Reactor>) -> Arc<Self> {
+        Arc::new(Shared {
+            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+            injector: ConcurrentQueue::unbounded(),
+            reactor,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Hands work to the loop from any thread and wakes it. Returns the work back if the loop is closed.
+    pub(crate) fn inject(&self, work: Injected) -> Result<(), Injected> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(work);
+        }
+        if let Err(e) = self.injector.push(work) {
+            return Err(e.into_inner());
+        }
+        // A failed notify leaves the work queued; the loop finds it on its next iteration.
+        let _ = self.reactor.notify();
+        Ok(())
+    }
+
+    /// Closes the injector. Work pushed after this is refused.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.injector.close();
+    }
+}
+
+/// The schedule function of every task: on the loop's own thread push to the local run queue (no atomics
+/// beyond async-task's own), elsewhere push to the injector and wake the loop.
+pub(crate) fn schedule(shared: &Arc<Shared>, runnable: TaskRunnable) {
+    if let Some(runnable) = context::try_schedule_local(shared, runnable) {
+        schedule_remote(shared, runnable);
+    }
+}
+
+#[cold]
+fn schedule_remote(shared: &Arc<Shared>, runnable: TaskRunnable) {
+    if let Err(Injected::Task(runnable)) = shared.inject(Injected::Task(runnable)) {
+        // The loop is gone. A task that is not `Send` must not be dropped on this thread; its future was
+        // already dropped at shutdown (every task is cancelled then), so leaking the handle leaks no
+        // future. A `Send` task is dropped here, which drops its future.
+        if runnable.metadata().is_local() {
+            std::mem::forget(runnable);
+        } else {
+            drop(runnable);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The loop's reactor: one `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS) and the table
+//! of registered I/O sources.
+//!
+//! A source is added to the poller only the first time an operation on it would block, and re-armed
+//! (oneshot) only when an operation would block again, so an operation whose data is already there costs
+//! one syscall and no poller call.
+
+mod async_io;
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use polling::{Event, Events, Poller};
+use slab::Slab;
+
+pub use async_io::{Async, Readable, Writable};
+
+/// How many readiness events one wait collects at most.
+pub(crate) const EVENTS_CAPACITY: usize = 1024;
+
+/// One loop's poller and its sources. Shared (`Arc`) because sources and the loop's handle live on
+/// other threads too; the source table is locked once per poller wait, not per event.
+pub(crate) struct Reactor {
+    poller: Poller,
+    sources: Mutex<Slab<Arc<Source>>>,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<Arc<Reactor>> {
+        Ok(Arc::new(Reactor {
+            poller: Poller::new()?,
+            sources: Mutex::new(Slab::new()),
+        }))
+    }
+
+    /// Wakes a loop blocked in [`Reactor::wait`] (or makes its next wait return at once).
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        self.poller.notify()
+    }
+
+    pub(crate) fn new_events() -> Events {
+        Events::with_capacity(NonZeroUsize::new(EVENTS_CAPACITY).expect("non-zero"))
+    }
+
+    fn lock_sources(&self) -> MutexGuard<'_, Slab<Arc<Source>>> {
+        // A panic while holding the table leaves no broken invariant: entries are whole `Arc`s.
+        self.sources.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a source for `fd` to the table (not yet to the poller).
+    pub(crate) fn insert(self: &Arc<Self>, fd: RawFd) -> Arc<Source> {
+        let mut sources = self.lock_sources();
+        let entry = sources.vacant_entry();
+        let source = Arc::new(Source {
+            fd,
+            key: entry.key(),
+            reactor: self.clone(),
+            state: Mutex::new(SourceState::default()),
+        });
+        entry.insert(source.clone());
+        source
+    }
+
+    /// Removes a source from the poller and the table. Must run before its descriptor is closed.
+    pub(crate) fn remove(&self, source: &Source) {
+        let registered = source.lock().registered;
+        if registered {
+            // SAFETY: the fd is still open: the owner of the descriptor calls `remove` before closing it
+            // (`Async::drop` and `Async::into_inner` do), and `source.fd` was valid when inserted.
+            let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+            // The fd may already be gone from the poller (e.g. the peer reset it); nothing to do then.
+            let _ = self.poller.delete(fd);
+        }
+        let mut sources = self.lock_sources();
+        if sources
+            .get(source.key)
+            .is_some_and(|s| std::ptr::eq(&**s, source))
+        {
+            sources.remove(source.key);
+        }
+    }
+
+    /// Waits for readiness (at most `timeout`; `None` waits until notified) and collects the wakers of
+    /// every task whose source became ready into `wakers`. Returns how many events arrived.
+    pub(crate) fn wait(
+        &self,
+        events: &mut Events,
+        timeout: Option<Duration>,
+        wakers: &mut Vec<Waker>,
+    ) -> io::Result<usize> {
+        events.clear();
+        let n = self.poller.wait(events, timeout)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let sources = self.lock_sources();
+        for ev in events.iter() {
+            if let Some(source) = sources.get(ev.key) {
+                source.dispatch(ev, wakers);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Readiness bookkeeping for one direction of a source.
+#[derive(Default)]
+struct Direction {
+    /// The task waiting for this direction.
+    waker: Option<Waker>,
+    /// An event arrived since the last `poll_ready` consumed one.
+    ready: bool,
+}
+
+#[derive(Default)]
+struct SourceState {
+    /// Added to the poller yet.
+    registered: bool,
+    /// The interest currently armed in the poller (oneshot: cleared by every event).
+    armed_read: bool,
+    armed_write: bool,
+    read: Direction,
+    write: Direction,
+}
+
+/// A descriptor in a reactor's table.
+pub(crate) struct Source {
+    fd: RawFd,
+    key: usize,
+    reactor: Arc<Reactor>,
+    state: Mutex<SourceState>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interest {
+    Read,
+    Write,
+}
+
+impl Source {
+    fn lock(&self) -> MutexGuard<'_, SourceState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn reactor(&self) -> &Arc<Reactor> {
+        &self.reactor
+    }
+
+    /// Readiness arrived for this source: mark it and take the wakers to wake.
+    fn dispatch(&self, ev: Event, wakers: &mut Vec<Waker>) {
+        let mut st = self.lock();
+        st.armed_read = false;
+        st.armed_write = false;
+        if ev.readable {
+            st.read.ready = true;
+            if let Some(w) = st.read.waker.take() {
+                wakers.push(w);
+            }
+        }
+        if ev.writable {
+            st.write.ready = true;
+            if let Some(w) = st.write.waker.take() {
+                wakers.push(w);
+            }
+        }
+        // Oneshot disarmed everything: re-arm a direction still waited for.
+        if st.read.waker.is_some() || st.write.waker.is_some() {
+            let _ = self.arm(&mut st);
+        }
+    }
+
+    /// Ready when an event arrived for `dir` since the last call; otherwise stores the waker, arms the
+    /// poller and returns `Pending`. Called after an operation returned `WouldBlock`.
+    pub(crate) fn poll_ready(&self, dir: Interest, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut st = self.lock();
+        let d = match dir {
+            Interest::Read => &mut st.read,
+            Interest::Write => &mut st.write,
+        };
+        if d.ready {
+            d.ready = false;
+            return Poll::Ready(Ok(()));
+        }
+        self.store_and_arm(&mut st, dir, cx)
+    }
+
+    fn store_and_arm(
+        &self,
+        st: &mut SourceState,
+        dir: Interest,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        let d = match dir {
+            Interest::Read => &mut st.read,
+            Interest::Write => &mut st.write,
+        };
+        match &mut d.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        let already = match dir {
+            Interest::Read => st.armed_read,
+            Interest::Write => st.armed_write,
+        };
+        if !already {
+            if let Err(e) = self.arm(st) {
+                match dir {
+                    Interest::Read => st.read.waker = None,
+                    Interest::Write => st.write.waker = None,
+                }
+                return Poll::Ready(Err(e));
+            }
+        }
+        Poll::Pending
+    }
+
+    /// An operation on the source just returned `WouldBlock`: forget any earlier readiness mark, store
+    /// the waker and arm the poller (if not armed already). Always `Pending` unless arming fails. No
+    /// wakeup is lost: epoll and kqueue report a descriptor that is already ready when it is armed.
+    pub(crate) fn register(&self, dir: Interest, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut st = self.lock();
+        match dir {
+            Interest::Read => st.read.ready = false,
+            Interest::Write => st.write.ready = false,
+        }
+        self.store_and_arm(&mut st, dir, cx)
+    }
+
+    /// Arms the poller for every direction that has a waiting task.
+    fn arm(&self, st: &mut SourceState) -> io::Result<()> {
+        let read = st.read.waker.is_some();
+        let write = st.write.waker.is_some();
+        let ev = Event::new(self.key, read, write);
+        // SAFETY: the fd is open for as long as the source is in the table (see `Reactor::remove`).
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        if st.registered {
+            self.reactor.poller.modify(fd, ev)?;
+        } else {
+            // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor is
+            // closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
+            unsafe { self.reactor.poller.add(fd.as_raw_fd(), ev)? };
+            st.registered = true;
+        }
+        st.armed_read = read;
+        st.armed_write = write;
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The future every task's user future is wrapped in: catches panics, honours loop-requested
+//! cancellation, and records the outcome exactly once.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::meta::TaskMeta;
+use super::{TaskId, TaskInfo, TaskOutcome};
+use crate::context;
+
+/// What a task leaves behind when it did not finish.
+pub(crate) enum Failure {
+    Cancelled,
+    Panicked(UnobservedPanic),
+}
+
+/// A task's output as async-task stores it.
+pub(crate) type TaskResult<T> = Result<T, Failure>;
+
+/// A panic payload that reports itself to the loop's exception handler if it is dropped unobserved
+/// (the task was detached, or its handle dropped without awaiting it). asyncio's "Task exception was
+/// never retrieved".
+pub(crate) struct UnobservedPanic {
+    payload: Option<Box<dyn Any + Send>>,
+    pub(crate) info: TaskInfo,
+}
+
+impl UnobservedPanic {
+    /// Takes the payload: the panic counts as observed.
+    pub(crate) fn take(mut self) -> Box<dyn Any + Send> {
+        self.payload.take().expect("panic payload taken once")
+    }
+}
+
+impl Drop for UnobservedPanic {
+    fn drop(&mut self) {
+        if let Some(payload) = self.payload.take() {
+            crate::event_loop::report_unobserved_panic(&self.info, &*payload);
+        }
+    }
+}
+
+pin_project! {
+    /// Wraps a task's future. Borrows the task's metadata, which lives in the same allocation and outlives
+    /// the future (async-task's `spawn_unchecked` allows a future to borrow its metadata).
+    pub(crate) struct Harness<'a, F> {
+        meta: &'a TaskMeta,
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<'a, F> PinnedDrop for Harness<'a, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Dropped before finishing: cancelled (Task::cancel, a dropped handle, loop shutdown).
+                this.future.set(None);
+                finish(this.meta, TaskOutcome::Cancelled);
+            }
+        }
+    }
+}
+
+impl<'a, F> Harness<'a, F> {
+    pub(crate) fn new(meta: &'a TaskMeta, future: F) -> Self {
+        Harness {
+            meta,
+            future: Some(future),
+        }
+    }
+}
+
+impl<F: Future> Future for Harness<'_, F> {
+    type Output = TaskResult<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let meta = *this.meta;
+        if meta.cancel_requested() {
+            this.future.set(None);
+            finish(meta, TaskOutcome::Cancelled);
+            return Poll::Ready(Err(Failure::Cancelled));
+        }
+        let fut = match this.future.as_mut().as_pin_mut() {
+            Some(f) => f,
+            // Unreachable through async-task: a completed future is never polled again.
+            None => return Poll::Ready(Err(Failure::Cancelled)),
+        };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => {
+                this.future.set(None);
+                finish(meta, TaskOutcome::Finished);
+                Poll::Ready(Ok(v))
+            }
+            Err(payload) => {
+                // A panic in the future's Drop propagates to the executor, which contains it.
+                this.future.set(None);
+                finish(meta, TaskOutcome::Panicked);
+                Poll::Ready(Err(Failure::Panicked(UnobservedPanic {
+                    payload: Some(payload),
+                    info: TaskInfo::from_meta(meta),
+                })))
+            }
+        }
+    }
+}
+
+/// Records the outcome and lets the loop unregister the task and schedule its done-callbacks.
+fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
+    let has_callbacks = meta.set_outcome(outcome);
+    context::with_current(|inner| {
+        if inner.shared.id == meta.loop_id {
+            inner.task_finished(meta, outcome, has_callbacks);
+        }
+    });
+}
+
+/// The id of a task, for `TaskInfo` built from metadata.
+impl TaskInfo {
+    pub(crate) fn from_meta(meta: &TaskMeta) -> TaskInfo {
+        TaskInfo {
+            id: meta.id,
+            name: meta.name.clone(),
+            location: meta.location,
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Failure>();
+    is_send::<TaskId>();
+}

@@ -1,0 +1,558 @@
+//! Tasks: spawned futures that can be awaited, cancelled, detached and watched with done-callbacks.
+
+mod harness;
+mod meta;
+mod registry;
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::{resume_unwind, Location};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::executor::{self, Shared, TaskRunnable};
+
+pub(crate) use harness::{Failure, TaskResult};
+pub(crate) use meta::{TaskMeta, UNREGISTERED};
+pub(crate) use registry::{DoneCallback, Registry};
+
+use harness::Harness;
+
+/// A unique task id (unique across every loop of the process).
+///
+/// **asyncio:** asyncio has no task ids; `id(task)` plays that part.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let a = tulip_core::spawn(async {});
+///     let b = tulip_core::spawn(async {});
+///     assert_ne!(a.id(), b.id());
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub(crate) u64);
+
+impl TaskId {
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How a task ended, as its done-callbacks see it.
+///
+/// **asyncio:** what a done-callback learns from `task.cancelled()` and `task.exception()`.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_core::TaskOutcome;
+/// assert!(TaskOutcome::Finished.is_finished());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskOutcome {
+    /// The future returned its output.
+    Finished,
+    /// The task was cancelled (by `cancel()`, by dropping its handle, or at loop shutdown).
+    Cancelled,
+    /// The future panicked; the loop and other tasks went on.
+    Panicked,
+}
+
+impl TaskOutcome {
+    /// Whether the future returned its output.
+    pub fn is_finished(self) -> bool {
+        self == TaskOutcome::Finished
+    }
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(self) -> bool {
+        self == TaskOutcome::Cancelled
+    }
+    /// Whether the future panicked.
+    pub fn is_panicked(self) -> bool {
+        self == TaskOutcome::Panicked
+    }
+}
+
+/// What `all_tasks()` and `current_task()` say about a live task.
+///
+/// **asyncio:** the `Task` objects `asyncio.all_tasks()` returns, reduced to what diagnostics need:
+/// `get_name()`, plus where it was spawned.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let t = tulip_core::task::Builder::new().name("worker").spawn(async {
+///         tulip_core::current_task().unwrap()
+///     });
+///     let info = t.await;
+///     assert_eq!(info.name(), Some("worker"));
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskInfo {
+    id: TaskId,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+}
+
+impl TaskInfo {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+    /// The task's name, if it was given one (asyncio `get_name()`).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// Where the task was spawned.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(n) => write!(f, "task {} '{}' spawned at {}", self.id, n, self.location),
+            None => write!(f, "task {} spawned at {}", self.id, self.location),
+        }
+    }
+}
+
+/// A spawned task: await it for its output, cancel it, detach it, or hang done-callbacks on it.
+///
+/// Awaiting a `Task<T>` gives `T`. If the task panicked, awaiting it resumes the panic in the awaiting
+/// task (as asyncio re-raises a task's exception when it is awaited); use [`Task::join`] to get a
+/// [`TaskError`] instead.
+///
+/// **asyncio:** `asyncio.Task`. Differences: **dropping the handle cancels the task** (Rust's
+/// convention, as in smol; asyncio keeps running a task nobody references, then may garbage-collect it).
+/// Call [`Task::detach`] to let it run on. Cancellation drops the future at its current `.await`, so
+/// cleanup goes in `Drop` impls rather than in an `except CancelledError` block.
+///
+/// `Task<T>` is `Send` when `T` is, so it can be awaited from another loop or thread.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let task = tulip_core::spawn(async { 1 + 2 });
+///     assert_eq!(task.await, 3);
+/// });
+/// ```
+#[doc(alias = "create_task")]
+#[must_use = "dropping a Task cancels it; call .detach() to let it run in the background"]
+pub struct Task<T> {
+    inner: async_task::Task<TaskResult<T>, TaskMeta>,
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let meta = self.inner.metadata();
+        f.debug_struct("Task")
+            .field("id", &meta.id)
+            .field("name", &meta.name)
+            .field("finished", &self.inner.is_finished())
+            .finish()
+    }
+}
+
+impl<T> Task<T> {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.inner.metadata().id
+    }
+
+    /// The task's name, if it was spawned with one (asyncio `Task.get_name()`).
+    pub fn name(&self) -> Option<&str> {
+        self.inner.metadata().name.as_deref()
+    }
+
+    /// Where the task was spawned.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.inner.metadata().location
+    }
+
+    /// Whether the task has ended: finished, cancelled or panicked.
+    ///
+    /// **asyncio:** `Task.done()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {});
+    ///     assert!(!t.is_finished());
+    ///     tulip_core::yield_now().await;
+    ///     assert!(t.is_finished());
+    /// });
+    /// ```
+    #[doc(alias = "done")]
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    /// How the task ended, or `None` while it runs.
+    ///
+    /// **asyncio:** `Task.cancelled()` and `Task.exception() is not None` in one call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::TaskOutcome;
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {});
+    ///     tulip_core::yield_now().await;
+    ///     assert_eq!(t.outcome(), Some(TaskOutcome::Finished));
+    /// });
+    /// ```
+    pub fn outcome(&self) -> Option<TaskOutcome> {
+        self.inner.metadata().outcome()
+    }
+
+    /// Lets the task run to completion in the background; its output is dropped. A panic in a detached
+    /// task reaches the loop's exception handler.
+    ///
+    /// **asyncio:** a task created and not awaited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     tulip_core::spawn(async { println!("in the background") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// ```
+    pub fn detach(self) {
+        self.inner.detach()
+    }
+
+    /// Cancels the task and waits until it has stopped. Returns its output if it had already finished,
+    /// `None` if it was cancelled (or had panicked; the panic then reaches the exception handler).
+    /// Cancelling a finished or already cancelled task is harmless.
+    ///
+    /// **asyncio:** `Task.cancel()` followed by awaiting the task. Differences: the future is dropped at its
+    /// current `.await` rather than receiving `CancelledError`, and this waits for that to happen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(tulip_time::sleep(Duration::from_secs(3600)));
+    ///     assert_eq!(t.cancel().await, None);
+    /// });
+    /// ```
+    pub async fn cancel(self) -> Option<T> {
+        match self.inner.cancel().await {
+            Some(Ok(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Waits for the task and reports a panic or a cancellation as a [`TaskError`] instead of resuming it.
+    ///
+    /// **asyncio:** `await task` inside `try: ... except Exception` / `except CancelledError`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async { panic!("boom") });
+    ///     let err = t.join().await.unwrap_err();
+    ///     assert!(err.is_panic());
+    /// });
+    /// ```
+    pub fn join(self) -> Join<T> {
+        Join { task: Some(self) }
+    }
+
+    /// Adds a callback to run on the task's loop once the task has ended, with its outcome. Added after
+    /// the task ended, it is still run, scheduled with `call_soon` (never called inline). Callbacks run in
+    /// the order they were added, each exactly once.
+    ///
+    /// **asyncio:** `Task.add_done_callback(fn)`. Differences: the callback receives the outcome rather
+    /// than the task (the handle may have been moved or awaited meanwhile).
+    ///
+    /// # Panics
+    ///
+    /// When called off the task's loop thread: done-callbacks are loop-local, as in asyncio.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// tulip_core::run(async {
+    ///     let seen = Rc::new(Cell::new(None));
+    ///     let t = tulip_core::spawn(async {});
+    ///     let s = seen.clone();
+    ///     t.add_done_callback(move |outcome| s.set(Some(outcome)));
+    ///     t.await;
+    ///     tulip_core::yield_now().await;
+    ///     assert_eq!(seen.get(), Some(tulip_core::TaskOutcome::Finished));
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn add_done_callback(&self, f: impl FnOnce(TaskOutcome) + 'static) {
+        let meta = self.inner.metadata();
+        let Some(inner) = crate::context::current().filter(|l| l.shared.id == meta.loop_id) else {
+            panic!("Task::add_done_callback called off the task's loop thread");
+        };
+        inner.add_done_callback(meta, Box::new(f));
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = T;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match Pin::new(&mut self.inner).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(v)) => Poll::Ready(v),
+            Poll::Ready(Err(Failure::Panicked(p))) => resume_unwind(p.take()),
+            Poll::Ready(Err(Failure::Cancelled)) => {
+                let id = self.inner.metadata().id;
+                panic!("awaited task {id} was cancelled (its loop shut down); use Task::join to handle this")
+            }
+        }
+    }
+}
+
+/// The future returned by [`Task::join`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Join<T> {
+    task: Option<Task<T>>,
+}
+
+impl<T> Future for Join<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = self.task.as_mut().expect("Join polled after completion");
+        let res = match Pin::new(&mut task.inner).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        let id = task.id();
+        self.task = None;
+        Poll::Ready(match res {
+            Ok(v) => Ok(v),
+            Err(Failure::Cancelled) => Err(TaskError {
+                id,
+                kind: ErrorKind::Cancelled,
+            }),
+            Err(Failure::Panicked(p)) => Err(TaskError {
+                id,
+                kind: ErrorKind::Panicked(p.take()),
+            }),
+        })
+    }
+}
+
+enum ErrorKind {
+    Cancelled,
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// Why a task gave no output: it was cancelled, or it panicked.
+///
+/// **asyncio:** `asyncio.CancelledError`, or the exception a task raised.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let err = tulip_core::spawn(async { panic!("boom") }).join().await.unwrap_err();
+///     assert!(err.is_panic() && !err.is_cancelled());
+///     assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+/// });
+/// ```
+pub struct TaskError {
+    id: TaskId,
+    kind: ErrorKind,
+}
+
+impl TaskError {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, ErrorKind::Cancelled)
+    }
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.kind, ErrorKind::Panicked(_))
+    }
+    /// The panic payload.
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicked.
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        self.try_into_panic()
+            .unwrap_or_else(|_| panic!("TaskError::into_panic on a cancelled task"))
+    }
+    /// The panic payload, or the error back if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, TaskError> {
+        match self.kind {
+            ErrorKind::Panicked(p) => Ok(p),
+            kind => Err(TaskError { id: self.id, kind }),
+        }
+    }
+}
+
+/// The text of a panic payload, when it is a string.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "Box<dyn Any>"
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Cancelled => write!(f, "TaskError::Cancelled({})", self.id),
+            ErrorKind::Panicked(p) => {
+                write!(
+                    f,
+                    "TaskError::Panicked({}, {:?})",
+                    self.id,
+                    panic_message(&**p)
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Cancelled => write!(f, "task {} was cancelled", self.id),
+            ErrorKind::Panicked(p) => {
+                write!(f, "task {} panicked: {}", self.id, panic_message(&**p))
+            }
+        }
+    }
+}
+
+impl Error for TaskError {}
+
+impl From<TaskError> for io::Error {
+    fn from(e: TaskError) -> io::Error {
+        io::Error::other(e.to_string())
+    }
+}
+
+/// Spawn options: a name (asyncio's `create_task(coro, name=...)` / `Task.set_name`).
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let t = tulip_core::task::Builder::new().name("fetch").spawn(async { 5 });
+///     assert_eq!(t.name(), Some("fetch"));
+///     assert_eq!(t.await, 5);
+/// });
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    name: Option<Arc<str>>,
+}
+
+impl Builder {
+    /// Default options: no name.
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// Names the task (asyncio `set_name`); the name shows in `all_tasks()`, debug-mode reports and
+    /// panic reports.
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Spawns on the loop running on this thread; see [`spawn`](crate::spawn).
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        crate::event_loop::expect_current("spawn").spawn_local(
+            self.name,
+            Location::caller(),
+            future,
+        )
+    }
+
+    /// Spawns a `Send` future on the loop behind `handle`, from any thread.
+    #[track_caller]
+    pub fn spawn_on<F>(self, handle: &crate::Handle, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_named(self.name, Location::caller(), future)
+    }
+}
+
+/// Creates a task on `shared`'s loop. The caller schedules the returned runnable.
+pub(crate) fn create<F>(
+    shared: &Arc<Shared>,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+    local: bool,
+    future: F,
+) -> (TaskRunnable, Task<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let meta = TaskMeta::new(name, location, shared.id, local);
+    let shared = shared.clone();
+    let schedule = move |runnable| executor::schedule(&shared, runnable);
+    // SAFETY: `spawn_unchecked` lifts three bounds; each is upheld here.
+    // - `Send` on the future: when `local` is true the future may be `!Send`. Its runnable is only run on
+    //   the loop's thread (the loop is the only caller of `run`; wakes from other threads go through the
+    //   injector, which the loop drains on its own thread) and only dropped there (at shutdown the loop
+    //   cancels every task on its thread; after that `schedule_remote` leaks rather than drops a local
+    //   runnable). Callers pass `local: false` only with `F: Send` (`Handle::spawn`).
+    // - `'static` on the future: the harness borrows only the task's metadata, which async-task stores in
+    //   the same allocation and drops after the future (documented as allowed by async-task).
+    // - The schedule closure is `Send + Sync + 'static` (it owns an `Arc<Shared>`), so wakers may go anywhere.
+    let (runnable, task) = unsafe {
+        async_task::Builder::new()
+            .metadata(meta)
+            .spawn_unchecked(move |meta| Harness::new(meta, future), schedule)
+    };
+    (runnable, Task { inner: task })
+}

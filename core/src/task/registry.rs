@@ -1,0 +1,108 @@
+//! The loop's table of live tasks: for `all_tasks`, `current_task`, done-callbacks and shutdown.
+
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::Waker;
+
+use slab::Slab;
+
+use super::meta::{TaskMeta, UNREGISTERED};
+use super::{TaskId, TaskInfo, TaskOutcome};
+
+/// A done-callback waiting for its task.
+pub(crate) type DoneCallback = Box<dyn FnOnce(TaskOutcome)>;
+
+struct Entry {
+    id: TaskId,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+    /// Wakes the task at shutdown so it can be cancelled on the loop's thread. `None` until first polled.
+    waker: Option<Waker>,
+}
+
+/// Live tasks of one loop. A task enters on its first poll (or when a done-callback is added earlier)
+/// and leaves when it finishes, is cancelled or panics.
+#[derive(Default)]
+pub(crate) struct Registry {
+    entries: Slab<Entry>,
+    callbacks: HashMap<TaskId, Vec<DoneCallback>>,
+}
+
+impl Registry {
+    /// Registers a task on its first run; `waker` wakes it at shutdown.
+    pub(crate) fn register(&mut self, meta: &TaskMeta, waker: Option<Waker>) -> usize {
+        let key = meta.registry_key();
+        if key != UNREGISTERED {
+            if let Some(e) = self.entries.get_mut(key) {
+                if e.waker.is_none() {
+                    e.waker = waker;
+                }
+            }
+            return key;
+        }
+        let key = self.entries.insert(Entry {
+            id: meta.id,
+            name: meta.name.clone(),
+            location: meta.location,
+            waker,
+        });
+        meta.set_registry_key(key);
+        key
+    }
+
+    /// Removes a finished task and returns its done-callbacks.
+    pub(crate) fn remove(&mut self, meta: &TaskMeta, has_callbacks: bool) -> Vec<DoneCallback> {
+        let key = meta.registry_key();
+        if key != UNREGISTERED && self.entries.get(key).is_some_and(|e| e.id == meta.id) {
+            self.entries.remove(key);
+        }
+        if has_callbacks {
+            self.callbacks.remove(&meta.id).unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub(crate) fn add_callback(&mut self, meta: &TaskMeta, f: DoneCallback) {
+        self.register(meta, None);
+        meta.mark_has_callbacks();
+        self.callbacks.entry(meta.id).or_default().push(f);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn info(&self, key: usize) -> Option<TaskInfo> {
+        self.entries.get(key).map(|e| TaskInfo {
+            id: e.id,
+            name: e.name.clone(),
+            location: e.location,
+        })
+    }
+
+    pub(crate) fn infos(&self) -> Vec<TaskInfo> {
+        self.entries
+            .iter()
+            .map(|(_, e)| TaskInfo {
+                id: e.id,
+                name: e.name.clone(),
+                location: e.location,
+            })
+            .collect()
+    }
+
+    /// The wakers of every live task, to cancel them all at shutdown.
+    pub(crate) fn wakers(&self) -> Vec<Waker> {
+        self.entries
+            .iter()
+            .filter_map(|(_, e)| e.waker.clone())
+            .collect()
+    }
+
+    /// Drops every remaining done-callback (shutdown's last step).
+    pub(crate) fn take_all_callbacks(&mut self) -> Vec<DoneCallback> {
+        self.callbacks.drain().flat_map(|(_, v)| v).collect()
+    }
+}

@@ -1,0 +1,42 @@
+//! `yield_now`: let every other ready task and callback run once.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Yields to the loop: the task goes to the back of the run queue, so every other ready task, the due
+/// timers and I/O get a turn before it resumes.
+///
+/// **asyncio:** `await asyncio.sleep(0)`.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let t = tulip_core::spawn(async { 1 });
+///     tulip_core::yield_now().await;
+///     assert!(t.is_finished());
+/// });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,155 @@
+//! `interval`: a stream of evenly spaced instants, with a policy for ticks it missed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::sleep::{sleep_until, Sleep};
+use crate::timers;
+
+/// What an [`Interval`] does when ticks were missed because its owner was late.
+///
+/// **asyncio:** no counterpart; asyncio code writes `while True: await asyncio.sleep(period)`, which is
+/// [`MissedTickBehavior::Delay`].
+///
+/// # Examples
+///
+/// ```
+/// use tulip_time::MissedTickBehavior;
+/// assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Burst);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks at once, one per `tick()`, until caught up (the schedule stays on the grid).
+    #[default]
+    Burst,
+    /// Restart the schedule from now: the next tick is one period after the late one.
+    Delay,
+    /// Skip the missed ticks: the next tick is the next point on the original grid.
+    Skip,
+}
+
+/// Ticks every `period`, starting now (the first tick completes at once).
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// # let rt = async {
+/// let mut every = tulip_time::interval(Duration::from_millis(10));
+/// every.tick().await; // at once
+/// every.tick().await; // 10 ms later
+/// # };
+/// # let _ = rt;
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(timers::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let start = tulip_time::now() + Duration::from_millis(5);
+/// let every = tulip_time::interval_at(start, Duration::from_millis(10));
+/// assert_eq!(every.period(), Duration::from_millis(10));
+/// ```
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(!period.is_zero(), "interval period must be non-zero");
+    Interval {
+        next: start,
+        period,
+        behavior: MissedTickBehavior::default(),
+        sleep: None,
+    }
+}
+
+/// A periodic timer; see [`interval`].
+///
+/// **asyncio:** a `while True: await asyncio.sleep(period)` loop, with a choice of drift behaviour.
+#[derive(Debug)]
+pub struct Interval {
+    next: Instant,
+    period: Duration,
+    behavior: MissedTickBehavior,
+    sleep: Option<Sleep>,
+}
+
+impl Interval {
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// The missed-tick policy.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.behavior
+    }
+
+    /// Sets the missed-tick policy.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.behavior = behavior;
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        self.next = timers::now() + self.period;
+        self.sleep = None;
+    }
+
+    /// Waits for the next tick and returns its scheduled instant.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the returned future before it completes loses no tick.
+    pub async fn tick(&mut self) -> Instant {
+        std::future::poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick; see [`Interval::tick`].
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        let sleep = self.sleep.get_or_insert_with(|| sleep_until(self.next));
+        if Pin::new(&mut *sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.sleep = None;
+        let scheduled = self.next;
+        let now = timers::now();
+        self.next = match self.behavior {
+            MissedTickBehavior::Burst => scheduled + self.period,
+            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
+            MissedTickBehavior::Delay => scheduled + self.period,
+            MissedTickBehavior::Skip => {
+                let mut next = scheduled + self.period;
+                if next <= now {
+                    let behind = now.duration_since(scheduled).as_nanos();
+                    let periods = behind / self.period.as_nanos() + 1;
+                    next = scheduled + self.period * u32::try_from(periods).unwrap_or(u32::MAX);
+                }
+                next
+            }
+        };
+        Poll::Ready(scheduled)
+    }
+}
+
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}

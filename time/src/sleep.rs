@@ -1,0 +1,137 @@
+//! `sleep` and `sleep_until`: futures that complete at a deadline on the loop's timer wheel.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::timers::{self, TimerAction, TimerId};
+
+/// Waits until `duration` has passed on the running loop's clock.
+///
+/// The timer is registered in the loop's wheel on first poll (O(1)) and cancelled when the future is dropped
+/// early (O(1)). It never completes early; it may complete up to one [`RESOLUTION`](crate::RESOLUTION) late.
+///
+/// **asyncio:** `asyncio.sleep(delay)`. Differences: `delay` is a [`Duration`]; `sleep(0)` completes
+/// without yielding (use `tulip::yield_now()` to yield).
+///
+/// # Cancel safety
+///
+/// Dropping the future cancels the timer; nothing else is left behind.
+///
+/// # Panics
+///
+/// When polled outside a running tulip loop.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// # let rt = async {
+/// tulip_time::sleep(Duration::from_millis(5)).await;
+/// # };
+/// # let _ = rt;
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = timers::now();
+    Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
+}
+
+/// Waits until `deadline` on the running loop's clock.
+///
+/// **asyncio:** `loop.call_at(when, ...)` for futures; asyncio has no `sleep_until`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// # let rt = async {
+/// let deadline = tulip_time::now() + Duration::from_millis(5);
+/// tulip_time::sleep_until(deadline).await;
+/// # };
+/// # let _ = rt;
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// An instant so far ahead that it stands for "never" (about 30 years).
+pub(crate) fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86400 * 365 * 30)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// `Send` and `Unpin`: it holds only its deadline and the key of its timer.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    timer: Option<TimerId>,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Self {
+        Sleep {
+            deadline,
+            timer: None,
+        }
+    }
+
+    /// The instant this sleep completes at.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed on the running loop's clock.
+    pub fn is_elapsed(&self) -> bool {
+        timers::now() >= self.deadline
+    }
+
+    /// Moves the deadline (asyncio `Timeout.reschedule`). The next poll registers the new one.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel_timer();
+        self.deadline = deadline;
+    }
+
+    fn cancel_timer(&mut self) {
+        if let Some(id) = self.timer.take() {
+            timers::with_current(|t| t.cancel(id));
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let ready = timers::expect_current(|t| {
+            if t.now() >= this.deadline {
+                if let Some(id) = this.timer.take() {
+                    t.cancel(id);
+                }
+                return true;
+            }
+            match this.timer {
+                Some(id) if t.update_waker(id, cx.waker()) => {}
+                _ => {
+                    this.timer =
+                        Some(t.insert(this.deadline, TimerAction::Wake(cx.waker().clone())));
+                }
+            }
+            false
+        });
+        if ready {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel_timer();
+    }
+}

@@ -1,0 +1,111 @@
+//! `timeout` and `timeout_at`: run a future against a deadline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::sleep::{sleep, sleep_until, Sleep};
+use crate::Elapsed;
+
+/// Runs `future` for at most `duration`; past that it is dropped and the result is [`Elapsed`].
+///
+/// The future is polled before the deadline is checked, so a future that is ready at once always wins.
+///
+/// **asyncio:** `asyncio.wait_for(aw, timeout)` and `async with asyncio.timeout(delay)`. Differences:
+/// the inner future is dropped (Rust's cancellation) instead of receiving `CancelledError`.
+///
+/// # Cancel safety
+///
+/// Dropping the `Timeout` drops the inner future and cancels the timer.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// # let rt = async {
+/// let slow = tulip_time::sleep(Duration::from_secs(10));
+/// let res = tulip_time::timeout(Duration::from_millis(5), slow).await;
+/// assert!(res.is_err());
+/// # };
+/// # let _ = rt;
+/// ```
+#[doc(alias = "wait_for")]
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future,
+        sleep: sleep(duration),
+    }
+}
+
+/// Runs `future` until `deadline`; past that it is dropped and the result is [`Elapsed`].
+///
+/// **asyncio:** `asyncio.timeout_at(when)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// # let rt = async {
+/// let deadline = tulip_time::now() + Duration::from_millis(50);
+/// let v = tulip_time::timeout_at(deadline, async { 7 }).await;
+/// assert_eq!(v, Ok(7));
+/// # };
+/// # let _ = rt;
+/// ```
+pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+    Timeout {
+        future,
+        sleep: sleep_until(deadline),
+    }
+}
+
+pin_project! {
+    /// The future returned by [`timeout`] and [`timeout_at`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        sleep: Sleep,
+    }
+}
+
+impl<F> Timeout<F> {
+    /// The deadline.
+    pub fn deadline(&self) -> Instant {
+        self.sleep.deadline()
+    }
+
+    /// Moves the deadline (asyncio `Timeout.reschedule(when)`).
+    pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) {
+        self.project().sleep.reset(deadline);
+    }
+
+    /// The inner future.
+    pub fn get_ref(&self) -> &F {
+        &self.future
+    }
+
+    /// Gives the inner future back, dropping the deadline.
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(v) = this.future.poll(cx) {
+            return Poll::Ready(Ok(v));
+        }
+        match Pin::new(this.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed::new())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

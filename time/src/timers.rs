@@ -1,0 +1,335 @@
+//! The loop's timers: a clock plus a wheel of wakers and callbacks, and the scoped "current timers" slot.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use crate::wheel::{TimerKey, Wheel};
+use crate::Clock;
+
+/// How long one wheel tick lasts: the timers' resolution.
+pub const RESOLUTION: Duration = Duration::from_millis(1);
+
+/// What happens when a timer comes due.
+pub enum TimerAction {
+    /// A future (`sleep`, `timeout`, `interval`) waiting for its deadline: wake it.
+    Wake(Waker),
+    /// A `call_later` / `call_at` callback: the loop runs it.
+    Call(Box<dyn FnOnce()>),
+}
+
+impl fmt::Debug for TimerAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimerAction::Wake(w) => f.debug_tuple("Wake").field(w).finish(),
+            TimerAction::Call(_) => f.write_str("Call(..)"),
+        }
+    }
+}
+
+/// One stored timer: its exact deadline (the wheel only knows ticks) and what to do.
+#[derive(Debug)]
+struct Entry {
+    deadline: Instant,
+    action: TimerAction,
+}
+
+/// Identifies a timer in one [`Timers`]; used to cancel it or to replace its waker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimerId {
+    timers: u64,
+    key: TimerKey,
+}
+
+impl TimerId {
+    /// Whether this timer lives in `timers`.
+    #[inline]
+    pub fn belongs_to(&self, timers: &Timers) -> bool {
+        self.timers == timers.id
+    }
+}
+
+static NEXT_TIMERS_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A loop's timers: its [`Clock`] and a hierarchical [`Wheel`] holding both `call_later` callbacks and the
+/// wakers of `sleep`/`timeout`/`interval` futures.
+///
+/// Loop-local (`!Send`): the loop owns one and makes it "current" on its thread while it runs, which is how
+/// [`sleep`](crate::sleep) finds it. Insert and cancel are O(1); [`Timers::next_deadline`] is cheap.
+///
+/// **asyncio:** the loop's `_scheduled` heap of `TimerHandle`s.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tulip_time::{Clock, TimerAction, Timers};
+///
+/// let timers = Timers::new(Clock::paused());
+/// let when = timers.now() + Duration::from_millis(10);
+/// timers.insert(when, TimerAction::Call(Box::new(|| println!("due"))));
+/// assert_eq!(timers.next_deadline(), Some(when));
+/// timers.clock().advance(Duration::from_millis(10));
+/// let mut due = Vec::new();
+/// assert_eq!(timers.fire(timers.now(), &mut due), 1);
+/// ```
+pub struct Timers {
+    id: u64,
+    clock: Clock,
+    /// The instant tick 0 stands for.
+    origin: Instant,
+    wheel: RefCell<Wheel<Entry>>,
+    /// Scratch buffer reused by [`Timers::fire`].
+    scratch: RefCell<Vec<Entry>>,
+    fired: Cell<u64>,
+}
+
+impl fmt::Debug for Timers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timers")
+            .field("id", &self.id)
+            .field("clock", &self.clock)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Timers {
+    /// Empty timers reading `clock`.
+    pub fn new(clock: Clock) -> Self {
+        let origin = clock.now();
+        Timers {
+            id: NEXT_TIMERS_ID.fetch_add(1, Ordering::Relaxed),
+            clock,
+            origin,
+            wheel: RefCell::new(Wheel::new()),
+            scratch: RefCell::new(Vec::new()),
+            fired: Cell::new(0),
+        }
+    }
+
+    /// The clock these timers read.
+    #[inline]
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The clock's current instant.
+    #[inline]
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// How many timers are pending.
+    pub fn len(&self) -> usize {
+        self.wheel.borrow().len()
+    }
+
+    /// Whether no timer is pending.
+    pub fn is_empty(&self) -> bool {
+        self.wheel.borrow().is_empty()
+    }
+
+    /// How many timers have fired since these timers were made.
+    pub fn fired_count(&self) -> u64 {
+        self.fired.get()
+    }
+
+    /// The tick a deadline falls due at: rounded up, so a timer never fires early.
+    #[inline]
+    fn tick_at(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.origin);
+        let nanos = since.as_nanos();
+        let res = RESOLUTION.as_nanos();
+        u64::try_from(nanos.div_ceil(res)).unwrap_or(u64::MAX)
+    }
+
+    /// The tick that has fully passed at `now`: rounded down.
+    #[inline]
+    fn tick_passed(&self, now: Instant) -> u64 {
+        let since = now.saturating_duration_since(self.origin);
+        u64::try_from(since.as_nanos() / RESOLUTION.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Adds a timer due at `deadline`. O(1).
+    pub fn insert(&self, deadline: Instant, action: TimerAction) -> TimerId {
+        let tick = self.tick_at(deadline);
+        let key = self
+            .wheel
+            .borrow_mut()
+            .insert(tick, Entry { deadline, action });
+        TimerId {
+            timers: self.id,
+            key,
+        }
+    }
+
+    /// Removes a pending timer and returns its action; `None` if it already fired, was cancelled, or belongs
+    /// to other timers. O(1).
+    pub fn cancel(&self, id: TimerId) -> Option<TimerAction> {
+        if id.timers != self.id {
+            return None;
+        }
+        self.wheel.borrow_mut().cancel(id.key).map(|e| e.action)
+    }
+
+    /// Whether the timer is still pending here.
+    pub fn contains(&self, id: TimerId) -> bool {
+        id.timers == self.id && self.wheel.borrow().deadline(id.key).is_some()
+    }
+
+    /// The deadline of a pending timer.
+    pub fn deadline(&self, id: TimerId) -> Option<Instant> {
+        if id.timers != self.id {
+            return None;
+        }
+        let mut wheel = self.wheel.borrow_mut();
+        wheel.get_mut(id.key).map(|e| e.deadline)
+    }
+
+    /// Makes a pending `Wake` timer wake `waker` instead; returns `false` if the timer is not pending here
+    /// (it fired or was cancelled), so the caller inserts a new one.
+    pub fn update_waker(&self, id: TimerId, waker: &Waker) -> bool {
+        if id.timers != self.id {
+            return false;
+        }
+        let mut wheel = self.wheel.borrow_mut();
+        match wheel.get_mut(id.key) {
+            Some(Entry {
+                action: TimerAction::Wake(w),
+                ..
+            }) => {
+                if !w.will_wake(waker) {
+                    w.clone_from(waker);
+                }
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// The earliest instant a timer may come due, never later than the real earliest deadline (it can be
+    /// earlier: the loop then fires nothing and asks again). `None` when no timer is pending.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let tick = self.wheel.borrow().next_deadline()?;
+        let nanos = u128::from(tick) * RESOLUTION.as_nanos();
+        let offset = Duration::new(
+            u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
+            (nanos % 1_000_000_000) as u32,
+        );
+        Some(
+            self.origin
+                .checked_add(offset)
+                .unwrap_or(self.origin + Duration::from_secs(86400 * 365 * 30)),
+        )
+    }
+
+    /// Drops every pending timer (the loop does this when it closes). The entries are dropped after the
+    /// wheel is released, so a `Drop` that touches these timers does not find them borrowed.
+    pub fn clear(&self) {
+        let old = std::mem::take(&mut *self.wheel.borrow_mut());
+        drop(old);
+    }
+
+    /// Moves every timer due at `now` to `out`, ordered by deadline and, for equal deadlines, by insertion
+    /// (asyncio runs same-deadline callbacks in the order they were scheduled). Returns how many.
+    pub fn fire(&self, now: Instant, out: &mut Vec<TimerAction>) -> usize {
+        let tick = self.tick_passed(now);
+        let mut scratch = self.scratch.borrow_mut();
+        let n = self.wheel.borrow_mut().advance(tick, &mut scratch);
+        if n > 1 {
+            // The wheel orders by (tick, insertion); order by exact deadline inside a tick. Stable, so equal
+            // deadlines keep insertion order.
+            scratch.sort_by_key(|e| e.deadline);
+        }
+        out.extend(scratch.drain(..).map(|e| e.action));
+        self.fired.set(self.fired.get() + n as u64);
+        n
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Timers>>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous "current timers" when dropped; see [`enter`].
+#[derive(Debug)]
+#[must_use = "the timers stop being current when the guard is dropped"]
+pub struct EnterGuard {
+    prev: Option<Rc<Timers>>,
+}
+
+/// Makes `timers` the current timers of this thread until the guard drops (the loop does this while it
+/// runs). Nested calls stack.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use tulip_time::{timers, Clock, Timers};
+/// let t = Rc::new(Timers::new(Clock::paused()));
+/// let _g = timers::enter(t.clone());
+/// assert!(timers::with_current(|c| c.len()).is_some());
+/// ```
+pub fn enter(timers: Rc<Timers>) -> EnterGuard {
+    // During thread teardown the slot may be gone; the timers are then simply not current.
+    let prev = CURRENT
+        .try_with(|c| c.borrow_mut().replace(timers))
+        .ok()
+        .flatten();
+    EnterGuard { prev }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+/// Runs `f` with this thread's current timers; `None` when no loop is running here.
+#[inline]
+pub fn with_current<R>(f: impl FnOnce(&Timers) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_deref().map(f))
+        .ok()
+        .flatten()
+}
+
+/// Runs `f` with this thread's current timers.
+///
+/// # Panics
+///
+/// When no tulip loop is running on this thread: timer futures must be polled by a loop.
+#[track_caller]
+#[inline]
+pub(crate) fn expect_current<R>(f: impl FnOnce(&Timers) -> R) -> R {
+    match with_current(f) {
+        Some(r) => r,
+        None => no_loop(),
+    }
+}
+
+#[cold]
+#[track_caller]
+fn no_loop() -> ! {
+    panic!("a tulip timer was polled outside a running tulip loop: run it with tulip::run or tulip::block_on")
+}
+
+/// The current instant on the running loop's clock (`loop.time()`); [`Instant::now`] when no loop runs.
+///
+/// **asyncio:** `loop.time()`.
+///
+/// # Examples
+///
+/// ```
+/// let t = tulip_time::now();
+/// assert!(t <= std::time::Instant::now());
+/// ```
+pub fn now() -> Instant {
+    with_current(|t| t.now()).unwrap_or_else(Instant::now)
+}
