@@ -35,3 +35,10 @@ pub mod time {
 pub mod coop {
     pub use tulip_core::coop::{has_budget_remaining, poll_proceed};
 }
+
+/// Networking: TCP sockets, asyncio streams, Protocol/Transport.
+///
+/// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`.
+pub mod net {
+    pub use tulip_net::*;
+}
