@@ -34,6 +34,12 @@ pub(crate) struct Shared {
     pub(crate) reactor: Arc<Reactor>,
     /// Set once the loop has shut down: nothing will drain the injector again.
     pub(crate) closed: AtomicBool,
+    /// Set while the loop blocks in its poller. Wakers from other threads notify the poller only then.
+    ///
+    /// Protocol (Dekker-style, every access `SeqCst`): the loop stores `true`, then re-checks its wake
+    /// flags and the injector before waiting; a remote waker publishes its work, then loads `parked`.
+    /// One of the two always sees the other's write, so no wake-up is lost.
+    pub(crate) parked: AtomicBool,
 }
 
 impl Shared {
@@ -43,6 +49,7 @@ impl Shared {
             injector: ConcurrentQueue::unbounded(),
             reactor,
             closed: AtomicBool::new(false),
+            parked: AtomicBool::new(false),
         })
     }
 
@@ -54,9 +61,18 @@ impl Shared {
         if let Err(e) = self.injector.push(work) {
             return Err(e.into_inner());
         }
-        // A failed notify leaves the work queued; the loop finds it on its next iteration.
-        let _ = self.reactor.notify();
+        self.notify_if_parked();
         Ok(())
+    }
+
+    /// Wakes the loop out of its poller wait if it is parked there (see `parked`).
+    #[inline]
+    pub(crate) fn notify_if_parked(&self) {
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            // A failed notify leaves the work queued; the loop finds it on its next iteration.
+            let _ = self.reactor.notify();
+        }
     }
 
     /// Closes the injector. Work pushed after this is refused.

@@ -27,7 +27,7 @@ use crate::callback::{CallbackHandle, TimerHandle};
 use crate::context;
 use crate::executor::{Shared, TaskRunnable};
 use crate::reactor::Reactor;
-use crate::task::{self, DoneCallback, Registry, Task, TaskInfo, TaskMeta, TaskOutcome};
+use crate::task::{self, DoneCallback, Registry, Task, TaskId, TaskInfo, TaskMeta, TaskOutcome};
 use crate::Handle;
 
 /// Where a loop is in its life.
@@ -66,8 +66,9 @@ pub(crate) struct LoopInner {
     slow_callback_duration: Cell<Duration>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
     state: Cell<State>,
-    /// Registry key of the task being polled, or `usize::MAX`.
-    current_task: Cell<usize>,
+    /// The task being polled: id and spawn site (its name, if any, is in `current_name`).
+    current_task: Cell<Option<(TaskId, &'static Location<'static>)>>,
+    current_name: RefCell<Option<Arc<str>>>,
     stop_requested: Cell<bool>,
     /// Wakes `run_forever` when `stop` is called.
     stop_waker: RefCell<Option<Waker>>,
@@ -183,7 +184,8 @@ impl Loop {
             slow_callback_duration: Cell::new(b.slow_callback_duration),
             exception_handler: RefCell::new(None),
             state: Cell::new(State::Idle),
-            current_task: Cell::new(usize::MAX),
+            current_task: Cell::new(None),
+            current_name: RefCell::new(None),
             stop_requested: Cell::new(false),
             stop_waker: RefCell::new(None),
             owner: RefCell::new(Weak::new()),
@@ -621,8 +623,10 @@ impl LoopInner {
     /// A task ended: unregister it and schedule its done-callbacks.
     pub(crate) fn task_finished(&self, meta: &TaskMeta, outcome: TaskOutcome, has_callbacks: bool) {
         let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
-        for cb in callbacks {
-            self.enqueue_callback(Box::new(move || cb(outcome)));
+        if has_callbacks {
+            for cb in callbacks {
+                self.enqueue_callback(Box::new(move || cb(outcome)));
+            }
         }
     }
 
@@ -636,11 +640,14 @@ impl LoopInner {
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        let key = self.current_task.get();
-        if key == usize::MAX {
-            return None;
-        }
-        self.registry.borrow().info(key)
+        let (id, location) = self.current_task.get()?;
+        Some(TaskInfo::new(id, self.current_name.borrow().clone(), location))
+    }
+
+    /// Registers a task that returned `Pending` for the first time (tasks that finish in their first poll
+    /// never touch the registry).
+    pub(crate) fn register_pending(&self, meta: &TaskMeta, waker: &Waker) {
+        self.registry.borrow_mut().register(meta, Some(waker.clone()));
     }
 
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {

@@ -19,8 +19,9 @@ use crate::task::{panic_message, TaskInfo};
 
 /// Tasks run per iteration at most before timers and I/O get a turn.
 const TICK_BUDGET: usize = 61;
-/// While work keeps coming, poll I/O (with a zero timeout) every this many iterations.
-const IO_INTERVAL: u32 = 8;
+/// While work keeps coming, poll I/O (with a zero timeout) after this many task polls and callbacks
+/// (tokio's `event_interval`).
+const IO_INTERVAL: usize = 61;
 /// Shutdown gives up re-running cancellation after this many rounds (a future whose `Drop` spawns
 /// forever).
 const SHUTDOWN_ROUNDS: usize = 1000;
@@ -38,12 +39,8 @@ impl Wake for MainWake {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, Ordering::AcqRel) {
-            let local =
-                context::with_current(|l| Arc::ptr_eq(&l.shared, &self.shared)).unwrap_or(false);
-            if !local {
-                let _ = self.shared.reactor.notify();
-            }
+        if !self.woken.swap(true, Ordering::SeqCst) {
+            self.shared.notify_if_parked();
         }
     }
 }
@@ -83,7 +80,7 @@ impl LoopInner {
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
-        let mut busy_iterations = 0u32;
+        let mut since_io = 0usize;
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(v) =
@@ -92,16 +89,15 @@ impl LoopInner {
                     return v;
                 }
             }
-            self.run_ready_batch();
+            since_io += 1 + self.run_ready_batch();
             if self.has_work() || main.woken.load(Ordering::Acquire) {
-                busy_iterations += 1;
-                if busy_iterations >= IO_INTERVAL {
-                    busy_iterations = 0;
+                if since_io >= IO_INTERVAL {
+                    since_io = 0;
                     self.poll_io(Some(Duration::ZERO));
                 }
                 self.fire_timers();
             } else {
-                busy_iterations = 0;
+                since_io = 0;
                 self.park(&main.woken);
             }
         }
@@ -115,8 +111,9 @@ impl LoopInner {
             || !self.shared.injector.is_empty()
     }
 
-    /// Runs the callbacks queued when the batch began, then up to `TICK_BUDGET` tasks.
-    fn run_ready_batch(&self) {
+    /// Runs the callbacks queued when the batch began, then up to `TICK_BUDGET` tasks. Returns how many
+    /// it ran.
+    fn run_ready_batch(&self) -> usize {
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
@@ -128,13 +125,16 @@ impl LoopInner {
                 None => break,
             }
         }
+        let mut ran = ntodo;
         for _ in 0..TICK_BUDGET {
             let next = self.ready.borrow_mut().pop_front();
             match next {
                 Some(r) => self.run_task(r),
                 None => break,
             }
+            ran += 1;
         }
+        ran
     }
 
     /// Moves work sent from other threads onto the local queues.
@@ -153,14 +153,11 @@ impl LoopInner {
     #[inline]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
         let meta = runnable.metadata();
-        let mut key = meta.registry_key();
-        if key == crate::task::UNREGISTERED {
-            key = self
-                .registry
-                .borrow_mut()
-                .register(meta, Some(runnable.waker()));
+        self.current_task.set(Some((meta.id, meta.location)));
+        let named = meta.name.is_some();
+        if named {
+            self.current_name.borrow_mut().clone_from(&meta.name);
         }
-        let prev = self.current_task.replace(key);
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
         } else {
@@ -168,7 +165,10 @@ impl LoopInner {
                 coop::with_budget(TASK_BUDGET, || runnable.run());
             }))
         };
-        self.current_task.set(prev);
+        self.current_task.set(None);
+        if named {
+            *self.current_name.borrow_mut() = None;
+        }
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(
@@ -254,6 +254,9 @@ impl LoopInner {
 
     /// Fires the timers that are due: wakes sleeping futures, queues `call_later` callbacks.
     fn fire_timers(&self) {
+        if self.timers.is_empty() {
+            return;
+        }
         let Some(next) = self.timers.next_deadline() else {
             return;
         };
@@ -325,7 +328,7 @@ impl LoopInner {
             match self.timers.next_deadline() {
                 // Idle with a paused clock: jump to the next deadline.
                 Some(next) => clock.advance_to(next),
-                None => self.poll_io(None),
+                None => self.poll_io_parked(None, main_woken),
             }
         } else {
             let timeout = self.timers.next_deadline().map(|next| {
@@ -335,9 +338,21 @@ impl LoopInner {
                 let ms = d.as_nanos().div_ceil(1_000_000);
                 Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
             });
-            self.poll_io(timeout);
+            self.poll_io_parked(timeout, main_woken);
         }
         self.fire_timers();
+    }
+
+    /// A blocking poller wait, announced through `Shared::parked` so other threads notify it.
+    fn poll_io_parked(&self, timeout: Option<Duration>, main_woken: &AtomicBool) {
+        self.shared.parked.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if main_woken.load(Ordering::SeqCst) || !self.shared.injector.is_empty() {
+            self.shared.parked.store(false, Ordering::SeqCst);
+            return;
+        }
+        self.poll_io(timeout);
+        self.shared.parked.store(false, Ordering::SeqCst);
     }
 
     /// Cancels every pending task (on this thread, so `!Send` futures are dropped where they live), runs

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::meta::TaskMeta;
+use super::meta::{TaskMeta, UNREGISTERED};
 use super::{TaskId, TaskInfo, TaskOutcome};
 use crate::context;
 
@@ -93,7 +93,12 @@ impl<F: Future> Future for Harness<'_, F> {
             None => return Poll::Ready(Err(Failure::Cancelled)),
         };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Pending) => {
+                if meta.registry_key() == UNREGISTERED {
+                    register_pending(meta, cx);
+                }
+                Poll::Pending
+            }
             Ok(Poll::Ready(v)) => {
                 this.future.set(None);
                 finish(meta, TaskOutcome::Finished);
@@ -112,9 +117,25 @@ impl<F: Future> Future for Harness<'_, F> {
     }
 }
 
+/// First `Pending` of a task: enter the loop's registry, so `all_tasks` lists it and shutdown can wake
+/// (and so cancel) it.
+#[cold]
+fn register_pending(meta: &TaskMeta, cx: &Context<'_>) {
+    context::with_current(|inner| {
+        if inner.shared.id == meta.loop_id {
+            inner.register_pending(meta, cx.waker());
+        }
+    });
+}
+
 /// Records the outcome and lets the loop unregister the task and schedule its done-callbacks.
+#[inline]
 fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
     let has_callbacks = meta.set_outcome(outcome);
+    if !has_callbacks && meta.registry_key() == UNREGISTERED {
+        // Finished in its first poll with nobody watching: the loop has nothing to update.
+        return;
+    }
     context::with_current(|inner| {
         if inner.shared.id == meta.loop_id {
             inner.task_finished(meta, outcome, has_callbacks);
@@ -124,6 +145,14 @@ fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
 
 /// The id of a task, for `TaskInfo` built from metadata.
 impl TaskInfo {
+    pub(crate) fn new(
+        id: TaskId,
+        name: Option<std::sync::Arc<str>>,
+        location: &'static std::panic::Location<'static>,
+    ) -> TaskInfo {
+        TaskInfo { id, name, location }
+    }
+
     pub(crate) fn from_meta(meta: &TaskMeta) -> TaskInfo {
         TaskInfo {
             id: meta.id,

@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use crate::executor::{self, Shared, TaskRunnable};
 
 pub(crate) use harness::{Failure, TaskResult};
-pub(crate) use meta::{TaskMeta, UNREGISTERED};
+pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
 use harness::Harness;

@@ -74,14 +74,6 @@ impl Registry {
         self.entries.len()
     }
 
-    pub(crate) fn info(&self, key: usize) -> Option<TaskInfo> {
-        self.entries.get(key).map(|e| TaskInfo {
-            id: e.id,
-            name: e.name.clone(),
-            location: e.location,
-        })
-    }
-
     pub(crate) fn infos(&self) -> Vec<TaskInfo> {
         self.entries
             .iter()
