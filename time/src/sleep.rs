@@ -107,19 +107,22 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let ready = timers::expect_current(|t| {
-            if t.now() >= this.deadline {
-                if let Some(id) = this.timer.take() {
-                    t.cancel(id);
+            if let Some(id) = this.timer {
+                // Registered here: pending means not due yet (the wheel never fires early); gone means
+                // the wheel fired it, so the deadline has passed. No clock read either way.
+                if t.update_waker(id, cx.waker()) {
+                    return false;
                 }
+                if id.belongs_to(t) {
+                    this.timer = None;
+                    return true;
+                }
+            }
+            if t.now() >= this.deadline {
+                this.timer = None;
                 return true;
             }
-            match this.timer {
-                Some(id) if t.update_waker(id, cx.waker()) => {}
-                _ => {
-                    this.timer =
-                        Some(t.insert(this.deadline, TimerAction::Wake(cx.waker().clone())));
-                }
-            }
+            this.timer = Some(t.insert(this.deadline, TimerAction::Wake(cx.waker().clone())));
             false
         });
         if ready {

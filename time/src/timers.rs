@@ -13,6 +13,10 @@ use crate::Clock;
 /// How long one wheel tick lasts: the timers' resolution.
 pub const RESOLUTION: Duration = Duration::from_millis(1);
 
+/// [`RESOLUTION`] in nanoseconds; the tick arithmetic below assumes one tick is one millisecond.
+const NANOS_PER_TICK: u64 = 1_000_000;
+const _: () = assert!(RESOLUTION.as_nanos() == NANOS_PER_TICK as u128);
+
 /// What happens when a timer comes due.
 pub enum TimerAction {
     /// A future (`sleep`, `timeout`, `interval`) waiting for its deadline: wake it.
@@ -142,16 +146,18 @@ impl Timers {
     #[inline]
     fn tick_at(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.origin);
-        let nanos = since.as_nanos();
-        let res = RESOLUTION.as_nanos();
-        u64::try_from(nanos.div_ceil(res)).unwrap_or(u64::MAX)
+        // u64 arithmetic (a u128 division costs a libcall): whole ms plus a partial ms rounded up.
+        let ms = since.as_secs().saturating_mul(1000);
+        let sub = u64::from(since.subsec_nanos()).div_ceil(NANOS_PER_TICK);
+        ms.saturating_add(sub)
     }
 
     /// The tick that has fully passed at `now`: rounded down.
     #[inline]
     fn tick_passed(&self, now: Instant) -> u64 {
         let since = now.saturating_duration_since(self.origin);
-        u64::try_from(since.as_nanos() / RESOLUTION.as_nanos()).unwrap_or(u64::MAX)
+        let ms = since.as_secs().saturating_mul(1000);
+        ms.saturating_add(u64::from(since.subsec_nanos()) / NANOS_PER_TICK)
     }
 
     /// Adds a timer due at `deadline`. O(1).
