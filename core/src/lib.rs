@@ -39,6 +39,7 @@ mod event_loop;
 mod executor;
 mod handle;
 mod reactor;
+pub mod selector;
 pub mod task;
 mod yield_now;
 

@@ -4,6 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::Loop;
+use crate::selector::Selector;
 
 /// Settings for a new [`Loop`].
 ///
@@ -21,11 +22,22 @@ use super::Loop;
 ///     .unwrap();
 /// assert!(lp.debug());
 /// ```
-#[derive(Debug, Clone)]
 pub struct Builder {
     pub(crate) debug: bool,
     pub(crate) slow_callback_duration: Duration,
     pub(crate) start_paused: bool,
+    pub(crate) selector: Option<Box<dyn Selector>>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("debug", &self.debug)
+            .field("slow_callback_duration", &self.slow_callback_duration)
+            .field("start_paused", &self.start_paused)
+            .field("custom_selector", &self.selector.is_some())
+            .finish()
+    }
 }
 
 impl Default for Builder {
@@ -43,6 +55,7 @@ impl Builder {
             debug,
             slow_callback_duration: Duration::from_millis(100),
             start_paused: false,
+            selector: None,
         }
     }
 
@@ -65,6 +78,16 @@ impl Builder {
     /// (tokio's `start_paused`).
     pub fn start_paused(mut self, paused: bool) -> Self {
         self.start_paused = paused;
+        self
+    }
+
+    /// The selector the loop waits on (default: [`PollingSelector`](crate::selector::PollingSelector),
+    /// epoll or kqueue; with the environment variable `TULIP_SELECTOR=poll`,
+    /// [`PollSelector`](crate::selector::PollSelector), so a whole test suite can run on either). Any [`Selector`] works, e.g. one that also waits on another library's sockets.
+    ///
+    /// **asyncio:** `asyncio.SelectorEventLoop(selector)`.
+    pub fn selector(mut self, selector: impl Selector) -> Self {
+        self.selector = Some(Box::new(selector));
         self
     }
 

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use polling::Events;
 use tulip_time::{Clock, TimerAction, Timers};
 
 pub use builder::Builder;
@@ -59,7 +58,7 @@ pub(crate) struct LoopInner {
     pub(crate) timers: Rc<Timers>,
     registry: RefCell<Registry>,
     /// Reused buffers: poller events, wakers to wake, fired timers.
-    events: RefCell<Events>,
+    events: RefCell<Vec<crate::selector::Event>>,
     wakers: RefCell<Vec<Waker>>,
     fired: RefCell<Vec<TimerAction>>,
     debug: Cell<bool>,
@@ -163,7 +162,14 @@ impl Loop {
     }
 
     fn from_builder(b: Builder) -> io::Result<Loop> {
-        let reactor = Reactor::new()?;
+        let selector: Box<dyn crate::selector::Selector> = match b.selector {
+            Some(s) => s,
+            None if std::env::var_os("TULIP_SELECTOR").is_some_and(|v| v == "poll") => {
+                Box::new(crate::selector::PollSelector::new()?)
+            }
+            None => Box::new(crate::selector::PollingSelector::new()?),
+        };
+        let reactor = Reactor::new(selector);
         let clock = if b.start_paused {
             Clock::paused()
         } else {
@@ -177,7 +183,7 @@ impl Loop {
             cancelled_callbacks: RefCell::new(Vec::new()),
             timers: Rc::new(Timers::new(clock)),
             registry: RefCell::new(Registry::default()),
-            events: RefCell::new(Reactor::new_events()),
+            events: RefCell::new(Vec::with_capacity(1024)),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
             debug: Cell::new(b.debug),

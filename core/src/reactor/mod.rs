@@ -1,5 +1,5 @@
-//! The loop's reactor: one `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS) and the table
-//! of registered I/O sources.
+//! The loop's reactor: its [`Selector`] (by default epoll or kqueue through `polling`) and the table of
+//! registered I/O sources.
 //!
 //! A source is added to the poller only the first time an operation on it would block, and re-armed
 //! (oneshot) only when an operation would block again, so an operation whose data is already there costs
@@ -8,42 +8,35 @@
 mod async_io;
 
 use std::io;
-use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use polling::{Event, Events, Poller};
 use slab::Slab;
 
-pub use async_io::{Async, Readable, Writable};
+use crate::selector::{self, Event, Selector};
 
-/// How many readiness events one wait collects at most.
-pub(crate) const EVENTS_CAPACITY: usize = 1024;
+pub use async_io::{Async, Readable, Writable};
 
 /// One loop's poller and its sources. Shared (`Arc`) because sources and the loop's handle live on
 /// other threads too; the source table is locked once per poller wait, not per event.
 pub(crate) struct Reactor {
-    poller: Poller,
+    selector: Box<dyn Selector>,
     sources: Mutex<Slab<Arc<Source>>>,
 }
 
 impl Reactor {
-    pub(crate) fn new() -> io::Result<Arc<Reactor>> {
-        Ok(Arc::new(Reactor {
-            poller: Poller::new()?,
+    pub(crate) fn new(selector: Box<dyn Selector>) -> Arc<Reactor> {
+        Arc::new(Reactor {
+            selector,
             sources: Mutex::new(Slab::new()),
-        }))
+        })
     }
 
     /// Wakes a loop blocked in [`Reactor::wait`] (or makes its next wait return at once).
     pub(crate) fn notify(&self) -> io::Result<()> {
-        self.poller.notify()
-    }
-
-    pub(crate) fn new_events() -> Events {
-        Events::with_capacity(NonZeroUsize::new(EVENTS_CAPACITY).expect("non-zero"))
+        self.selector.notify()
     }
 
     fn lock_sources(&self) -> MutexGuard<'_, Slab<Arc<Source>>> {
@@ -73,7 +66,7 @@ impl Reactor {
             // (`Async::drop` and `Async::into_inner` do), and `source.fd` was valid when inserted.
             let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
             // The fd may already be gone from the poller (e.g. the peer reset it); nothing to do then.
-            let _ = self.poller.delete(fd);
+            let _ = self.selector.deregister(fd);
         }
         let mut sources = self.lock_sources();
         if sources
@@ -88,19 +81,20 @@ impl Reactor {
     /// every task whose source became ready into `wakers`. Returns how many events arrived.
     pub(crate) fn wait(
         &self,
-        events: &mut Events,
+        events: &mut Vec<Event>,
         timeout: Option<Duration>,
         wakers: &mut Vec<Waker>,
     ) -> io::Result<usize> {
         events.clear();
-        let n = self.poller.wait(events, timeout)?;
+        self.selector.select(events, timeout)?;
+        let n = events.len();
         if n == 0 {
             return Ok(0);
         }
         let sources = self.lock_sources();
         for ev in events.iter() {
             if let Some(source) = sources.get(ev.key) {
-                source.dispatch(ev, wakers);
+                source.dispatch(*ev, wakers);
             }
         }
         Ok(n)
@@ -234,15 +228,18 @@ impl Source {
     fn arm(&self, st: &mut SourceState) -> io::Result<()> {
         let read = st.read.waker.is_some();
         let write = st.write.waker.is_some();
-        let ev = Event::new(self.key, read, write);
+        let interest = selector::Interest {
+            readable: read,
+            writable: write,
+        };
         // SAFETY: the fd is open for as long as the source is in the table (see `Reactor::remove`).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         if st.registered {
-            self.reactor.poller.modify(fd, ev)?;
+            self.reactor.selector.reregister(fd, self.key, interest)?;
         } else {
             // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor is
             // closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
-            unsafe { self.reactor.poller.add(fd.as_raw_fd(), ev)? };
+            unsafe { self.reactor.selector.register(self.fd, self.key, interest)? };
             st.registered = true;
         }
         st.armed_read = read;

@@ -1,0 +1,203 @@
+//! The `Selector` trait a loop waits on, and the built-in backends.
+//!
+//! # What every selector must provide
+//!
+//! - **Registration by descriptor and key.** [`Selector::register`] adds a descriptor with a `usize` key
+//!   and an [`Interest`]; [`Selector::reregister`] replaces the interest; [`Selector::deregister`]
+//!   removes it. Each event carries the key it was registered with.
+//! - **Oneshot interest.** After [`Selector::select`] reports an event for a registration, that
+//!   registration reports nothing more until it is re-armed with `reregister` (epoll's `EPOLLONESHOT`,
+//!   kqueue's `EV_ONESHOT`). The reactor re-arms a descriptor each time an operation on it would block.
+//! - **Level semantics at arm time.** Arming a descriptor that is already ready must report it on the
+//!   next `select` (so no readiness is lost between a `WouldBlock` and the re-arm).
+//! - **Errors and hang-ups** are reported as both readable and writable, so the waiting operation runs
+//!   and sees the error.
+//! - **A thread-safe wake-up.** [`Selector::notify`] makes a `select` blocked on another thread (or the
+//!   next one) return promptly, possibly with no events.
+//!
+//! # Built-in backends
+//!
+//! | OS | [`PollingSelector`] (default) | [`PollSelector`] |
+//! | --- | --- | --- |
+//! | Linux, Android | epoll | poll(2) |
+//! | macOS, iOS, BSDs | kqueue | poll(2) |
+//!
+//! `PollSelector` serves descriptors epoll refuses (regular files, some character devices) and
+//! platforms without epoll or kqueue; its `select` is O(registrations).
+
+mod poll;
+mod polling_backend;
+
+use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::time::Duration;
+
+pub use self::poll::PollSelector;
+pub use self::polling_backend::PollingSelector;
+
+/// Which readiness a registration waits for.
+///
+/// **asyncio / selectors:** `selectors.EVENT_READ` / `EVENT_WRITE`.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_core::selector::Interest;
+/// assert!(Interest::READABLE.readable && !Interest::READABLE.writable);
+/// assert_eq!(Interest::READABLE | Interest::WRITABLE, Interest::BOTH);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Interest {
+    /// Wait for the descriptor to become readable.
+    pub readable: bool,
+    /// Wait for the descriptor to become writable.
+    pub writable: bool,
+}
+
+impl Interest {
+    /// Readable only.
+    pub const READABLE: Interest = Interest {
+        readable: true,
+        writable: false,
+    };
+    /// Writable only.
+    pub const WRITABLE: Interest = Interest {
+        readable: false,
+        writable: true,
+    };
+    /// Both directions.
+    pub const BOTH: Interest = Interest {
+        readable: true,
+        writable: true,
+    };
+    /// Neither (registered but disarmed).
+    pub const NONE: Interest = Interest {
+        readable: false,
+        writable: false,
+    };
+}
+
+impl std::ops::BitOr for Interest {
+    type Output = Interest;
+    fn bitor(self, rhs: Interest) -> Interest {
+        Interest {
+            readable: self.readable || rhs.readable,
+            writable: self.writable || rhs.writable,
+        }
+    }
+}
+
+/// One readiness event reported by [`Selector::select`].
+///
+/// **asyncio / selectors:** one `(key, events)` pair of `selector.select()`.
+///
+/// # Examples
+///
+/// ```
+/// let ev = tulip_core::selector::Event { key: 3, readable: true, writable: false };
+/// assert_eq!(ev.key, 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// The key the descriptor was registered with.
+    pub key: usize,
+    /// Readable (or error / hang-up).
+    pub readable: bool,
+    /// Writable (or error / hang-up).
+    pub writable: bool,
+}
+
+/// What a loop waits on: registers descriptors and reports which are ready.
+///
+/// A loop owns one selector (chosen with [`Builder::selector`](crate::Builder::selector); the default is
+/// [`PollingSelector`]). Implement it to let one loop wait on another library's poller, e.g. ZeroMQ's, so
+/// that its sockets and ordinary descriptors share a loop. The contract is in the
+/// [module docs](self): oneshot interest, level semantics at arm time, errors as readiness, a
+/// thread-safe [`notify`](Selector::notify).
+///
+/// **asyncio / selectors:** `selectors.BaseSelector` (`register`, `modify`, `unregister`, `select`), plus
+/// the self-pipe asyncio writes to in `call_soon_threadsafe`.
+///
+/// # Examples
+///
+/// A selector that delegates to the default one and counts waits:
+///
+/// ```
+/// use std::io;
+/// use std::os::fd::{BorrowedFd, RawFd};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::time::Duration;
+/// use tulip_core::selector::{Event, Interest, PollingSelector, Selector};
+///
+/// struct Counting { inner: PollingSelector, waits: AtomicUsize }
+///
+/// impl Selector for Counting {
+///     unsafe fn register(&self, fd: RawFd, key: usize, i: Interest) -> io::Result<()> {
+///         // SAFETY: forwarded contract: the caller keeps `fd` open until `deregister`.
+///         unsafe { self.inner.register(fd, key, i) }
+///     }
+///     fn reregister(&self, fd: BorrowedFd<'_>, key: usize, i: Interest) -> io::Result<()> {
+///         self.inner.reregister(fd, key, i)
+///     }
+///     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+///         self.inner.deregister(fd)
+///     }
+///     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+///         self.waits.fetch_add(1, Ordering::Relaxed);
+///         self.inner.select(events, timeout)
+///     }
+///     fn notify(&self) -> io::Result<()> {
+///         self.inner.notify()
+///     }
+/// }
+///
+/// let sel = Counting { inner: PollingSelector::new().unwrap(), waits: AtomicUsize::new(0) };
+/// let lp = tulip_core::Loop::builder().selector(sel).build().unwrap();
+/// lp.block_on(tulip_time::sleep(Duration::from_millis(1)));
+/// ```
+pub trait Selector: Send + Sync + 'static {
+    /// Adds `fd` with `key`, armed for `interest`.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until [`Selector::deregister`] is called for it.
+    ///
+    /// # Errors
+    ///
+    /// As the OS call (e.g. `EPERM` for a regular file under epoll, `ENOMEM`).
+    unsafe fn register(&self, fd: RawFd, key: usize, interest: Interest) -> io::Result<()>;
+
+    /// Re-arms a registered descriptor with a new interest.
+    ///
+    /// # Errors
+    ///
+    /// As the OS call (e.g. `ENOENT` when `fd` is not registered).
+    fn reregister(&self, fd: BorrowedFd<'_>, key: usize, interest: Interest) -> io::Result<()>;
+
+    /// Removes a registered descriptor.
+    ///
+    /// # Errors
+    ///
+    /// As the OS call.
+    fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()>;
+
+    /// Waits up to `timeout` (`None`: until an event or a [`notify`](Selector::notify)) and appends the
+    /// events to `events` (the caller clears it first). Returning early with no events is allowed.
+    ///
+    /// # Errors
+    ///
+    /// As the OS call; `Interrupted` is retried by the selector, not returned.
+    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()>;
+
+    /// Wakes a `select` in progress on another thread, or makes the next one return at once.
+    ///
+    /// # Errors
+    ///
+    /// As the OS call (writing to an eventfd or pipe).
+    fn notify(&self) -> io::Result<()>;
+}
+
+/// Converts an interest for the `polling` crate.
+pub(crate) fn to_polling(key: usize, i: Interest) -> polling::Event {
+    polling::Event::new(key, i.readable, i.writable)
+}
