@@ -25,7 +25,7 @@ use exception::ExceptionHandler;
 use crate::callback::{CallbackHandle, TimerHandle};
 use crate::context;
 use crate::executor::{Shared, TaskRunnable};
-use crate::reactor::Reactor;
+use crate::reactor::{Backend, Reactor};
 use crate::task::{self, DoneCallback, Registry, Task, TaskId, TaskInfo, TaskMeta, TaskOutcome};
 use crate::Handle;
 
@@ -58,7 +58,7 @@ pub(crate) struct LoopInner {
     pub(crate) timers: Rc<Timers>,
     registry: RefCell<Registry>,
     /// Reused buffers: poller events, wakers to wake, fired timers.
-    events: RefCell<Vec<crate::selector::Event>>,
+    events: RefCell<crate::reactor::EventBuffers>,
     wakers: RefCell<Vec<Waker>>,
     fired: RefCell<Vec<TimerAction>>,
     debug: Cell<bool>,
@@ -162,14 +162,14 @@ impl Loop {
     }
 
     fn from_builder(b: Builder) -> io::Result<Loop> {
-        let selector: Box<dyn crate::selector::Selector> = match b.selector {
-            Some(s) => s,
+        let backend = match b.selector {
+            Some(s) => Backend::Custom(s),
             None if std::env::var_os("TULIP_SELECTOR").is_some_and(|v| v == "poll") => {
-                Box::new(crate::selector::PollSelector::new()?)
+                Backend::Custom(Box::new(crate::selector::PollSelector::new()?))
             }
-            None => Box::new(crate::selector::PollingSelector::new()?),
+            None => Backend::Default(polling::Poller::new()?),
         };
-        let reactor = Reactor::new(selector);
+        let reactor = Reactor::new(backend);
         let clock = if b.start_paused {
             Clock::paused()
         } else {
@@ -183,7 +183,7 @@ impl Loop {
             cancelled_callbacks: RefCell::new(Vec::new()),
             timers: Rc::new(Timers::new(clock)),
             registry: RefCell::new(Registry::default()),
-            events: RefCell::new(Vec::with_capacity(1024)),
+            events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
             debug: Cell::new(b.debug),

@@ -22,21 +22,48 @@ pub use async_io::{Async, Readable, Writable};
 /// One loop's poller and its sources. Shared (`Arc`) because sources and the loop's handle live on
 /// other threads too; the source table is locked once per poller wait, not per event.
 pub(crate) struct Reactor {
-    selector: Box<dyn Selector>,
+    backend: Backend,
     sources: Mutex<Slab<Arc<Source>>>,
 }
 
+/// The selector, chosen once per loop. The default is called directly (no trait object, no event copy);
+/// a custom [`Selector`] goes through the trait.
+pub(crate) enum Backend {
+    Default(polling::Poller),
+    Custom(Box<dyn Selector>),
+}
+
+/// The loop-owned buffers a wait fills (one per backend kind; only one is used).
+pub(crate) struct EventBuffers {
+    polling: polling::Events,
+    custom: Vec<Event>,
+}
+
+impl EventBuffers {
+    pub(crate) fn new() -> Self {
+        EventBuffers {
+            polling: polling::Events::with_capacity(
+                std::num::NonZeroUsize::new(1024).expect("non-zero"),
+            ),
+            custom: Vec::new(),
+        }
+    }
+}
+
 impl Reactor {
-    pub(crate) fn new(selector: Box<dyn Selector>) -> Arc<Reactor> {
+    pub(crate) fn new(backend: Backend) -> Arc<Reactor> {
         Arc::new(Reactor {
-            selector,
+            backend,
             sources: Mutex::new(Slab::new()),
         })
     }
 
     /// Wakes a loop blocked in [`Reactor::wait`] (or makes its next wait return at once).
     pub(crate) fn notify(&self) -> io::Result<()> {
-        self.selector.notify()
+        match &self.backend {
+            Backend::Default(p) => p.notify(),
+            Backend::Custom(s) => s.notify(),
+        }
     }
 
     fn lock_sources(&self) -> MutexGuard<'_, Slab<Arc<Source>>> {
@@ -66,7 +93,10 @@ impl Reactor {
             // (`Async::drop` and `Async::into_inner` do), and `source.fd` was valid when inserted.
             let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
             // The fd may already be gone from the poller (e.g. the peer reset it); nothing to do then.
-            let _ = self.selector.deregister(fd);
+            let _ = match &self.backend {
+                Backend::Default(p) => p.delete(fd),
+                Backend::Custom(s) => s.deregister(fd),
+            };
         }
         let mut sources = self.lock_sources();
         if sources
@@ -81,23 +111,42 @@ impl Reactor {
     /// every task whose source became ready into `wakers`. Returns how many events arrived.
     pub(crate) fn wait(
         &self,
-        events: &mut Vec<Event>,
+        bufs: &mut EventBuffers,
         timeout: Option<Duration>,
         wakers: &mut Vec<Waker>,
     ) -> io::Result<usize> {
-        events.clear();
-        self.selector.select(events, timeout)?;
-        let n = events.len();
-        if n == 0 {
-            return Ok(0);
-        }
-        let sources = self.lock_sources();
-        for ev in events.iter() {
-            if let Some(source) = sources.get(ev.key) {
-                source.dispatch(*ev, wakers);
+        match &self.backend {
+            Backend::Default(poller) => {
+                let events = &mut bufs.polling;
+                events.clear();
+                let n = poller.wait(events, timeout)?;
+                if n == 0 {
+                    return Ok(0);
+                }
+                let sources = self.lock_sources();
+                for ev in events.iter() {
+                    if let Some(source) = sources.get(ev.key) {
+                        source.dispatch(ev.readable, ev.writable, wakers);
+                    }
+                }
+                Ok(n)
+            }
+            Backend::Custom(selector) => {
+                let events = &mut bufs.custom;
+                events.clear();
+                selector.select(events, timeout)?;
+                if events.is_empty() {
+                    return Ok(0);
+                }
+                let sources = self.lock_sources();
+                for ev in events.iter() {
+                    if let Some(source) = sources.get(ev.key) {
+                        source.dispatch(ev.readable, ev.writable, wakers);
+                    }
+                }
+                Ok(events.len())
             }
         }
-        Ok(n)
     }
 }
 
@@ -145,17 +194,18 @@ impl Source {
     }
 
     /// Readiness arrived for this source: mark it and take the wakers to wake.
-    fn dispatch(&self, ev: Event, wakers: &mut Vec<Waker>) {
+    #[inline]
+    fn dispatch(&self, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         st.armed_read = false;
         st.armed_write = false;
-        if ev.readable {
+        if readable {
             st.read.ready = true;
             if let Some(w) = st.read.waker.take() {
                 wakers.push(w);
             }
         }
-        if ev.writable {
+        if writable {
             st.write.ready = true;
             if let Some(w) = st.write.waker.take() {
                 wakers.push(w);
@@ -225,6 +275,7 @@ impl Source {
     }
 
     /// Arms the poller for every direction that has a waiting task.
+    #[inline]
     fn arm(&self, st: &mut SourceState) -> io::Result<()> {
         let read = st.read.waker.is_some();
         let write = st.write.waker.is_some();
@@ -235,11 +286,19 @@ impl Source {
         // SAFETY: the fd is open for as long as the source is in the table (see `Reactor::remove`).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         if st.registered {
-            self.reactor.selector.reregister(fd, self.key, interest)?;
+            match &self.reactor.backend {
+                Backend::Default(p) => p.modify(fd, selector::to_polling(self.key, interest))?,
+                Backend::Custom(s) => s.reregister(fd, self.key, interest)?,
+            }
         } else {
-            // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor is
-            // closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
-            unsafe { self.reactor.selector.register(self.fd, self.key, interest)? };
+            let ev = selector::to_polling(self.key, interest);
+            match &self.reactor.backend {
+                // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor
+                // is closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
+                Backend::Default(p) => unsafe { p.add(self.fd, ev)? },
+                // SAFETY: as above: `register`'s contract (open until `deregister`) holds.
+                Backend::Custom(s) => unsafe { s.register(self.fd, self.key, interest)? },
+            }
             st.registered = true;
         }
         st.armed_read = read;
