@@ -2,6 +2,7 @@
 
 mod builder;
 mod exception;
+mod fd_watch;
 mod run;
 
 use std::cell::{Cell, RefCell};
@@ -69,6 +70,8 @@ pub(crate) struct LoopInner {
     current_task: Cell<Option<(TaskId, &'static Location<'static>)>>,
     current_name: RefCell<Option<Arc<str>>>,
     stop_requested: Cell<bool>,
+    /// `add_reader` / `add_writer` watches.
+    fd_watches: RefCell<fd_watch::FdWatches>,
     /// Wakes `run_forever` when `stop` is called.
     stop_waker: RefCell<Option<Waker>>,
     /// The public owner, so `get_running_loop()` can hand out a `Loop`.
@@ -194,6 +197,7 @@ impl Loop {
             current_name: RefCell::new(None),
             stop_requested: Cell::new(false),
             stop_waker: RefCell::new(None),
+            fd_watches: RefCell::new(fd_watch::FdWatches::default()),
             owner: RefCell::new(Weak::new()),
         });
         let owner = Rc::new(LoopOwner { inner });
@@ -553,7 +557,7 @@ impl Loop {
         *self.inner().exception_handler.borrow_mut() = None;
     }
 
-    /// The live tasks of this loop (those that have been polled at least once or have done-callbacks).
+    /// The live tasks of this loop (those that have been polled at least once).
     ///
     /// **asyncio:** `asyncio.all_tasks(loop)`.
     ///
@@ -571,6 +575,54 @@ impl Loop {
     /// ```
     pub fn all_tasks(&self) -> Vec<TaskInfo> {
         self.inner().registry.borrow().infos()
+    }
+
+    /// Calls `callback` on this loop (scheduled with `call_soon`, never inside the OS signal handler)
+    /// each time `signum` is delivered, replacing this loop's previous handler for `signum`. Other loops'
+    /// handlers and [`Signal`](crate::signal::Signal) streams for the same signal get it too. Works
+    /// before the loop runs; deliveries wait for it. See [`crate::signal`] for how delivery works.
+    ///
+    /// **asyncio:** `loop.add_signal_handler(signum, callback, *args)`. Differences: the closure
+    /// captures its arguments; an invalid signal is an `InvalidInput` error (asyncio: `ValueError` /
+    /// `RuntimeError`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a signal that cannot be caught (`SIGKILL`, `SIGSTOP`, ...) or is not a signal;
+    /// an OS error when out of descriptors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::signal::{self, SIGUSR1};
+    ///
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let l2 = lp.clone();
+    /// lp.add_signal_handler(SIGUSR1, move || l2.stop()).unwrap();
+    /// signal::raise(SIGUSR1).unwrap();
+    /// lp.run_forever(); // the handler stops it
+    /// assert!(lp.remove_signal_handler(SIGUSR1));
+    /// ```
+    pub fn add_signal_handler(&self, signum: i32, callback: impl Fn() + 'static) -> io::Result<()> {
+        crate::signal::add_handler(self, signum, Rc::new(callback))
+    }
+
+    /// Removes this loop's handler for `signum`; returns whether there was one. Once a signal has no
+    /// listener left anywhere in the process, it gets its default action back.
+    ///
+    /// **asyncio:** `loop.remove_signal_handler(signum)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::signal::SIGUSR2;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.add_signal_handler(SIGUSR2, || {}).unwrap();
+    /// assert!(lp.remove_signal_handler(SIGUSR2));
+    /// assert!(!lp.remove_signal_handler(SIGUSR2));
+    /// ```
+    pub fn remove_signal_handler(&self, signum: i32) -> bool {
+        crate::signal::remove_handler(self, signum)
     }
 }
 

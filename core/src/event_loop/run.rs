@@ -364,6 +364,8 @@ impl LoopInner {
         self.state.set(State::Closing);
         let _enter = context::enter(self.clone());
         let _timers = timers::enter(self.timers.clone());
+        let watches = self.fd_watches.borrow_mut().take_all();
+        drop(watches);
         for _ in 0..SHUTDOWN_ROUNDS {
             let wakers = self.registry.borrow().wakers();
             for w in wakers {
