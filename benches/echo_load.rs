@@ -1,0 +1,267 @@
+//! Network load and memory benchmarks: tulip's echo servers side by side with tokio, smol and a raw
+//! epoll server, in one run, reported as ratios.
+//!
+//! ```text
+//! cargo bench --bench echo_load                         # the whole matrix (BENCHMARKS.md tables)
+//! cargo bench --bench echo_load -- quick                # 1 repetition, 2 s per case
+//! cargo bench --bench echo_load -- server tokio-ct ADDR # run one comparison server
+//! cargo bench --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
+//! cargo bench --bench echo_load -- mem RUNTIME WORKLOAD N
+//! ```
+//!
+//! The tulip servers are the examples (`echo`, `echo_protocol`, `echo_streams`), built in release mode by
+//! `scripts/bench.sh` before this runs. Servers are pinned to CPU 0 and the load generator to CPU 1
+//! (`taskset`), each case has a warm-up, then a measured window; three repetitions, medians.
+
+#[path = "echo/loadgen.rs"]
+mod loadgen;
+#[path = "echo/memory.rs"]
+mod memory;
+#[path = "echo/servers.rs"]
+mod servers;
+
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Server {
+    name: &'static str,
+    /// Program and arguments (the listen address is appended).
+    cmd: Vec<String>,
+}
+
+fn examples_dir() -> PathBuf {
+    // target/release/deps/echo_load-HASH -> target/release/examples
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent()
+        .and_then(|d| d.parent())
+        .map(|d| d.join("examples"))
+        .expect("target dir")
+}
+
+fn servers() -> Vec<Server> {
+    let me = std::env::current_exe()
+        .expect("current_exe")
+        .to_string_lossy()
+        .into_owned();
+    let ex = examples_dir();
+    let example = |n: &str| ex.join(n).to_string_lossy().into_owned();
+    let mut list = vec![
+        Server { name: "tulip echo", cmd: vec![example("echo")] },
+        Server { name: "tulip echo_protocol", cmd: vec![example("echo_protocol")] },
+        Server { name: "tulip streams", cmd: vec![example("echo_streams")] },
+        Server { name: "tokio current_thread", cmd: vec![me.clone(), "server".into(), "tokio-ct".into()] },
+        Server { name: "tokio multi_thread(2)", cmd: vec![me.clone(), "server".into(), "tokio-mt".into()] },
+        Server { name: "smol", cmd: vec![me.clone(), "server".into(), "smol".into()] },
+        Server { name: "raw epoll", cmd: vec![me, "server".into(), "epoll".into()] },
+    ];
+    list.retain(|s| std::path::Path::new(&s.cmd[0]).exists());
+    list
+}
+
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(server: &Server, cpu: &str) -> io::Result<Running> {
+    let mut cmd = Command::new("taskset");
+    cmd.arg("-c").arg(cpu).args(&server.cmd).arg("127.0.0.1:0");
+    cmd.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null());
+    let mut child = cmd.spawn()?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| io::Error::other(format!("{}: unexpected first line {line:?}", server.name)))?;
+    Ok(Running { child, addr })
+}
+
+fn pin_self(cpu: &str) {
+    let _ = Command::new("taskset")
+        .args(["-p", "-c", cpu, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status();
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    if v.is_empty() {
+        0.0
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+struct CaseResult {
+    server: &'static str,
+    rps: f64,
+    mibs: f64,
+    p50: f64,
+    p99: f64,
+    cpu_us: f64,
+    errors: u64,
+}
+
+fn matrix(reps: usize, secs: u64) -> io::Result<()> {
+    memory::raise_nofile();
+    pin_self("1");
+    let cases: [(usize, usize); 4] = [(1, 64), (100, 1024), (10, 64 * 1024), (1000, 64)];
+    let servers = servers();
+    println!("## Echo throughput (server on CPU 0, load generator on CPU 1, {secs} s measured, median of {reps})\n");
+    for (conns, size) in cases {
+        let mut results = Vec::new();
+        for s in &servers {
+            let (mut rps, mut mibs, mut p50, mut p99, mut cpu) = (vec![], vec![], vec![], vec![], vec![]);
+            let mut errors = 0;
+            for _ in 0..reps {
+                let running = start(s, "0")?;
+                let r = loadgen::run(&loadgen::Load {
+                    addr: running.addr,
+                    conns,
+                    size,
+                    warmup: Duration::from_millis(500),
+                    duration: Duration::from_secs(secs),
+                    server_pid: Some(running.child.id()),
+                })?;
+                rps.push(r.req_per_sec);
+                mibs.push(r.mib_per_sec);
+                p50.push(r.p50_us);
+                p99.push(r.p99_us);
+                cpu.push(r.server_cpu_us_per_req.unwrap_or(f64::NAN));
+                errors += r.errors;
+            }
+            results.push(CaseResult {
+                server: s.name,
+                rps: median(&mut rps),
+                mibs: median(&mut mibs),
+                p50: median(&mut p50),
+                p99: median(&mut p99),
+                cpu_us: median(&mut cpu),
+                errors,
+            });
+        }
+        let base = results
+            .iter()
+            .find(|r| r.server == "tokio current_thread")
+            .map(|r| r.rps)
+            .unwrap_or(f64::NAN);
+        let epoll = results
+            .iter()
+            .find(|r| r.server == "raw epoll")
+            .map(|r| r.rps)
+            .unwrap_or(f64::NAN);
+        println!("### {conns} connection(s) x {size} B\n");
+        println!("| server | req/s | vs tokio ct | vs raw epoll | MiB/s | p50 µs | p99 µs | server CPU µs/req | errors |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for r in &results {
+            println!(
+                "| {} | {:.0} | {:.2}x | {:.2}x | {:.1} | {:.0} | {:.0} | {:.2} | {} |",
+                r.server,
+                r.rps,
+                r.rps / base,
+                r.rps / epoll,
+                r.mibs,
+                r.p50,
+                r.p99,
+                r.cpu_us,
+                r.errors
+            );
+        }
+        println!();
+    }
+    Ok(())
+}
+
+fn memory_tables() -> io::Result<()> {
+    let me = std::env::current_exe()?;
+    println!("## Memory (RSS growth per item, fresh process each)\n");
+    println!("| workload | tulip | tokio current_thread | smol | tulip vs tokio | tulip vs smol |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (workload, n, label) in [
+        ("parked", 100_000, "idle task parked on a channel (100 000)"),
+        ("sleeping", 1_000_000, "task sleeping 10 s (1 000 000)"),
+        ("idle_tcp", 10_000, "idle TCP connection, server side (10 000)"),
+    ] {
+        let mut row = Vec::new();
+        for rt in ["tulip", "tokio", "smol"] {
+            let out = Command::new(&me)
+                .args(["mem", rt, workload, &n.to_string()])
+                .output()?;
+            let v: f64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .unwrap_or(f64::NAN);
+            row.push(v);
+        }
+        println!(
+            "| {label} | {:.0} B | {:.0} B | {:.0} B | {:.2}x | {:.2}x |",
+            row[0],
+            row[1],
+            row[2],
+            row[1] / row[0],
+            row[2] / row[0]
+        );
+    }
+    println!("\n(ratios > 1: tulip uses less memory)");
+    Ok(())
+}
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    match args.first().map(String::as_str) {
+        Some("server") => {
+            let addr = args.get(2).map(String::as_str).unwrap_or("127.0.0.1:0");
+            match args.get(1).map(String::as_str) {
+                Some("tokio-ct") => servers::tokio_server(addr, false),
+                Some("tokio-mt") => servers::tokio_server(addr, true),
+                Some("smol") => servers::smol_server(addr),
+                Some("epoll") => servers::epoll_server(addr),
+                other => Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("unknown server {other:?}"),
+                )),
+            }
+        }
+        Some("load") => {
+            let addr: SocketAddr = args[1].parse().map_err(io::Error::other)?;
+            let r = loadgen::run(&loadgen::Load {
+                addr,
+                conns: args[2].parse().map_err(io::Error::other)?,
+                size: args[3].parse().map_err(io::Error::other)?,
+                warmup: Duration::from_millis(500),
+                duration: Duration::from_secs(args[4].parse().map_err(io::Error::other)?),
+                server_pid: args.get(5).and_then(|p| p.parse().ok()),
+            })?;
+            println!("{r:?}");
+            Ok(())
+        }
+        Some("mem") => {
+            let n: usize = args[3].parse().map_err(io::Error::other)?;
+            let per = memory::measure(&args[1], &args[2], n)?;
+            println!("{per:.1}");
+            Ok(())
+        }
+        Some("quick") => {
+            matrix(1, 2)?;
+            memory_tables()
+        }
+        Some("memory") => memory_tables(),
+        _ => {
+            matrix(3, 5)?;
+            memory_tables()
+        }
+    }
+}
