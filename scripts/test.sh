@@ -6,3 +6,17 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo bench --workspace --no-run
+# The `zmq` feature (examples/zmq_selector.rs, tests/zmq_selector.rs) links the system libzmq through
+# pkg-config: install Debian's package when it is missing (CI runs this as root, without a terminal).
+if ! pkg-config --exists libzmq 2>/dev/null; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "scripts/test.sh: the zmq feature needs libzmq and pkg-config (Debian: libzmq3-dev)" >&2
+        exit 1
+    fi
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+    $sudo apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        libzmq3-dev pkg-config
+fi
+cargo test --features zmq --test zmq_selector

@@ -13,12 +13,21 @@ pub use tulip_core::{
     Builder, CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, Readable,
     SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
+pub use tulip_core::{
+    as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
+};
+pub use tulip_core::sync;
 
 /// Tasks: the [`Task`] handle, spawn options, outcomes.
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {
     pub use tulip_core::task::{Builder, Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
+    pub use tulip_core::task::{
+        as_completed, cancellation, gather, gather_all, shield, try_gather, wait, wait_for,
+        AsCompleted, ChildFailure, Gather, GatherAll, ReturnWhen, Shield, TaskGroup, TaskGroupError,
+        TryGather,
+    };
 }
 
 /// Timers: `sleep`, `timeout`, `interval`, the loop's clock.
@@ -41,4 +50,37 @@ pub mod coop {
 /// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`.
 pub mod net {
     pub use tulip_net::*;
+}
+
+/// Selectors: the trait a loop waits on ([`Builder::selector`]), the default epoll/kqueue one and a
+/// `poll(2)` one; implement it to wait on another library's poller too (`examples/zmq_selector.rs`).
+///
+/// **asyncio:** the `selectors` module (`BaseSelector`, `DefaultSelector`, `PollSelector`) and
+/// `asyncio.SelectorEventLoop(selector)`.
+pub mod selector {
+    pub use tulip_core::selector::*;
+}
+
+/// Unix signals delivered through the loop: `ctrl_c`, a `Signal` stream per signal, `shutdown_signal`.
+///
+/// **asyncio:** `loop.add_signal_handler` / `loop.remove_signal_handler` (also on [`Loop`]).
+pub mod signal {
+    pub use tulip_core::signal::*;
+}
+
+/// Subprocesses: `Command`, `Child` with async pipes, `create_subprocess_exec` / `_shell`.
+///
+/// **asyncio:** `asyncio.create_subprocess_exec`, `asyncio.create_subprocess_shell`,
+/// `asyncio.subprocess.Process`.
+pub mod process {
+    pub use tulip_net::process::*;
+}
+
+/// Files without stalling the loop: `File` (chunked reads and writes on the blocking pool, with
+/// `futures_io` traits), `OpenOptions`, `read_dir`, and one-shot helpers (`read`, `write`, `copy`…).
+///
+/// **asyncio:** none in asyncio itself: `loop.run_in_executor(None, f.read, n)`, the chunked reader
+/// recipe, or the third-party `aiofiles`.
+pub mod fs {
+    pub use tulip_core::fs::*;
 }

@@ -37,9 +37,12 @@ mod context;
 pub mod coop;
 mod event_loop;
 mod executor;
+pub mod fs;
 mod handle;
 mod reactor;
 pub mod selector;
+pub mod signal;
+pub mod sync;
 pub mod task;
 mod yield_now;
 
@@ -54,6 +57,9 @@ pub use event_loop::{default_exception_handler, Builder, ExceptionContext, Excep
 pub use handle::Handle;
 pub use reactor::{Async, Readable, Writable};
 pub use task::{Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
+pub use task::{
+    as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
+};
 pub use yield_now::{yield_now, YieldNow};
 
 /// Runs `future` on a new loop on this thread, then cancels every task still pending (each future is

@@ -145,6 +145,39 @@ impl ToSocketAddrs for &String {
     }
 }
 
+/// Resolves `host` (a name or a literal IP address) and `port` to socket addresses, in the order the
+/// system resolver gives them (IPv4 and IPv6 alike). A literal address resolves at once; a name is looked
+/// up with `getaddrinfo` on the blocking pool, so the loop never waits on DNS.
+///
+/// **asyncio:** `await loop.getaddrinfo(host, port)`. Differences: returns the addresses only (no
+/// family, type, protocol or canonical name), without duplicates removed.
+///
+/// # Errors
+///
+/// When the name does not resolve (the resolver's error, e.g. "Name or service not known").
+///
+/// # Cancel safety
+///
+/// Dropping the future abandons the lookup; a `getaddrinfo` already running finishes on the pool and its
+/// result is dropped.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let addrs = tulip_net::lookup_host("localhost", 8080).await?;
+///     assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 8080));
+///     let literal = tulip_net::lookup_host("127.0.0.1", 80).await?;
+///     assert_eq!(literal, ["127.0.0.1:80".parse().unwrap()]);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[doc(alias = "getaddrinfo")]
+pub fn lookup_host(host: &str, port: u16) -> Resolve {
+    (host, port).to_socket_addrs()
+}
+
 /// Runs `op` on each address in turn until one succeeds; the last error otherwise.
 pub(crate) async fn each_addr<T, F, Fut>(addr: impl ToSocketAddrs, mut op: F) -> io::Result<T>
 where

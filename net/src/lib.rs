@@ -1,7 +1,8 @@
-//! tulip's networking: TCP sockets on the loop's reactor.
+//! tulip's networking: TCP, UDP and Unix sockets on the loop's reactor.
 //!
-//! **asyncio:** the socket layer under `loop.create_server` / `create_connection` / `open_connection`
-//! (`sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `getaddrinfo`).
+//! **asyncio:** the socket layer under `loop.create_server` / `create_connection` / `open_connection`,
+//! `create_datagram_endpoint` and `create_unix_server` / `create_unix_connection` (`sock_accept`,
+//! `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendto`, `sock_recvfrom`, `getaddrinfo`).
 //!
 //! # Implementation
 //!
@@ -35,7 +36,30 @@
 #![forbid(unsafe_code)]
 
 mod addr;
-mod tcp;
+mod buffer;
+mod connection;
+mod datagram;
+mod io;
+pub mod process;
+mod protocol;
+mod server;
+mod streams;
+pub mod tcp;
+mod transport;
+pub mod udp;
+pub mod unix;
 
-pub use addr::{Resolve, ToSocketAddrs};
-pub use tcp::{Accept, ReadFuture, TcpListener, TcpStream, WriteFuture, DEFAULT_BACKLOG};
+pub use addr::{lookup_host, Resolve, ToSocketAddrs};
+pub use connection::create_connection;
+pub use datagram::{create_datagram_endpoint, DatagramTransport};
+pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
+pub use protocol::{DatagramProtocol, Protocol};
+pub use server::{create_server, Server};
+pub use streams::{
+    open_connection, start_server, HandlerOutput, IncompleteReadError, LimitOverrunError,
+    ReadError, StreamReader, StreamWriter,
+};
+pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
+pub use transport::Transport;
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

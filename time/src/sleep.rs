@@ -33,8 +33,18 @@ use crate::timers::{self, TimerAction, TimerId};
 /// # let _ = rt;
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = timers::now();
-    Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
+    match timers::with_current(|t| t.now()) {
+        Some(now) => Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now))),
+        // Made outside a loop (`lp.block_on(sleep(d))`): the deadline is fixed at the first poll, on the
+        // clock of the loop polling it, which may be paused and far from `Instant::now()`.
+        None => {
+            let now = Instant::now();
+            Sleep {
+                delay: Some(duration),
+                ..Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
+            }
+        }
+    }
 }
 
 /// Waits until `deadline` on the running loop's clock.
@@ -63,11 +73,16 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
 /// `Send` and `Unpin`: it holds only its deadline and the key of its timer.
+///
+/// A `sleep(duration)` made outside a running loop measures `duration` from its first poll, on the
+/// polling loop's clock; until then [`Sleep::deadline`] counts from when it was made.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Instant,
     timer: Option<TimerId>,
+    /// `Some` for a `sleep(duration)` made outside a loop, until its first poll fixes `deadline`.
+    delay: Option<Duration>,
 }
 
 impl Sleep {
@@ -75,6 +90,7 @@ impl Sleep {
         Sleep {
             deadline,
             timer: None,
+            delay: None,
         }
     }
 
@@ -92,6 +108,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel_timer();
         self.deadline = deadline;
+        self.delay = None;
     }
 
     fn cancel_timer(&mut self) {
@@ -107,6 +124,10 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let ready = timers::expect_current(|t| {
+            if let Some(d) = this.delay.take() {
+                let now = t.now();
+                this.deadline = now.checked_add(d).unwrap_or_else(|| far_future(now));
+            }
             if let Some(id) = this.timer {
                 // Registered here: pending means not due yet (the wheel never fires early); gone means
                 // the wheel fired it, so the deadline has passed. No clock read either way.

@@ -589,7 +589,7 @@ impl Loop {
     /// # Errors
     ///
     /// `InvalidInput` for a signal that cannot be caught (`SIGKILL`, `SIGSTOP`, ...) or is not a signal;
-    /// an OS error when out of descriptors.
+    /// an error when the loop is closed (asyncio: `RuntimeError`); an OS error when out of descriptors.
     ///
     /// # Examples
     ///

@@ -372,7 +372,10 @@ impl LoopInner {
                 w.wake();
             }
             self.drain_injector();
-            loop {
+            // Only what is queued now: a future whose `Drop` spawns again is handled next round, so a
+            // spawn-forever chain ends after `SHUTDOWN_ROUNDS`.
+            let queued = self.ready.borrow().len();
+            for _ in 0..queued {
                 let next = self.ready.borrow_mut().pop_front();
                 let Some(r) = next else { break };
                 r.metadata().request_cancel();

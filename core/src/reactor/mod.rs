@@ -212,8 +212,11 @@ impl Source {
             }
         }
         // Oneshot disarmed everything: re-arm a direction still waited for.
-        if st.read.waker.is_some() || st.write.waker.is_some() {
-            let _ = self.arm(&mut st);
+        if (st.read.waker.is_some() || st.write.waker.is_some()) && self.arm(&mut st).is_err() {
+            // Could not re-arm: wake the waiters so they retry their operation and see the error
+            // (or arm again) instead of sleeping forever.
+            wakers.extend(st.read.waker.take());
+            wakers.extend(st.write.waker.take());
         }
     }
 

@@ -3,6 +3,11 @@
 mod harness;
 mod meta;
 mod registry;
+pub mod cancellation;
+mod gather;
+mod group;
+mod ready;
+mod wait;
 
 use std::any::Any;
 use std::error::Error;
@@ -21,6 +26,12 @@ pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
 use harness::Harness;
+
+#[doc(hidden)]
+pub use gather::__gather;
+pub use gather::{gather, gather_all, try_gather, Gather, GatherAll, TryGather};
+pub use group::{ChildFailure, TaskGroup, TaskGroupError};
+pub use wait::{as_completed, shield, wait, wait_for, AsCompleted, ReturnWhen, Shield};
 
 /// A unique task id (unique across every loop of the process).
 ///
@@ -317,12 +328,24 @@ impl<T> Task<T> {
     }
 }
 
+impl<T> Task<T> {
+    /// Polls for the stored result. A task cancelled before it ran (spawned on a closed loop, or dropped
+    /// with the loop's leftovers) has no stored result, and async-task's `Task` panics when polled then;
+    /// the outcome, recorded once the future is dropped, says `Cancelled` in every such case.
+    fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<TaskResult<T>> {
+        if self.inner.metadata().outcome() == Some(TaskOutcome::Cancelled) {
+            return Poll::Ready(Err(Failure::Cancelled));
+        }
+        Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
 impl<T> Future for Task<T> {
     type Output = T;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        match Pin::new(&mut self.inner).poll(cx) {
+        match self.poll_result(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(v)) => Poll::Ready(v),
             Poll::Ready(Err(Failure::Panicked(p))) => resume_unwind(p.take()),
@@ -346,7 +369,7 @@ impl<T> Future for Join<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let task = self.task.as_mut().expect("Join polled after completion");
-        let res = match Pin::new(&mut task.inner).poll(cx) {
+        let res = match task.poll_result(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
         };

@@ -21,8 +21,8 @@ struct Entry {
     waker: Option<Waker>,
 }
 
-/// Live tasks of one loop. A task enters on its first poll (or when a done-callback is added earlier)
-/// and leaves when it finishes, is cancelled or panics.
+/// Live tasks of one loop. A task enters on its first poll that returns `Pending` and leaves when it
+/// finishes, is cancelled or panics.
 #[derive(Default)]
 pub(crate) struct Registry {
     entries: Slab<Entry>,
@@ -64,8 +64,10 @@ impl Registry {
         }
     }
 
+    /// Stores a done-callback. It does not register the task: a task registered without a waker could not
+    /// be woken (so cancelled) at shutdown, as the harness registers only unregistered tasks. A task not
+    /// yet polled sits in the run queue, where shutdown finds it anyway.
     pub(crate) fn add_callback(&mut self, meta: &TaskMeta, f: DoneCallback) {
-        self.register(meta, None);
         meta.mark_has_callbacks();
         self.callbacks.entry(meta.id).or_default().push(f);
     }

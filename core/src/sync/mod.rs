@@ -1,0 +1,85 @@
+//! Queues and synchronization primitives for tasks: waiting suspends the task, never the thread.
+//!
+//! **asyncio:** the "Synchronization Primitives" page (`Lock`, `Event`, `Condition`, `Semaphore`,
+//! `BoundedSemaphore`, `Barrier`) and the "Queues" page (`Queue`, `PriorityQueue`, `LifoQueue`,
+//! `QueueEmpty`, `QueueFull`) of the asyncio documentation.
+//!
+//! # Implementation
+//!
+//! Every type here is `Send + Sync` and bound to no loop: share it with `Rc` between tasks of one
+//! loop, or with `Arc` between loops and threads. [`Lock`] wraps `async_lock::Mutex`; the other types
+//! keep a small state (atomics, or a `std::sync::Mutex` held only for a push or pop, never across an
+//! `.await`) and park waiters with `event_listener::Event`, the crate `async-lock` itself is built on.
+//! Waiters are woken in the order they started waiting.
+//!
+//! A loop-local (`!Send`, `Cell`-based) flavour could skip the atomics and the mutex on a one-thread
+//! hot path; it has not been written, since nothing has measured the difference yet.
+//!
+//! # Examples
+//!
+//! A worker pool fed through a bounded queue, as in the asyncio `Queue` documentation:
+//!
+//! ```
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//! use tulip_core::sync::Queue;
+//!
+//! tulip_core::run(async {
+//!     let queue = Rc::new(Queue::bounded(10));
+//!     let workers: Vec<_> = (0..3)
+//!         .map(|_| {
+//!             let queue = queue.clone();
+//!             tulip_core::spawn(async move {
+//!                 loop {
+//!                     let ms: u64 = queue.get().await;
+//!                     tulip_time::sleep(Duration::from_millis(ms)).await;
+//!                     queue.task_done().unwrap();
+//!                 }
+//!             })
+//!         })
+//!         .collect();
+//!     for ms in [5, 1, 3, 2, 4] {
+//!         queue.put(ms).await;
+//!     }
+//!     queue.join().await; // every item was processed
+//!     drop(workers); // dropping the tasks cancels the workers
+//! });
+//! ```
+
+mod barrier;
+mod condition;
+mod error;
+mod event;
+mod lock;
+mod queue;
+mod semaphore;
+
+pub use barrier::Barrier;
+pub use condition::Condition;
+pub use error::{BrokenBarrierError, QueueEmpty, QueueFull, ReleaseError, TaskDoneError};
+pub use event::Event;
+pub use lock::{Lock, LockGuard};
+pub use queue::{LifoQueue, PriorityQueue, Queue};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every primitive may be shared between threads and loops.
+    #[test]
+    fn everything_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Queue<u8>>();
+        check::<PriorityQueue<u8>>();
+        check::<LifoQueue<u8>>();
+        check::<Lock<u8>>();
+        check::<LockGuard<'static, u8>>();
+        check::<Event>();
+        check::<Condition<u8>>();
+        check::<Semaphore>();
+        check::<BoundedSemaphore>();
+        check::<SemaphoreGuard<'static>>();
+        check::<Barrier>();
+    }
+}

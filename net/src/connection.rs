@@ -1,0 +1,298 @@
+//! The task that drives one `Protocol` connection, and `create_connection`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::net::Shutdown;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::addr::ToSocketAddrs;
+use crate::protocol::Protocol;
+use crate::server::ConnGuard;
+use crate::tcp::TcpStream;
+use crate::transport::{State, Transport};
+
+/// Bytes read per `recv`; the buffer is allocated once per connection and reused.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Connects to `addr` and runs a protocol made by `protocol_factory` on the connection. When this
+/// returns, `connection_made` has been called; the connection is then driven by its own task.
+///
+/// Returns the [`Transport`] and the protocol, shared as `Rc<RefCell<P>>` so the caller can look at it
+/// between callbacks (for example to read what it collected). Keep borrows short: the connection's task
+/// borrows the protocol mutably for each callback.
+///
+/// **asyncio:** `loop.create_connection(protocol_factory, host, port)`, which returns
+/// `(transport, protocol)`. `TCP_NODELAY` is set, as asyncio does.
+///
+/// # Errors
+///
+/// Resolution and connect errors (`ConnectionRefused`, …), as [`TcpStream::connect`].
+///
+/// # Panics
+///
+/// The connection's task panics if the caller holds a borrow of the protocol when a callback is due
+/// (for example across an `.await`).
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{Protocol, Transport};
+///
+/// #[derive(Default)]
+/// struct Collect(Vec<u8>, bool);
+/// impl Protocol for Collect {
+///     fn data_received(&mut self, data: &[u8]) {
+///         self.0.extend_from_slice(data);
+///     }
+///     fn connection_lost(&mut self, _exc: Option<std::io::Error>) {
+///         self.1 = true;
+///     }
+/// }
+///
+/// tulip_core::run(async {
+///     let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     tulip_core::spawn(async move {
+///         let (conn, _) = listener.accept().await?;
+///         conn.write_all(b"greetings").await
+///     })
+///     .detach();
+///
+///     let (transport, protocol) = tulip_net::create_connection(Collect::default, addr).await?;
+///     while !protocol.borrow().1 {
+///         tulip_core::yield_now().await;
+///     }
+///     assert_eq!(protocol.borrow().0, b"greetings");
+///     assert!(transport.is_closing());
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub async fn create_connection<F, P>(
+    protocol_factory: F,
+    addr: impl ToSocketAddrs,
+) -> io::Result<(Transport, Rc<RefCell<P>>)>
+where
+    F: FnOnce() -> P,
+    P: Protocol,
+{
+    let sock = TcpStream::connect(addr).await?;
+    let _ = sock.set_nodelay(true);
+    let peer = sock.peer_addr()?;
+    let local = sock.local_addr()?;
+    let protocol = Rc::new(RefCell::new(protocol_factory()));
+    let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+    protocol.borrow_mut().connection_made(transport.clone());
+    let conn = Connection::new(transport.clone(), sock, protocol.clone(), None);
+    tulip_core::spawn(conn.made()).detach();
+    Ok((transport, protocol))
+}
+
+/// The future driving one connection: reads and calls `data_received`, sends the write buffer,
+/// handles EOF, pause/resume and errors, and ends with `connection_lost`.
+pub(crate) struct Connection<P: Protocol> {
+    transport: Transport,
+    sock: TcpStream,
+    protocol: Rc<RefCell<P>>,
+    rbuf: Box<[u8]>,
+    made: bool,
+    read_eof: bool,
+    done: bool,
+    _guard: Option<ConnGuard>,
+}
+
+/// What the state says to do next.
+enum Step {
+    /// Read from the socket.
+    Read,
+    /// Nothing to do until woken.
+    Wait,
+    /// A water mark was crossed: tell the protocol, then look again.
+    Flow,
+    /// End the connection with this `connection_lost` argument.
+    Finish(Option<io::Error>),
+}
+
+impl<P: Protocol> Connection<P> {
+    pub(crate) fn new(
+        transport: Transport,
+        sock: TcpStream,
+        protocol: Rc<RefCell<P>>,
+        guard: Option<ConnGuard>,
+    ) -> Connection<P> {
+        Connection {
+            transport,
+            sock,
+            protocol,
+            rbuf: vec![0u8; READ_SIZE].into_boxed_slice(),
+            made: false,
+            read_eof: false,
+            done: false,
+            _guard: guard,
+        }
+    }
+
+    /// `connection_made` has already been called (by `create_connection`).
+    fn made(mut self) -> Self {
+        self.made = true;
+        self
+    }
+
+    /// Flushes what it can and decides the next step. Runs under the state borrow: no user code here.
+    fn step(&self, st: &mut State, cx: &mut Context<'_>) -> Step {
+        st.running = true;
+        if let Some(e) = st.error.take() {
+            return Step::Finish(Some(e));
+        }
+        if st.aborted {
+            return Step::Finish(None);
+        }
+        // Report a crossing before flushing can undo it, so `pause_writing` and `resume_writing`
+        // always come in pairs (a protocol that saw `is_writing_paused()` waits for the resume).
+        if st.flow.want != st.flow.told && st.protocol.is_some() {
+            return Step::Flow;
+        }
+        if !st.buf.is_empty() {
+            loop {
+                match self.sock.poll_write(cx, st.buf.as_slice()) {
+                    Poll::Ready(Ok(0)) => {
+                        return Step::Finish(Some(io::ErrorKind::WriteZero.into()));
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        st.buf.consume(n);
+                        if st.buf.is_empty() {
+                            break;
+                        }
+                    }
+                    Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
+                    Poll::Pending => break,
+                }
+            }
+            if st.flow.want && st.buf.len() <= st.limits.low {
+                st.flow.want = false;
+            }
+        }
+        if st.buf.is_empty() {
+            if st.closing {
+                return Step::Finish(None);
+            }
+            if st.eof_requested && !st.eof_sent {
+                st.eof_sent = true;
+                if let Err(e) = self.sock.shutdown(Shutdown::Write) {
+                    return Step::Finish(Some(e));
+                }
+            }
+        }
+        if st.flow.want != st.flow.told && st.protocol.is_some() {
+            return Step::Flow;
+        }
+        if st.closing || st.reading_paused || self.read_eof {
+            Step::Wait
+        } else {
+            Step::Read
+        }
+    }
+
+    /// Parks: records the waker so handle calls (`write`, `close`, `resume_reading`) can wake the task.
+    fn park(&self, cx: &mut Context<'_>) {
+        let mut st = self.transport.inner.state.borrow_mut();
+        st.running = false;
+        match &st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker = Some(cx.waker().clone()),
+        }
+    }
+
+    /// Detaches the socket and the protocol from the shared state (outside the borrow, since dropping
+    /// them may run user code).
+    fn detach_state(&self) {
+        let (sock, protocol, waker) = {
+            let mut st = self.transport.inner.state.borrow_mut();
+            st.closing = true;
+            st.lost = true;
+            st.running = false;
+            st.buf.clear();
+            (st.sock.take(), st.protocol.take(), st.waker.take())
+        };
+        drop((sock, protocol, waker));
+    }
+
+    fn finish(&mut self, exc: Option<io::Error>) {
+        self.done = true;
+        self.detach_state();
+        self.protocol.borrow_mut().connection_lost(exc);
+        // The socket closes when this future is dropped, right after it returns `Ready`.
+    }
+}
+
+impl<P: Protocol> Future for Connection<P> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if !this.made {
+            this.made = true;
+            this.protocol
+                .borrow_mut()
+                .connection_made(this.transport.clone());
+        }
+        loop {
+            let step = {
+                let mut st = this.transport.inner.state.borrow_mut();
+                this.step(&mut st, cx)
+            };
+            match step {
+                Step::Read => {}
+                Step::Flow => {
+                    if let Some(pause) = this.transport.inner.take_flow_change() {
+                        let mut p = this.protocol.borrow_mut();
+                        if pause {
+                            p.pause_writing();
+                        } else {
+                            p.resume_writing();
+                        }
+                    }
+                    continue;
+                }
+                Step::Wait => {
+                    this.park(cx);
+                    return Poll::Pending;
+                }
+                Step::Finish(exc) => {
+                    this.finish(exc);
+                    return Poll::Ready(());
+                }
+            }
+            match this.sock.poll_read(cx, &mut this.rbuf) {
+                Poll::Ready(Ok(0)) => {
+                    this.read_eof = true;
+                    let keep_open = this.protocol.borrow_mut().eof_received();
+                    if !keep_open {
+                        this.transport.close();
+                    }
+                }
+                Poll::Ready(Ok(n)) => this.protocol.borrow_mut().data_received(&this.rbuf[..n]),
+                Poll::Ready(Err(e)) => {
+                    this.finish(Some(e));
+                    return Poll::Ready(());
+                }
+                Poll::Pending => {
+                    this.park(cx);
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+impl<P: Protocol> Drop for Connection<P> {
+    fn drop(&mut self) {
+        // Cancelled (the loop shut down): no `connection_lost`, but break the Rc cycle.
+        if !self.done {
+            self.detach_state();
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The read and write futures shared by the stream sockets (`TcpStream`, `UnixStream` and the TCP halves).
+//!
+//! Each is a hand-written state machine over `tulip_core::Async`: one poll tries the syscall and touches
+//! the poller only when it returns `WouldBlock`, so a read whose data is already there completes in one
+//! poll with one syscall.
+
+use std::fmt;
+use std::future::Future;
+use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsFd;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tulip_core::Async;
+
+/// The future returned by `read` on [`TcpStream`](crate::TcpStream),
+/// [`OwnedReadHalf`](crate::tcp::OwnedReadHalf) and [`UnixStream`](crate::UnixStream): reads what is
+/// available, at least one byte, or 0 at end of stream.
+///
+/// `T` is the std socket beneath (`std::net::TcpStream` unless named).
+///
+/// **asyncio:** the awaitable returned by `loop.sock_recv(sock, n)`.
+///
+/// Dropping it before completion reads nothing: no byte is lost.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{ReadFuture, TcpListener, TcpStream};
+/// # tulip_core::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// # let client = TcpStream::connect(listener.local_addr()?).await?;
+/// # let (server, _) = listener.accept().await?;
+/// client.write_all(b"hi").await?;
+/// let mut buf = [0u8; 8];
+/// let read: ReadFuture<'_> = server.read(&mut buf);
+/// let n = read.await?;
+/// assert_eq!(&buf[..n], b"hi");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadFuture<'a, T: AsFd = std::net::TcpStream> {
+    io: &'a Async<T>,
+    buf: &'a mut [u8],
+}
+
+impl<'a, T: AsFd> ReadFuture<'a, T> {
+    #[inline]
+    pub(crate) fn new(io: &'a Async<T>, buf: &'a mut [u8]) -> Self {
+        ReadFuture { io, buf }
+    }
+}
+
+impl<T: AsFd> Future for ReadFuture<'_, T>
+where
+    for<'b> &'b T: Read,
+{
+    type Output = io::Result<usize>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let buf = &mut *this.buf;
+        this.io.poll_read_with(cx, |mut s| s.read(buf))
+    }
+}
+
+impl<T: AsFd> fmt::Debug for ReadFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadFuture")
+            .field("len", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by `write` on [`TcpStream`](crate::TcpStream),
+/// [`OwnedWriteHalf`](crate::tcp::OwnedWriteHalf) and [`UnixStream`](crate::UnixStream): writes some
+/// of the buffer and returns how much.
+///
+/// **asyncio:** the awaitable returned by `loop.sock_send(sock, data)` (Python 3.12's one-shot send).
+///
+/// Dropping it before completion writes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{TcpListener, TcpStream, WriteFuture};
+/// # tulip_core::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// # let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let write: WriteFuture<'_> = client.write(b"hello");
+/// let n = write.await?;
+/// assert!(n > 0 && n <= 5);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct WriteFuture<'a, T: AsFd = std::net::TcpStream> {
+    io: &'a Async<T>,
+    buf: &'a [u8],
+}
+
+impl<'a, T: AsFd> WriteFuture<'a, T> {
+    #[inline]
+    pub(crate) fn new(io: &'a Async<T>, buf: &'a [u8]) -> Self {
+        WriteFuture { io, buf }
+    }
+}
+
+impl<T: AsFd> Future for WriteFuture<'_, T>
+where
+    for<'b> &'b T: Write,
+{
+    type Output = io::Result<usize>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let buf = this.buf;
+        this.io.poll_write_with(cx, |mut s| s.write(buf))
+    }
+}
+
+impl<T: AsFd> fmt::Debug for WriteFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteFuture")
+            .field("len", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by `write_vectored` on [`TcpStream`](crate::TcpStream),
+/// [`OwnedWriteHalf`](crate::tcp::OwnedWriteHalf) and [`UnixStream`](crate::UnixStream): one
+/// `writev(2)` of several buffers, returning how many bytes went out in total.
+///
+/// **asyncio:** the gather-write inside `transport.writelines(list_of_data)` (one `sendmsg` call).
+///
+/// Dropping it before completion writes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::IoSlice;
+/// use tulip_net::{TcpListener, TcpStream, WriteVectoredFuture};
+/// # tulip_core::run(async {
+/// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// # let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let bufs = [IoSlice::new(b"head"), IoSlice::new(b"body")];
+/// let write: WriteVectoredFuture<'_> = client.write_vectored(&bufs);
+/// assert_eq!(write.await?, 8);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct WriteVectoredFuture<'a, T: AsFd = std::net::TcpStream> {
+    io: &'a Async<T>,
+    bufs: &'a [IoSlice<'a>],
+}
+
+impl<'a, T: AsFd> WriteVectoredFuture<'a, T> {
+    #[inline]
+    pub(crate) fn new(io: &'a Async<T>, bufs: &'a [IoSlice<'a>]) -> Self {
+        WriteVectoredFuture { io, bufs }
+    }
+}
+
+impl<T: AsFd> Future for WriteVectoredFuture<'_, T>
+where
+    for<'b> &'b T: Write,
+{
+    type Output = io::Result<usize>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let bufs = this.bufs;
+        this.io.poll_write_with(cx, |mut s| s.write_vectored(bufs))
+    }
+}
+
+impl<T: AsFd> fmt::Debug for WriteVectoredFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteVectoredFuture")
+            .field("bufs", &self.bufs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes all of `buf` with repeated `write`s. Shared by the stream types' `write_all`.
+pub(crate) async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
+where
+    for<'b> &'b T: Write,
+{
+    while !buf.is_empty() {
+        let n = WriteFuture::new(io, buf).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
+/// Fills `buf` with repeated `read`s. Shared by the stream types' `read_exact`.
+pub(crate) async fn read_exact<T: AsFd>(io: &Async<T>, mut buf: &mut [u8]) -> io::Result<()>
+where
+    for<'b> &'b T: Read,
+{
+    while !buf.is_empty() {
+        let n = ReadFuture::new(io, buf).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+    }
+    Ok(())
+}

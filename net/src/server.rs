@@ -1,0 +1,383 @@
+//! `Server` and `create_server`: a listening socket with an accept task, shared by the Protocol and the
+//! streams APIs.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use tulip_core::Task;
+
+use crate::addr::ToSocketAddrs;
+use crate::connection::Connection;
+use crate::protocol::Protocol;
+use crate::tcp::{TcpListener, TcpStream};
+use crate::transport::Transport;
+
+/// How long the accept task waits after an error such as `EMFILE` before accepting again.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(10);
+
+/// A listening server: an accept task that starts a connection (a [`Protocol`] or a streams handler)
+/// for each client.
+///
+/// A cheap handle (an `Rc`); clones control the same server. Dropping every handle does **not** stop
+/// the server, as in asyncio (the loop keeps it); call [`Server::close`]. Open connections are not
+/// closed by `close()`; [`Server::wait_closed`] waits for them to end.
+///
+/// **asyncio:** [`asyncio.Server`](https://docs.python.org/3/library/asyncio-eventloop.html#server-objects).
+/// `wait_closed` follows Python 3.12 and later (it waits for the connections to end; 3.11 returned at
+/// once); `sockets` is [`Server::local_addrs`].
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     struct Nothing;
+///     impl tulip_net::Protocol for Nothing {}
+///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+///     assert!(server.is_serving());
+///     server.close();
+///     server.wait_closed().await;
+///     assert!(!server.is_serving());
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    inner: Rc<ServerInner>,
+}
+
+struct ServerInner {
+    addrs: Vec<SocketAddr>,
+    /// `None` once closed (the descriptor is closed with it).
+    listener: RefCell<Option<TcpListener>>,
+    accept_task: RefCell<Option<Task<()>>>,
+    /// Connections (or streams handlers) still running.
+    active: Cell<usize>,
+    /// `serve_forever` and `wait_closed` callers.
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl ServerInner {
+    fn is_closed(&self) -> bool {
+        self.listener.borrow().is_none()
+    }
+
+    fn wake_waiters(&self) {
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        for w in waiters {
+            w.wake();
+        }
+    }
+
+    fn add_waiter(&self, waker: &Waker) {
+        let mut ws = self.waiters.borrow_mut();
+        if !ws.iter().any(|w| w.will_wake(waker)) {
+            ws.push(waker.clone());
+        }
+    }
+}
+
+/// Counts one live connection of a server, for `wait_closed`.
+pub(crate) struct ConnGuard(Rc<ServerInner>);
+
+impl ConnGuard {
+    fn new(inner: &Rc<ServerInner>) -> ConnGuard {
+        inner.active.set(inner.active.get() + 1);
+        ConnGuard(inner.clone())
+    }
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        let left = self.0.active.get() - 1;
+        self.0.active.set(left);
+        if left == 0 && self.0.is_closed() {
+            self.0.wake_waiters();
+        }
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("addrs", &self.inner.addrs)
+            .field("serving", &self.is_serving())
+            .field("active", &self.inner.active.get())
+            .finish()
+    }
+}
+
+impl Server {
+    /// Starts the accept task on `listener`; `on_accept` starts each connection.
+    pub(crate) fn start<H>(listener: TcpListener, mut on_accept: H) -> io::Result<Server>
+    where
+        H: FnMut(TcpStream, SocketAddr, ConnGuard) + 'static,
+    {
+        let inner = Rc::new(ServerInner {
+            addrs: vec![listener.local_addr()?],
+            listener: RefCell::new(Some(listener)),
+            accept_task: RefCell::new(None),
+            active: Cell::new(0),
+            waiters: RefCell::new(Vec::new()),
+        });
+        let accept_inner = inner.clone();
+        let task = tulip_core::spawn(async move {
+            let inner = accept_inner;
+            loop {
+                let res = poll_fn(|cx| match &*inner.listener.borrow() {
+                    Some(l) => l.poll_accept(cx).map(Some),
+                    None => Poll::Ready(None),
+                })
+                .await;
+                match res {
+                    None => return,
+                    Some(Ok((stream, peer))) => on_accept(stream, peer, ConnGuard::new(&inner)),
+                    Some(Err(e)) => match e.kind() {
+                        // The client gave up before we accepted: asyncio ignores these too.
+                        io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted => {}
+                        _ => {
+                            eprintln!(
+                                "tulip: accept on {} failed: {e}; retrying in {} ms",
+                                inner.addrs[0],
+                                ACCEPT_RETRY_DELAY.as_millis()
+                            );
+                            tulip_time::sleep(ACCEPT_RETRY_DELAY).await;
+                        }
+                    },
+                }
+            }
+        });
+        *inner.accept_task.borrow_mut() = Some(task);
+        Ok(Server { inner })
+    }
+
+    /// Stops listening: the listening socket is closed at once and no more connections are accepted.
+    /// Open connections go on (see [`Server::wait_closed`]). Closing twice is harmless.
+    ///
+    /// **asyncio:** `Server.close()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let addr = server.local_addrs()[0];
+    ///     server.close();
+    ///     let err = tulip_net::TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn close(&self) {
+        let listener = self.inner.listener.borrow_mut().take();
+        let task = self.inner.accept_task.borrow_mut().take();
+        if listener.is_none() {
+            return;
+        }
+        drop(listener);
+        drop(task);
+        self.inner.wake_waiters();
+    }
+
+    /// Waits until the server is closed and every connection it accepted has ended.
+    ///
+    /// **asyncio:** `await Server.wait_closed()` (Python 3.12 semantics).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let s = server.clone();
+    ///     tulip_core::call_soon(move || s.close());
+    ///     server.wait_closed().await;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn wait_closed(&self) {
+        poll_fn(|cx| {
+            if self.inner.is_closed() && self.inner.active.get() == 0 {
+                return Poll::Ready(());
+            }
+            self.inner.add_waiter(cx.waker());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Serves until the server is closed (by [`Server::close`] from elsewhere). Dropping the future
+    /// before that (cancelling it) closes the server, as cancelling `serve_forever` does in asyncio.
+    ///
+    /// **asyncio:** `await Server.serve_forever()`.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` when the server is already closed.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:8888").await?;
+    ///     server.serve_forever().await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn serve_forever(&self) -> io::Result<()> {
+        struct CloseOnDrop<'a>(&'a Server, bool);
+        impl Drop for CloseOnDrop<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    self.0.close();
+                }
+            }
+        }
+        if self.inner.is_closed() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "serve_forever on a closed server",
+            ));
+        }
+        let mut guard = CloseOnDrop(self, false);
+        poll_fn(|cx| {
+            if self.inner.is_closed() {
+                return Poll::Ready(());
+            }
+            self.inner.add_waiter(cx.waker());
+            Poll::Pending
+        })
+        .await;
+        guard.1 = true;
+        Ok(())
+    }
+
+    /// Whether the server is accepting connections (until [`Server::close`]).
+    ///
+    /// **asyncio:** `Server.is_serving()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Server`].
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     assert!(server.is_serving());
+    ///     # server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn is_serving(&self) -> bool {
+        !self.inner.is_closed()
+    }
+
+    /// The addresses the server listens on (kept after `close()`).
+    ///
+    /// **asyncio:** `[s.getsockname() for s in Server.sockets]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let addr = server.local_addrs()[0];
+    ///     assert!(addr.ip().is_loopback() && addr.port() != 0);
+    ///     # server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "sockets")]
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.inner.addrs.clone()
+    }
+}
+
+/// Listens on `addr` and serves each connection with a protocol made by `protocol_factory`.
+///
+/// For each client the accept task calls the factory and spawns one task that drives the connection
+/// (`connection_made`, `data_received`, … are called from it). `TCP_NODELAY` is set on each accepted
+/// socket, as asyncio does. Accept errors such as `EMFILE` (out of descriptors) are reported on stderr
+/// and the server keeps serving, trying again after 10 ms.
+///
+/// **asyncio:** `loop.create_server(protocol_factory, host, port)` (`SO_REUSEADDR` set, serving
+/// started at once).
+///
+/// # Errors
+///
+/// Resolution and bind errors (`AddrInUse`, `PermissionDenied`, …).
+///
+/// # Panics
+///
+/// When no tulip loop runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{Protocol, Transport};
+///
+/// struct Echo(Option<Transport>);
+/// impl Protocol for Echo {
+///     fn connection_made(&mut self, t: Transport) {
+///         self.0 = Some(t);
+///     }
+///     fn data_received(&mut self, data: &[u8]) {
+///         let _ = self.0.as_ref().unwrap().write(data);
+///     }
+/// }
+///
+/// tulip_core::run(async {
+///     let server = tulip_net::create_server(|| Echo(None), "127.0.0.1:0").await?;
+///     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await?;
+///     c.write_all(b"hey").await?;
+///     let mut buf = [0u8; 3];
+///     c.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hey");
+///     server.close();
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub async fn create_server<F, P>(
+    mut protocol_factory: F,
+    addr: impl ToSocketAddrs,
+) -> io::Result<Server>
+where
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    let listener = TcpListener::bind(addr).await?;
+    Server::start(listener, move |sock, peer, guard| {
+        let _ = sock.set_nodelay(true);
+        // A connection reset before we got here has no local address: drop it.
+        let Ok(local) = sock.local_addr() else {
+            return;
+        };
+        let protocol = Rc::new(RefCell::new(protocol_factory()));
+        let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+        tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
+    })
+}

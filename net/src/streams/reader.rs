@@ -1,0 +1,451 @@
+//! `StreamReader`: buffered reads on the connection's socket, done by the task that awaits them.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::task::{ready, Context, Poll};
+
+use super::error::{IncompleteReadError, LimitOverrunError, ReadError};
+use crate::tcp::TcpStream;
+
+/// asyncio's default stream buffer limit (64 KiB).
+pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
+/// The read buffer's first size, and the least free space a read is given.
+const CHUNK: usize = 64 * 1024;
+const MIN_FREE: usize = 4096;
+
+/// The reading half of a connection opened by [`open_connection`](crate::open_connection) or accepted
+/// by [`start_server`](crate::start_server).
+///
+/// Reads go straight to the socket from the awaiting task, into a buffer the reader keeps; every method
+/// returns owned bytes (`Vec<u8>`, as asyncio returns `bytes`). Every method is cancel safe: bytes
+/// already read stay in the buffer for the next call.
+///
+/// **asyncio:** [`asyncio.StreamReader`](https://docs.python.org/3/library/asyncio-stream.html#streamreader).
+/// Differences: `read(-1)` is [`StreamReader::read_to_end`]; `readline` leaves the buffer untouched on a
+/// limit overrun (asyncio drops the data and raises `ValueError`); the reader owns its socket half
+/// rather than being fed by a protocol, so a read error is returned to the call that met it.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+///     # let addr = listener.local_addr()?;
+///     # tulip_core::spawn(async move {
+///     #     let (c, _) = listener.accept().await.unwrap();
+///     #     c.write_all(b"HEAD\r\nsize: 3\r\n\r\nabc").await.unwrap();
+///     # }).detach();
+///     let (mut reader, _writer) = tulip_net::open_connection(addr).await?;
+///     assert_eq!(reader.readline().await?, b"HEAD\r\n");
+///     assert_eq!(reader.readuntil(b"\r\n\r\n").await?, b"size: 3\r\n\r\n");
+///     assert_eq!(reader.readexactly(3).await?, b"abc");
+///     assert_eq!(reader.read(100).await?, b"");
+///     assert!(reader.at_eof());
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub struct StreamReader {
+    sock: TcpStream,
+    /// Storage, zero-initialised up to its length; `buf[start..end]` is unread data.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    limit: usize,
+}
+
+impl fmt::Debug for StreamReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("buffered", &self.buffered())
+            .field("eof", &self.eof)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+impl StreamReader {
+    pub(crate) fn new(sock: TcpStream) -> StreamReader {
+        StreamReader {
+            sock,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+
+    /// Sets the buffer limit used by [`readuntil`](StreamReader::readuntil) and
+    /// [`readline`](StreamReader::readline): a line or chunk longer than this is a
+    /// [`LimitOverrunError`].
+    ///
+    /// **asyncio:** the `limit=` argument of `open_connection` / `start_server` / `StreamReader`.
+    ///
+    /// # Panics
+    ///
+    /// When `limit` is 0 (asyncio raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (reader, _w) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     assert_eq!(reader.limit(), 65536);
+    ///     let reader = reader.with_limit(1024);
+    ///     assert_eq!(reader.limit(), 1024);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[track_caller]
+    #[must_use = "with_limit returns the reader with the new limit"]
+    pub fn with_limit(mut self, limit: usize) -> StreamReader {
+        assert!(limit > 0, "StreamReader limit cannot be 0");
+        self.limit = limit;
+        self
+    }
+
+    /// The buffer limit (64 KiB unless set with [`with_limit`](StreamReader::with_limit)).
+    ///
+    /// # Examples
+    ///
+    /// See [`StreamReader::with_limit`].
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (reader, _w) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     assert_eq!(reader.limit(), 64 * 1024);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    #[inline]
+    fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Removes and returns the first `n` buffered bytes.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        debug_assert!(n <= self.buffered(), "take({n}) of {}", self.buffered());
+        let out = self.buf[self.start..self.start + n].to_vec();
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        out
+    }
+
+    /// Makes room for at least `want` buffered bytes plus a useful read.
+    fn make_room(&mut self, want: usize) {
+        let need = want.max(self.buffered() + MIN_FREE);
+        if self.buf.len() - self.start >= need && self.buf.len() - self.end >= MIN_FREE {
+            return;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() < need {
+            let len = need.max(CHUNK).max(self.buf.len() * 2);
+            self.buf.resize(len, 0);
+        }
+    }
+
+    /// One read from the socket into the buffer (room for `want` bytes in all); `Ok(0)` at EOF.
+    fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
+        if self.eof {
+            return Poll::Ready(Ok(0));
+        }
+        self.make_room(want);
+        let n = ready!(self.sock.poll_read(cx, &mut self.buf[self.end..]))?;
+        if n == 0 {
+            self.eof = true;
+        }
+        self.end += n;
+        Poll::Ready(Ok(n))
+    }
+
+    async fn fill(&mut self, want: usize) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_fill(cx, want)).await
+    }
+
+    /// Reads up to `n` bytes: what is buffered, or else what one read from the socket brings. An empty
+    /// vector means EOF (or `n == 0`).
+    ///
+    /// **asyncio:** `await reader.read(n)` with `n >= 0`; `read(-1)` is
+    /// [`read_to_end`](StreamReader::read_to_end).
+    ///
+    /// # Errors
+    ///
+    /// The socket's error (e.g. `ConnectionReset`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(b"abcdef").await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         let chunk = reader.read(4).await?;
+    ///         if chunk.is_empty() {
+    ///             break;
+    ///         }
+    ///         assert!(chunk.len() <= 4);
+    ///         got.extend(chunk);
+    ///     }
+    ///     assert_eq!(got, b"abcdef");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        if self.buffered() == 0 && self.fill(0).await? == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self.take(n.min(self.buffered())))
+    }
+
+    /// Reads until EOF and returns everything.
+    ///
+    /// **asyncio:** `await reader.read()` / `read(-1)`.
+    ///
+    /// # Errors
+    ///
+    /// The socket's error; the bytes read so far stay buffered.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(&[7u8; 100_000]).await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     assert_eq!(reader.read_to_end().await?, vec![7u8; 100_000]);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
+        while self.fill(0).await? != 0 {}
+        Ok(self.take(self.buffered()))
+    }
+
+    /// Reads exactly `n` bytes.
+    ///
+    /// **asyncio:** `await reader.readexactly(n)`.
+    ///
+    /// # Errors
+    ///
+    /// An [`IncompleteReadError`] holding every byte that arrived when EOF comes first (the buffer is
+    /// then empty); the socket's error otherwise (the bytes stay buffered).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(b"\x00\x03abc").await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     let header = reader.readexactly(2).await?;
+    ///     let len = u16::from_be_bytes([header[0], header[1]]) as usize;
+    ///     assert_eq!(reader.readexactly(len).await?, b"abc");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, ReadError> {
+        while self.buffered() < n {
+            if self.fill(n).await? == 0 {
+                let partial = self.take(self.buffered());
+                return Err(IncompleteReadError::new(partial, Some(n)).into());
+            }
+        }
+        Ok(self.take(n))
+    }
+
+    /// Reads up to and including `separator`.
+    ///
+    /// **asyncio:** `await reader.readuntil(separator)`.
+    ///
+    /// # Errors
+    ///
+    /// - [`IncompleteReadError`] (with `expected() == None`) when EOF comes before the separator; it
+    ///   holds every buffered byte and the buffer is then empty.
+    /// - [`LimitOverrunError`] when the separator is not within [`limit`](StreamReader::limit) bytes;
+    ///   nothing is lost: the data stays buffered.
+    /// - `InvalidInput` for an empty separator; the socket's error otherwise.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(b"a;b;").await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     assert_eq!(reader.readuntil(b";").await?, b"a;");
+    ///     assert_eq!(reader.readuntil(b";").await?, b"b;");
+    ///     assert!(reader.readuntil(b";").await.unwrap_err().is_incomplete());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, ReadError> {
+        let seplen = separator.len();
+        if seplen == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "separator should be at least one byte",
+            )
+            .into());
+        }
+        // asyncio's algorithm: `offset` is where the next search starts, so bytes already searched are
+        // not searched again.
+        let mut offset = 0;
+        let isep = loop {
+            let buflen = self.buffered();
+            if buflen - offset >= seplen {
+                let hay = &self.buf[self.start + offset..self.end];
+                if let Some(i) = find(hay, separator) {
+                    break offset + i;
+                }
+                offset = buflen + 1 - seplen;
+                if offset > self.limit {
+                    return Err(LimitOverrunError::new(offset).into());
+                }
+            }
+            if self.eof {
+                let partial = self.take(self.buffered());
+                return Err(IncompleteReadError::new(partial, None).into());
+            }
+            self.fill(0).await?;
+        };
+        if isep > self.limit {
+            return Err(LimitOverrunError::found(isep).into());
+        }
+        Ok(self.take(isep + seplen))
+    }
+
+    /// Reads one line, up to and including `\n`. At EOF it returns what is left, possibly without the
+    /// `\n`, and then empty vectors.
+    ///
+    /// **asyncio:** `await reader.readline()`.
+    ///
+    /// # Errors
+    ///
+    /// [`LimitOverrunError`] when the line is longer than [`limit`](StreamReader::limit); the data
+    /// stays buffered (asyncio drops it). The socket's error otherwise.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(b"one\ntwo").await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     assert_eq!(reader.readline().await?, b"one\n");
+    ///     assert_eq!(reader.readline().await?, b"two");
+    ///     assert_eq!(reader.readline().await?, b"");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn readline(&mut self) -> Result<Vec<u8>, ReadError> {
+        match self.readuntil(b"\n").await {
+            Err(e) if e.is_incomplete() => match e.into_incomplete() {
+                Ok(inc) => Ok(inc.into_partial()),
+                Err(e) => Err(e),
+            },
+            r => r,
+        }
+    }
+
+    /// Whether EOF was reached and the buffer is empty.
+    ///
+    /// **asyncio:** `reader.at_eof()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     # let addr = listener.local_addr()?;
+    ///     # tulip_core::spawn(async move {
+    ///     #     let (c, _) = listener.accept().await.unwrap();
+    ///     #     c.write_all(b"x").await.unwrap();
+    ///     # }).detach();
+    ///     let (mut reader, _w) = tulip_net::open_connection(addr).await?;
+    ///     assert!(!reader.at_eof());
+    ///     assert_eq!(reader.read_to_end().await?, b"x");
+    ///     assert!(reader.at_eof());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn at_eof(&self) -> bool {
+        self.eof && self.buffered() == 0
+    }
+}
+
+/// The offset of the first `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    match needle {
+        [b] => hay.iter().position(|x| x == b),
+        _ => hay.windows(needle.len()).position(|w| w == needle),
+    }
+}

@@ -1,0 +1,766 @@
+//! `Transport`: the handle a `Protocol` writes to, and the state it shares with its connection's task.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::task::Waker;
+
+use crate::buffer::{closed_error, eof_error, Flow, Limits, WriteBuf};
+use crate::protocol::Protocol;
+use crate::tcp::TcpStream;
+
+/// A handle to one stream connection: write to it, close it, pause its reading. Cheap to clone (an
+/// `Rc`); every clone is the same connection. Loop-local (`!Send`), like an asyncio transport.
+///
+/// The connection itself is driven by one task, which reads into a reused buffer and calls the
+/// [`Protocol`]'s methods, and sends what `write` could not send at once.
+///
+/// **asyncio:** [`asyncio.Transport`](https://docs.python.org/3/library/asyncio-protocol.html#transports)
+/// (`_SelectorSocketTransport`). Differences: `write` after `close()`, `abort()` or the end of the
+/// connection returns `ErrorKind::NotConnected`, and after `write_eof()` returns `ErrorKind::BrokenPipe`
+/// (asyncio logs a warning, or raises `RuntimeError` after `write_eof`); `get_extra_info("peername")` is
+/// [`Transport::peer_addr`].
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{Protocol, Transport};
+///
+/// struct Hello;
+/// impl Protocol for Hello {
+///     fn connection_made(&mut self, transport: Transport) {
+///         transport.write(b"hello").unwrap();
+///         transport.close(); // flushes, then closes
+///     }
+/// }
+///
+/// tulip_core::run(async {
+///     let server = tulip_net::create_server(|| Hello, "127.0.0.1:0").await?;
+///     let client = tulip_net::TcpStream::connect(server.local_addrs()[0]).await?;
+///     let mut buf = [0u8; 5];
+///     client.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hello");
+///     assert_eq!(client.read(&mut buf).await?, 0); // closed
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Transport {
+    pub(crate) inner: Rc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) state: RefCell<State>,
+    peer: SocketAddr,
+    local: SocketAddr,
+}
+
+/// What the handle and the connection's task share.
+pub(crate) struct State {
+    /// The socket, for `write`'s direct send; `None` once the connection has ended.
+    pub(crate) sock: Option<TcpStream>,
+    pub(crate) buf: WriteBuf,
+    pub(crate) limits: Limits,
+    pub(crate) flow: Flow,
+    /// `close()`, `abort()`, a fatal error or the end of the connection: no more reading or writing.
+    pub(crate) closing: bool,
+    /// `abort()`: drop the buffer and end at once.
+    pub(crate) aborted: bool,
+    /// `write_eof()` was called; `eof_sent` once the socket's write side is shut down.
+    pub(crate) eof_requested: bool,
+    pub(crate) eof_sent: bool,
+    pub(crate) reading_paused: bool,
+    /// A write failed: the connection task reports it to `connection_lost`.
+    pub(crate) error: Option<io::Error>,
+    /// `connection_lost` has been called (or the task is gone).
+    pub(crate) lost: bool,
+    /// The connection task is being polled: it will see any change before it parks, no wake needed.
+    pub(crate) running: bool,
+    pub(crate) waker: Option<Waker>,
+    /// For `pause_writing` from `write` when the protocol is not running; `None` once the connection
+    /// has ended (which breaks the protocol -> transport -> protocol cycle).
+    pub(crate) protocol: Option<Rc<RefCell<dyn Protocol>>>,
+}
+
+impl State {
+    /// Wakes the connection task unless it is running now.
+    #[inline]
+    pub(crate) fn wake(&self) {
+        if !self.running {
+            if let Some(w) = &self.waker {
+                w.wake_by_ref();
+            }
+        }
+    }
+
+    /// A write failed: stop everything and let the task report `err`.
+    pub(crate) fn fatal(&mut self, err: io::Error) {
+        if self.error.is_none() && !self.lost {
+            self.error = Some(err);
+        }
+        self.closing = true;
+        self.buf.clear();
+        self.wake();
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.inner.state.try_borrow();
+        let mut d = f.debug_struct("Transport");
+        d.field("peer_addr", &self.inner.peer)
+            .field("local_addr", &self.inner.local);
+        if let Ok(st) = st {
+            d.field("closing", &st.closing)
+                .field("write_buffer_size", &st.buf.len());
+        }
+        d.finish()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(
+        sock: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+        protocol: Rc<RefCell<dyn Protocol>>,
+    ) -> Transport {
+        Transport {
+            inner: Rc::new(Inner {
+                state: RefCell::new(State {
+                    sock: Some(sock),
+                    buf: WriteBuf::default(),
+                    limits: Limits::default(),
+                    flow: Flow::default(),
+                    closing: false,
+                    aborted: false,
+                    eof_requested: false,
+                    eof_sent: false,
+                    reading_paused: false,
+                    error: None,
+                    lost: false,
+                    running: false,
+                    waker: None,
+                    protocol: Some(protocol),
+                }),
+                peer,
+                local,
+            }),
+        }
+    }
+
+    /// Writes `data` without ever blocking: when nothing is buffered it is sent at once (one `send`
+    /// syscall), and whatever the socket does not take is buffered and sent by the connection's task as
+    /// the socket becomes writable. Above the high-water mark the protocol gets `pause_writing`.
+    ///
+    /// A send error (e.g. `ConnectionReset`) is not returned here: as in asyncio it ends the connection
+    /// and reaches the protocol as `connection_lost(Some(err))`.
+    ///
+    /// **asyncio:** `WriteTransport.write(data)`.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` when the transport is closing or closed (after `close()`, `abort()`, a fatal
+    /// error or `connection_lost`); `BrokenPipe` after `write_eof()`. The data is not sent then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.write(b"hi").unwrap();
+    ///         t.close();
+    ///         assert_eq!(t.write(b"late").unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let mut b = [0u8; 2];
+    /// #     c.read_exact(&mut b).await.unwrap();
+    /// # });
+    /// ```
+    pub fn write(&self, data: &[u8]) -> io::Result<()> {
+        let mut st = self.inner.state.borrow_mut();
+        if st.closing {
+            return Err(closed_error());
+        }
+        if st.eof_requested {
+            return Err(eof_error());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let mut rest = data;
+        if st.buf.is_empty() {
+            let sock = st.sock.as_ref().expect("an open transport has its socket");
+            match send_now(sock, rest) {
+                Ok(n) if n == rest.len() => return Ok(()),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => {
+                    st.fatal(e);
+                    return Ok(());
+                }
+            }
+            // The task must arm the socket for writing.
+            st.wake();
+        }
+        st.buf.extend(rest);
+        if st.buf.len() > st.limits.high && !st.flow.want {
+            st.flow.want = true;
+            drop(st);
+            self.inner.deliver_flow();
+        }
+        Ok(())
+    }
+
+    /// Writes each buffer in turn, as [`Transport::write`].
+    ///
+    /// **asyncio:** `WriteTransport.writelines(list_of_data)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Transport::write`]; the buffers after a failing one are not written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.writelines([&b"ab"[..], b"cd"]).unwrap();
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let mut b = [0u8; 4];
+    /// #     c.read_exact(&mut b).await.unwrap();
+    /// #     assert_eq!(&b, b"abcd");
+    /// # });
+    /// ```
+    pub fn writelines<I>(&self, list_of_data: I) -> io::Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        for data in list_of_data {
+            self.write(data.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// Shuts down the write side (sends EOF) once the buffered data is sent; reading goes on. A no-op
+    /// when already closing or after an earlier `write_eof`.
+    ///
+    /// **asyncio:** `WriteTransport.write_eof()`.
+    ///
+    /// # Errors
+    ///
+    /// The `shutdown(2)` error when nothing is buffered and the socket refuses (e.g. `NotConnected`
+    /// after a reset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.write(b"last words").unwrap();
+    ///         t.write_eof().unwrap();
+    ///         assert_eq!(t.write(b"x").unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let mut b = [0u8; 10];
+    /// #     c.read_exact(&mut b).await.unwrap();
+    /// #     assert_eq!(c.read(&mut b).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn write_eof(&self) -> io::Result<()> {
+        let mut st = self.inner.state.borrow_mut();
+        if st.closing || st.eof_requested {
+            return Ok(());
+        }
+        st.eof_requested = true;
+        if st.buf.is_empty() {
+            st.eof_sent = true;
+            let sock = st.sock.as_ref().expect("an open transport has its socket");
+            sock.shutdown(Shutdown::Write)?;
+        }
+        Ok(())
+    }
+
+    /// Always `true`: TCP can half-close.
+    ///
+    /// **asyncio:** `WriteTransport.can_write_eof()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         assert!(t.can_write_eof());
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn can_write_eof(&self) -> bool {
+        true
+    }
+
+    /// Closes the connection: reading stops at once, buffered data is still sent, then the socket is
+    /// closed and the protocol gets `connection_lost(None)` (from the connection's task, never from
+    /// inside this call). Closing twice is harmless.
+    ///
+    /// **asyncio:** `BaseTransport.close()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.write(b"bye").unwrap();
+    ///         t.close();
+    ///         assert!(t.is_closing());
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let mut b = [0u8; 3];
+    /// #     c.read_exact(&mut b).await.unwrap();
+    /// #     assert_eq!(c.read(&mut b).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn close(&self) {
+        let mut st = self.inner.state.borrow_mut();
+        if st.closing {
+            return;
+        }
+        st.closing = true;
+        st.wake();
+    }
+
+    /// Closes the connection at once: buffered data is dropped, then `connection_lost(None)` follows
+    /// (from the connection's task).
+    ///
+    /// **asyncio:** `WriteTransport.abort()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.abort();
+    ///         assert_eq!(t.get_write_buffer_size(), 0);
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let _ = c.read(&mut [0u8; 1]).await;
+    /// # });
+    /// ```
+    pub fn abort(&self) {
+        let mut st = self.inner.state.borrow_mut();
+        if st.lost {
+            return;
+        }
+        st.closing = true;
+        st.aborted = true;
+        st.buf.clear();
+        st.wake();
+    }
+
+    /// Whether the transport is closing or closed (after `close()`, `abort()`, a fatal error or the end
+    /// of the connection).
+    ///
+    /// **asyncio:** `BaseTransport.is_closing()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         assert!(!t.is_closing());
+    ///         t.close();
+    ///         assert!(t.is_closing());
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn is_closing(&self) -> bool {
+        self.inner.state.borrow().closing
+    }
+
+    /// Stops reading until [`resume_reading`](Transport::resume_reading): no `data_received` calls
+    /// meanwhile, and the peer is slowed down by TCP flow control. A no-op when closing or already
+    /// paused.
+    ///
+    /// **asyncio:** `ReadTransport.pause_reading()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.pause_reading();
+    ///         assert!(!t.is_reading());
+    ///         t.resume_reading();
+    ///         assert!(t.is_reading());
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn pause_reading(&self) {
+        let mut st = self.inner.state.borrow_mut();
+        if st.closing || st.reading_paused {
+            return;
+        }
+        st.reading_paused = true;
+    }
+
+    /// Resumes reading after [`pause_reading`](Transport::pause_reading). A no-op when closing or not
+    /// paused.
+    ///
+    /// **asyncio:** `ReadTransport.resume_reading()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Transport::pause_reading`].
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.resume_reading(); // not paused: nothing happens
+    ///         assert!(t.is_reading());
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn resume_reading(&self) {
+        let mut st = self.inner.state.borrow_mut();
+        if st.closing || !st.reading_paused {
+            return;
+        }
+        st.reading_paused = false;
+        st.wake();
+    }
+
+    /// Whether the transport is reading: not paused and not closing.
+    ///
+    /// **asyncio:** `ReadTransport.is_reading()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Transport::pause_reading`].
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         assert!(t.is_reading());
+    ///         t.close();
+    ///         assert!(!t.is_reading());
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn is_reading(&self) -> bool {
+        let st = self.inner.state.borrow();
+        !st.reading_paused && !st.closing
+    }
+
+    /// Sets the write buffer's water marks: `pause_writing` when the buffer grows above `high`,
+    /// `resume_writing` when it drains to `low` or below. `None` picks asyncio's defaults: `high` is
+    /// `4 * low` (64 KiB when both are `None`), `low` is `high / 4`. If the buffer is already above the
+    /// new `high`, the protocol is paused.
+    ///
+    /// **asyncio:** `WriteTransport.set_write_buffer_limits(high=None, low=None)`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `high < low`; the limits are unchanged then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         assert_eq!(t.get_write_buffer_limits(), (16384, 65536));
+    ///         t.set_write_buffer_limits(Some(4096), None).unwrap();
+    ///         assert_eq!(t.get_write_buffer_limits(), (1024, 4096));
+    ///         assert!(t.set_write_buffer_limits(Some(1), Some(2)).is_err());
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn set_write_buffer_limits(
+        &self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> io::Result<()> {
+        let mut st = self.inner.state.borrow_mut();
+        st.limits.set(high, low)?;
+        if st.buf.len() > st.limits.high && !st.flow.want {
+            st.flow.want = true;
+            drop(st);
+            self.inner.deliver_flow();
+        }
+        Ok(())
+    }
+
+    /// The water marks as `(low, high)`, in asyncio's order.
+    ///
+    /// **asyncio:** `WriteTransport.get_write_buffer_limits()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Transport::set_write_buffer_limits`].
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         let (low, high) = t.get_write_buffer_limits();
+    ///         assert!(low <= high);
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(c.read(&mut [0u8; 1]).await.unwrap(), 0);
+    /// # });
+    /// ```
+    pub fn get_write_buffer_limits(&self) -> (usize, usize) {
+        let st = self.inner.state.borrow();
+        (st.limits.low, st.limits.high)
+    }
+
+    /// Whether the write buffer went above the high-water mark and has not yet drained to the low one:
+    /// the protocol has been, or is about to be, told `pause_writing`.
+    ///
+    /// A protocol that produces data in a loop inside one of its own methods checks this: its
+    /// `pause_writing` cannot run while that method holds `&mut self`, so it comes right after the
+    /// method returns.
+    ///
+    /// **asyncio:** no public counterpart (the transport's `_protocol_paused`); asyncio calls
+    /// `pause_writing()` from inside `write()`, which Rust's `&mut self` rules out here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// // Sends 1 MiB without letting the buffer grow far beyond the high-water mark.
+    /// struct Producer { t: Option<Transport>, left: usize }
+    /// impl Producer {
+    ///     fn produce(&mut self) {
+    ///         let t = self.t.as_ref().unwrap();
+    ///         while self.left > 0 && !t.is_writing_paused() {
+    ///             t.write(&[b'x'; 16 * 1024]).unwrap();
+    ///             self.left -= 16 * 1024;
+    ///         }
+    ///         if self.left == 0 {
+    ///             t.close();
+    ///         }
+    ///     }
+    /// }
+    /// impl Protocol for Producer {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         self.t = Some(t);
+    ///         self.produce();
+    ///     }
+    ///     fn resume_writing(&mut self) {
+    ///         self.produce();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| Producer { t: None, left: 1 << 20 }, "127.0.0.1:0").await.unwrap();
+    /// #     let (mut r, _w) = tulip_net::open_connection(server.local_addrs()[0]).await.unwrap();
+    /// #     assert_eq!(r.read_to_end().await.unwrap().len(), 1 << 20);
+    /// # });
+    /// ```
+    pub fn is_writing_paused(&self) -> bool {
+        self.inner.state.borrow().flow.want
+    }
+
+    /// How many bytes are buffered, accepted by `write` but not yet sent.
+    ///
+    /// **asyncio:** `WriteTransport.get_write_buffer_size()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_net::{Protocol, Transport};
+    /// struct P;
+    /// impl Protocol for P {
+    ///     fn connection_made(&mut self, t: Transport) {
+    ///         t.write(b"small").unwrap(); // sent at once
+    ///         assert_eq!(t.get_write_buffer_size(), 0);
+    ///         t.close();
+    ///     }
+    /// }
+    /// # tulip_core::run(async {
+    /// #     let server = tulip_net::create_server(|| P, "127.0.0.1:0").await.unwrap();
+    /// #     let c = tulip_net::TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    /// #     let mut b = [0u8; 5];
+    /// #     c.read_exact(&mut b).await.unwrap();
+    /// # });
+    /// ```
+    #[doc(alias = "write_buffer_size")]
+    pub fn get_write_buffer_size(&self) -> usize {
+        self.inner.state.borrow().buf.len()
+    }
+
+    /// The remote address (kept after the connection ends).
+    ///
+    /// **asyncio:** `transport.get_extra_info("peername")`.
+    ///
+    /// # Errors
+    ///
+    /// None for TCP: the address is recorded when the connection is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let addr = server.local_addrs()[0];
+    ///     let (transport, _protocol) = tulip_net::create_connection(|| Nothing, addr).await?;
+    ///     assert_eq!(transport.peer_addr()?, addr);
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.inner.peer)
+    }
+
+    /// The local address (kept after the connection ends).
+    ///
+    /// **asyncio:** `transport.get_extra_info("sockname")`.
+    ///
+    /// # Errors
+    ///
+    /// None for TCP: the address is recorded when the connection is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     # let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let (transport, _) = tulip_net::create_connection(|| Nothing, server.local_addrs()[0]).await?;
+    ///     assert!(transport.local_addr()?.ip().is_loopback());
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.inner.local)
+    }
+}
+
+impl Inner {
+    /// Tells the protocol about a water-mark crossing it has not heard of yet, unless it is running
+    /// (then its task does so right after the running method returns). No state is borrowed during the
+    /// call.
+    pub(crate) fn deliver_flow(&self) {
+        loop {
+            let Some(protocol) = self.state.borrow().protocol.clone() else {
+                return;
+            };
+            let Ok(mut p) = protocol.try_borrow_mut() else {
+                return;
+            };
+            match self.take_flow_change() {
+                Some(true) => p.pause_writing(),
+                Some(false) => p.resume_writing(),
+                None => return,
+            }
+        }
+    }
+
+    /// The crossing the protocol has not been told about (`Some(true)`: pause), now marked as told.
+    pub(crate) fn take_flow_change(&self) -> Option<bool> {
+        let mut st = self.state.borrow_mut();
+        if st.flow.want == st.flow.told {
+            return None;
+        }
+        st.flow.told = st.flow.want;
+        Some(st.flow.want)
+    }
+}
+
+/// One non-blocking `send`, retried on `EINTR`.
+#[inline]
+pub(crate) fn send_now(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    loop {
+        match sock.get_ref().write(data) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `examples/echo_protocol.rs` (asyncio's `EchoProtocol` on `create_server`) and
+//! `examples/echo_streams.rs` (`start_server` with `read`/`write`/`drain`) as separate processes,
+//! driven by a real client: many concurrent connections, half-close, a client that resets mid-stream.
+//!
+//! ```python
+//! class EchoProtocol(asyncio.Protocol):
+//!     def connection_made(self, transport): self.transport = transport
+//!     def data_received(self, data):        self.transport.write(data)
+//!     def pause_writing(self):              self.transport.pause_reading()
+//!     def resume_writing(self):             self.transport.resume_reading()
+//! ```
+
+mod support;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use support::client::{self, random_bytes};
+use support::example::Example;
+
+/// 200 connections at once, each echoing 256 KiB of pseudo-random bytes verified byte for byte, each
+/// ending with a half-close (see `support::client`).
+fn concurrent_echo(name: &str) {
+    let mut server = Example::start(name);
+    client::echo_concurrent(server.addr(), 200, 256 * 1024);
+    assert!(server.is_running(), "{name} exited");
+}
+
+/// asyncio: at the client's EOF, `eof_received()` returns `None` (false): the transport sends what is
+/// still buffered, then closes. The client reads every echoed byte, then EOF.
+fn half_close(name: &str) {
+    let server = Example::start(name);
+    let mut s = client::connect(server.addr()).unwrap();
+    let data = random_bytes(42, 300 * 1024);
+    s.write_all(&data).unwrap();
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut echoed = Vec::new();
+    s.read_to_end(&mut echoed).unwrap();
+    assert_eq!(echoed.len(), data.len());
+    assert!(echoed == data, "echoed bytes differ");
+}
+
+fn reset(s: TcpStream) {
+    socket2::SockRef::from(&s)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(s);
+}
+
+/// Writes without reading until the server stops taking bytes (it paused reading: its own writes
+/// back to us are stuck), then resets. Returns how much was written.
+fn fill_then_reset(addr: SocketAddr) -> usize {
+    let s = client::connect(addr).unwrap();
+    s.set_nonblocking(true).unwrap();
+    let chunk = random_bytes(7, 64 * 1024);
+    let (mut total, mut stalls) = (0usize, 0);
+    while stalls < 20 && total < 256 << 20 {
+        match (&s).write(&chunk) {
+            Ok(n) => {
+                total += n;
+                stalls = 0;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                stalls += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("client write failed: {e}"),
+        }
+    }
+    reset(s);
+    total
+}
+
+/// A client that resets mid-echo, and one that resets while the server has unsent bytes queued (and
+/// has paused reading): the server drops those connections and keeps serving.
+fn reset_mid_stream(name: &str) {
+    let mut server = Example::start(name);
+    let addr = server.addr();
+
+    let mut s = client::connect(addr).unwrap();
+    s.write_all(&random_bytes(3, 128 * 1024)).unwrap();
+    let mut some = [0u8; 1024];
+    s.read_exact(&mut some).unwrap();
+    reset(s);
+
+    let written = fill_then_reset(addr);
+    assert!(
+        written < 256 << 20,
+        "{name} kept reading from a client that never reads: no backpressure"
+    );
+
+    for seed in 0..3 {
+        client::echo_one(addr, 64 * 1024, seed).unwrap();
+    }
+    client::echo_concurrent(addr, 20, 64 * 1024);
+    assert!(server.is_running(), "{name} exited after a client reset");
+}
+
+macro_rules! echo_server_tests {
+    ($($module:ident => $name:literal),* $(,)?) => {$(
+        mod $module {
+            #[test]
+            fn concurrent_200_connections_256_kib_each() {
+                super::concurrent_echo($name);
+            }
+
+            #[test]
+            fn half_close_gets_every_byte_then_eof() {
+                super::half_close($name);
+            }
+
+            #[test]
+            fn client_reset_mid_stream_leaves_server_serving() {
+                super::reset_mid_stream($name);
+            }
+        }
+    )*};
+}
+
+echo_server_tests! {
+    echo_protocol => "echo_protocol",
+    echo_streams => "echo_streams",
+}
