@@ -4,10 +4,11 @@
 //! **asyncio:** pyzmq's `zmq.asyncio.ZMQEventLoop` and aiozmq's `ZmqEventLoop`: an
 //! `asyncio.SelectorEventLoop` whose selector is a `ZMQSelector` over `zmq.Poller`, so one `select()`
 //! waits on zmq sockets and ordinary descriptors together (pyzmq 17 deprecated the swap: its sockets
-//! now wait on `ZMQ_FD` in any loop; the swap is what this example shows). Differences: zmq sockets are not descriptors here,
-//! so they are not `register`ed: the selector owns them ([`ZmqSelector::add_socket`]) and tasks await
-//! them with [`zmq_readable`] / [`zmq_writable`]; everything else (`TcpListener`, `TcpStream`,
-//! `Async<T>`) registers with it as with the default selector.
+//! now wait on `ZMQ_FD` in any loop; the swap is what this example shows). Differences: zmq sockets
+//! are not descriptors here, so they are not `register`ed: the selector owns them
+//! ([`ZmqSelector::add_socket`]) and tasks await them with [`zmq_readable`] / [`zmq_writable`];
+//! everything else (`TcpListener`, `TcpStream`, `Async<T>`) registers with it as with the default
+//! selector.
 //!
 //! ```python
 //! import asyncio, zmq, zmq.asyncio
@@ -45,9 +46,10 @@
 //!   turns `POLLERR`/`POLLHUP`/`POLLNVAL` into `ZMQ_POLLERR`, reported as readable and writable.
 //! - **zmq sockets** are not thread-safe, so the selector owns them behind a lock that `select` holds
 //!   while it waits. Tasks reach a socket with [`ZmqSelector::with_socket`] and wait for it with
-//!   [`zmq_readable`] / [`zmq_writable`], which [`watch`](ZmqSelector::watch) it: a waker plus a oneshot
-//!   interest that `select` adds to the same `zmq_poll` call and wakes once the socket reports. Another
-//!   thread that wants a socket while `select` waits interrupts the wait (see `Inner::contenders`).
+//!   [`zmq_readable`] / [`zmq_writable`], which [`watch`](ZmqSelector::watch) it: a waker plus a
+//!   oneshot interest that `select` adds to the same `zmq_poll` call and wakes once the socket
+//!   reports. Another thread that wants a socket while `select` waits interrupts the wait (see
+//!   `Inner::contenders`).
 //! - **`notify`** writes a byte to a socketpair whose read end is always in the poll set.
 //!
 //! `tests/zmq_selector.rs` runs this program as a process (REQ client and TCP client at once) and

@@ -1,8 +1,8 @@
 #![cfg(feature = "zmq")]
 //! Needs the `zmq` feature (`cargo test --features zmq --test zmq_selector`; libzmq via pkg-config):
-//! `examples/zmq_selector.rs` as a process serving a REQ client and TCP clients through one loop, and its
-//! `ZmqSelector` in-process: the `Selector` contract, zmq socket readiness, a TCP echo on a custom
-//! selector.
+//! `examples/zmq_selector.rs` as a process serving a REQ client and TCP clients through one loop, and
+//! its `ZmqSelector` in-process: the `Selector` contract, zmq socket readiness, a TCP echo on a
+//! custom selector.
 
 mod support;
 
@@ -34,7 +34,7 @@ use zmq_example::{reply_to, serve_tcp, serve_zmq, ZmqSelector};
 /// How long a zmq client waits for a reply before the test fails.
 const ZMQ_TIMEOUT_MS: i32 = 30_000;
 
-/// A blocking REQ socket connected to `endpoint`, with timeouts so a lost reply fails instead of hanging.
+/// A blocking REQ socket connected to `endpoint`, with timeouts: a lost reply fails, not hangs.
 fn req_socket(ctx: &zmq::Context, endpoint: &str) -> zmq::Socket {
     let req = ctx.socket(zmq::REQ).unwrap();
     req.set_linger(0).unwrap();

@@ -943,11 +943,14 @@ impl File {
         out: &mut Vec<u8>,
         start: usize,
     ) -> Poll<io::Result<usize>> {
-        let batch = self.chunk.saturating_mul(READ_TO_END_CHUNKS);
+        let chunks: usize = std::env::var("TULIP_RTE_CHUNKS").ok().and_then(|v| v.parse().ok()).unwrap_or(READ_TO_END_CHUNKS);
+        let batch = self.chunk.saturating_mul(chunks);
         loop {
             if !self.ahead.is_empty() {
-                // One unit of the task's budget per batch copied: a long read yields to the loop.
-                ready!(poll_proceed(cx));
+                // One unit of the task's budget per chunk copied: a long read yields to the loop.
+                for _ in 0..chunks {
+                    ready!(poll_proceed(cx));
+                }
                 // Start the next batch first, so the pool reads it while this one is copied.
                 if matches!(self.state, State::Idle(_)) && !self.eof && self.read_err.is_none() {
                     self.submit_read(batch);

@@ -18,6 +18,8 @@ struct Registration {
     fd: RawFd,
     key: usize,
     interest: Interest,
+    /// Bumped by every `reregister`, so an event never disarms a newer arming.
+    generation: u64,
 }
 
 /// A [`Selector`] on `poll(2)`, emulating oneshot interest by disarming a registration once it reports.
@@ -88,7 +90,15 @@ impl Selector for PollSelector {
         if regs.contains_key(&fd) {
             return Err(io::Error::from(io::ErrorKind::AlreadyExists));
         }
-        regs.insert(fd, Registration { fd, key, interest });
+        regs.insert(
+            fd,
+            Registration {
+                fd,
+                key,
+                interest,
+                generation: 0,
+            },
+        );
         drop(regs);
         self.changed()
     }
@@ -100,6 +110,7 @@ impl Selector for PollSelector {
             Some(r) => {
                 r.key = key;
                 r.interest = interest;
+                r.generation += 1;
             }
             None => return Err(io::Error::from(io::ErrorKind::NotFound)),
         }
@@ -116,6 +127,9 @@ impl Selector for PollSelector {
     }
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+        // Announce the wait before taking the snapshot: a registration change after this point
+        // notifies, so it is never missed until some later wake-up.
+        self.selecting.store(true, Ordering::SeqCst);
         let armed: Vec<Registration> = self
             .lock()
             .values()
@@ -141,7 +155,6 @@ impl Selector for PollSelector {
             tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
             tv_nsec: i64::from(d.subsec_nanos()),
         });
-        self.selecting.store(true, Ordering::SeqCst);
         let res = loop {
             match rustix::event::poll(&mut fds, ts.as_ref()) {
                 Err(rustix::io::Errno::INTR) => continue,
@@ -165,7 +178,7 @@ impl Selector for PollSelector {
             let writable = broken || rev.contains(PollFlags::OUT);
             // Oneshot: disarm until re-armed, unless it was re-registered meanwhile.
             if let Some(cur) = regs.get_mut(&r.fd) {
-                if cur.key == r.key {
+                if cur.generation == r.generation {
                     cur.interest = Interest::NONE;
                 }
             }
