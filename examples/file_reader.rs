@@ -35,7 +35,6 @@
 //! is left in place (the page cache then holds it: these are cached-read figures).
 
 use std::cell::Cell;
-use std::future::Future;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -129,10 +128,7 @@ async fn read_tulip(args: &Args) -> io::Result<Outcome> {
         }
     } else {
         let mut all = Vec::new();
-        let mut worst = Duration::ZERO; let mut polls = 0;
-        let n = { let mut fut = std::pin::pin!(f.read_to_end(&mut all));
-        std::future::poll_fn(|cx| { let t = Instant::now(); let r = fut.as_mut().poll(cx); worst = worst.max(t.elapsed()); polls += 1; r }).await? as u64 };
-        eprintln!("polls {polls}, worst poll {worst:?}");
+        let n = f.read_to_end(&mut all).await? as u64;
         // Freeing 256 MiB (munmap of every page) takes ~20 ms: that too belongs on the pool.
         tulip::spawn_blocking(move || drop(all)).await;
         n

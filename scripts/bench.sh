@@ -1,36 +1,39 @@
 #!/usr/bin/env bash
-# Runs the micro-benchmarks (criterion: tulip, tokio current_thread and smol in the same run) and the
-# callgrind instruction counts, then prints tulip's ratios to tokio and smol for each group.
+# Runs the micro-benchmarks (criterion: tulip, tokio current_thread and smol in the same run) several
+# times, then the callgrind instruction counts, and prints tulip's ratio to tokio and smol per group.
 #
-#   scripts/bench.sh              everything (a few minutes of criterion, then callgrind)
-#   scripts/bench.sh --no-instr   criterion only
-#   scripts/bench.sh --report     only print the table from the last criterion run
+#   scripts/bench.sh              BENCH_RUNS (default 3) criterion runs, then scripts/instructions.sh
+#   scripts/bench.sh --no-instr   the criterion runs only
+#   scripts/bench.sh --report     only print the table again from the last runs
 #
-# Ratio = other runtime's median time / tulip's median time: above 1 means tulip is faster.
+# Each run's medians are saved in <target>/bench-runs/run-<i>.json; the table shows, per benchmark, the
+# median over runs of the per-run median time, and the median over runs of the per-run ratio.
+# Ratio = other runtime's time / tulip's time: above 1 means tulip is faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 mode="${1:-all}"
-if [ "$mode" != --report ]; then
-    cargo bench -p tulip --bench runtime
-fi
-
+RUNS="${BENCH_RUNS:-3}"
 TARGET=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-python3 - "${CRITERION_HOME:-$TARGET/criterion}" <<'EOF'
+CRITERION="${CRITERION_HOME:-$TARGET/criterion}"
+SAVED="$TARGET/bench-runs"
+
+# Collects the medians (ns per iteration) and elements per iteration that criterion wrote since
+# `since` (epoch seconds) into one JSON file.
+collect() { # since out.json
+    python3 - "$CRITERION" "$1" "$2" <<'EOF'
 import json, os, sys
 
-root = sys.argv[1]
-RUNTIMES = ("tulip", "tokio", "smol")
-groups = {}  # (group, param) -> {id: (median ns per iteration, elements per iteration)}
+root, since, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+found = {}
 for dirpath, _, files in os.walk(root):
     if os.path.basename(dirpath) != "new" or "estimates.json" not in files:
         continue
-    parts = os.path.relpath(os.path.dirname(dirpath), root).split(os.sep)
-    if len(parts) < 2:
+    if os.path.getmtime(os.path.join(dirpath, "estimates.json")) < since:
         continue
-    group, ident, param = parts[0], parts[1], "/".join(parts[2:])
+    bench = os.path.relpath(os.path.dirname(dirpath), root)
     with open(os.path.join(dirpath, "estimates.json")) as f:
         median = json.load(f)["median"]["point_estimate"]
     elements = 1
@@ -39,7 +42,36 @@ for dirpath, _, files in os.walk(root):
             elements = (json.load(f).get("throughput") or {}).get("Elements", 1)
     except FileNotFoundError:
         pass
-    groups.setdefault((group, param), {})[ident] = (median, elements)
+    found[bench] = {"ns": median, "elements": elements}
+with open(out, "w") as f:
+    json.dump(found, f, indent=1, sort_keys=True)
+EOF
+}
+
+if [ "$mode" != --report ]; then
+    rm -rf "$SAVED" && mkdir -p "$SAVED"
+    for i in $(seq 1 "$RUNS"); do
+        echo "== criterion run $i of $RUNS" >&2
+        start=$(date +%s)
+        cargo bench -p tulip --bench runtime
+        collect "$start" "$SAVED/run-$i.json"
+    done
+fi
+
+python3 - "$SAVED"/run-*.json <<'EOF'
+import json, statistics, sys
+
+RUNTIMES = ("tulip", "tokio", "smol")
+runs = [json.load(open(p)) for p in sys.argv[1:]]
+# bench path "group/id[/param]" -> (group, param) row, id column
+rows = {}
+for run in runs:
+    for bench, v in run.items():
+        parts = bench.split("/")
+        if len(parts) < 2:
+            continue
+        key = (parts[0], "/".join(parts[2:]))
+        rows.setdefault(key, {}).setdefault(parts[1], []).append(v)
 
 def fmt(ns):
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
@@ -47,23 +79,26 @@ def fmt(ns):
             return f"{ns / scale:.3g} {unit}"
     return f"{ns:.3g} ns"
 
-print("\nMedian time per iteration (per operation in brackets); ratio = other / tulip, > 1: tulip faster\n")
-print(f"{'group':<32}{'tulip':>22}{'tokio':>22}{'smol':>22}{'tokio/tulip':>13}{'smol/tulip':>12}")
-for (group, param), ids in sorted(groups.items()):
+print(f"\n{len(runs)} criterion run(s). Median time per iteration (per operation in brackets);")
+print("ratio = other / tulip (median of the per-run ratios), > 1: tulip faster\n")
+print(f"{'group':<30}{'tulip':>22}{'tokio':>22}{'smol':>22}{'tokio/tulip':>13}{'smol/tulip':>12}")
+for (group, param), ids in sorted(rows.items()):
     name = f"{group}/{param}" if param else group
     def cell(k):
         if k not in ids:
             return f"{'-':>22}"
-        ns, el = ids[k]
-        return f"{fmt(ns) + ' (' + fmt(ns / el) + ')':>22}"
+        ns = statistics.median(v["ns"] for v in ids[k])
+        per = ns / ids[k][0]["elements"]
+        return f"{fmt(ns) + ' (' + fmt(per) + ')':>22}"
     def ratio(k, width):
-        if k in ids and "tulip" in ids:
-            return f"{ids[k][0] / ids['tulip'][0]:>{width}.2f}"
-        return f"{'-':>{width}}"
+        if k not in ids or "tulip" not in ids:
+            return f"{'-':>{width}}"
+        r = statistics.median(o["ns"] / t["ns"] for o, t in zip(ids[k], ids["tulip"]))
+        return f"{r:>{width}.2f}"
     if any(k in ids for k in RUNTIMES):
-        print(f"{name:<32}{cell('tulip')}{cell('tokio')}{cell('smol')}{ratio('tokio', 13)}{ratio('smol', 12)}")
+        print(f"{name:<30}{cell('tulip')}{cell('tokio')}{cell('smol')}{ratio('tokio', 13)}{ratio('smol', 12)}")
     for k in sorted(k for k in ids if k not in RUNTIMES):
-        print(f"{name + ' ' + k:<32}{cell(k)}")
+        print(f"{name + ' ' + k:<30}{cell(k)}")
 EOF
 
 if [ "$mode" = all ]; then

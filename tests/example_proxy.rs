@@ -141,7 +141,8 @@ fn unreachable_upstream_closes_the_client() {
     assert!(proxy.is_running());
 }
 
-/// The upstream server goes away: every proxied connection is closed.
+/// The upstream server goes away (killed: its sockets close): the proxy forwards the EOF, so the
+/// client reads EOF instead of hanging, and the proxy keeps running.
 #[test]
 fn upstream_going_away_closes_the_client() {
     let (echo, mut proxy) = echo_behind_proxy();

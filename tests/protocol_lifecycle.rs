@@ -521,3 +521,46 @@ fn dropping_serve_forever_closes_the_server() {
     })
     .unwrap();
 }
+
+/// The server may be closed from inside its own protocol factory (which runs in the accept task); the
+/// connection that triggered it is still served.
+///
+/// ```python
+/// def factory():
+///     server.close()        # no more clients after this one
+///     return Echo()
+/// ```
+#[test]
+fn server_closed_from_its_own_factory() {
+    run(async {
+        let log = Log::default();
+        let slot: Rc<RefCell<Option<tulip::net::Server>>> = Rc::new(RefCell::new(None));
+        let s = slot.clone();
+        let mut inner = Recorder::factory(&log);
+        let server = create_server(
+            move || {
+                if let Some(server) = s.borrow().as_ref() {
+                    server.close();
+                }
+                Recorder {
+                    on_data: |t, d| t.write(d).unwrap(),
+                    ..inner()
+                }
+            },
+            "127.0.0.1:0",
+        )
+        .await?;
+        *slot.borrow_mut() = Some(server.clone());
+        let client = TcpStream::connect(server.local_addrs()[0]).await?;
+        client.write_all(b"served").await?;
+        let mut buf = [0u8; 6];
+        client.read_exact(&mut buf).await?;
+        assert_eq!(&buf, b"served");
+        assert!(!server.is_serving());
+        drop(client);
+        server.wait_closed().await;
+        slot.borrow_mut().take();
+        io::Result::Ok(())
+    })
+    .unwrap();
+}

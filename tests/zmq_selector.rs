@@ -1,8 +1,8 @@
-#![cfg(feature = "zmq")]
 //! Needs the `zmq` feature (`cargo test --features zmq --test zmq_selector`; libzmq via pkg-config):
 //! `examples/zmq_selector.rs` as a process serving a REQ client and TCP clients through one loop, and
 //! its `ZmqSelector` in-process: the `Selector` contract, zmq socket readiness, a TCP echo on a
 //! custom selector.
+#![cfg(feature = "zmq")]
 
 mod support;
 

@@ -19,7 +19,8 @@ use crate::protocol::DatagramProtocol;
 const MAX_DATAGRAM: usize = 65536;
 
 /// A handle to a UDP endpoint made by [`create_datagram_endpoint`]: send datagrams, close it. Cheap
-/// to clone; loop-local.
+/// to clone; loop-local. Dropping handles closes nothing: the endpoint's task runs until `close()` or
+/// `abort()`.
 ///
 /// **asyncio:** [`asyncio.DatagramTransport`](https://docs.python.org/3/library/asyncio-protocol.html#datagram-transports).
 /// Differences: `sendto` on a closing transport returns `ErrorKind::NotConnected` (asyncio logs a

@@ -20,6 +20,8 @@ use crate::transport::Transport;
 
 /// How long the accept task waits after an error such as `EMFILE` before accepting again.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(10);
+/// While accept keeps failing, one report per this many retries (about one a second).
+const REPORT_EVERY: u32 = 100;
 
 /// A listening server: an accept task that starts a connection (a [`Protocol`] or a streams handler)
 /// for each client.
@@ -129,6 +131,9 @@ impl Server {
         let accept_inner = inner.clone();
         let task = tulip_core::spawn(async move {
             let inner = accept_inner;
+            // Retries left before the next report: the first failure in a row is reported, then one
+            // in `REPORT_EVERY`.
+            let mut quiet = 0u32;
             loop {
                 let res = poll_fn(|cx| match &*inner.listener.borrow() {
                     Some(l) => l.poll_accept(cx).map(Some),
@@ -137,16 +142,23 @@ impl Server {
                 .await;
                 match res {
                     None => return,
-                    Some(Ok((stream, peer))) => on_accept(stream, peer, ConnGuard::new(&inner)),
+                    Some(Ok((stream, peer))) => {
+                        quiet = 0;
+                        on_accept(stream, peer, ConnGuard::new(&inner));
+                    }
                     Some(Err(e)) => match e.kind() {
                         // The client gave up before we accepted: asyncio ignores these too.
                         io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted => {}
                         _ => {
-                            eprintln!(
-                                "tulip: accept on {} failed: {e}; retrying in {} ms",
-                                inner.addrs[0],
-                                ACCEPT_RETRY_DELAY.as_millis()
-                            );
+                            if quiet == 0 {
+                                quiet = REPORT_EVERY;
+                                eprintln!(
+                                    "tulip: accept failed on {}: {e}; retrying every {} ms",
+                                    inner.addrs[0],
+                                    ACCEPT_RETRY_DELAY.as_millis()
+                                );
+                            }
+                            quiet -= 1;
                             tulip_time::sleep(ACCEPT_RETRY_DELAY).await;
                         }
                     },
@@ -321,7 +333,7 @@ impl Server {
 /// For each client the accept task calls the factory and spawns one task that drives the connection
 /// (`connection_made`, `data_received`, … are called from it). `TCP_NODELAY` is set on each accepted
 /// socket, as asyncio does. Accept errors such as `EMFILE` (out of descriptors) are reported on stderr
-/// and the server keeps serving, trying again after 10 ms.
+/// (about once a second while they last) and the server keeps serving, trying again every 10 ms.
 ///
 /// **asyncio:** `loop.create_server(protocol_factory, host, port)` (`SO_REUSEADDR` set, serving
 /// started at once).

@@ -14,7 +14,8 @@ use crate::blocking::{spawn_blocking, SpawnBlocking};
 /// What a job does once it owns the file.
 #[derive(Debug)]
 pub(super) enum Job {
-    /// Read up to `len` bytes into the buffer (cleared first), stopping early only at end of file.
+    /// One `read(2)` of up to `len` bytes into the buffer (its contents are replaced). A regular file
+    /// returns fewer only at end of file; a pipe or terminal returns what it has, as soon as it has some.
     Read { buf: Vec<u8>, len: usize },
     /// Write the whole buffer.
     Write(Vec<u8>),
@@ -43,12 +44,8 @@ impl Job {
 /// What a job reports back.
 #[derive(Debug)]
 pub(super) enum Done {
-    /// The bytes read (possibly fewer than `len`), and the error that stopped the read, if any.
-    Read {
-        buf: Vec<u8>,
-        len: usize,
-        res: io::Result<()>,
-    },
+    /// The bytes read (none at end of file), or the error.
+    Read { buf: Vec<u8>, res: io::Result<()> },
     /// The written buffer (to be reused) and the result.
     Write { buf: Vec<u8>, res: io::Result<()> },
     /// The new position.
@@ -112,15 +109,21 @@ fn run(mut file: StdFile, job: Job, rewind: u64) -> (Option<StdFile>, Done) {
     }
     let done = match job {
         Job::Read { mut buf, len } => {
-            buf.clear();
-            buf.reserve(len);
-            // `Take::read_to_end` reads into the spare capacity without zeroing it first and stops at
-            // `len` bytes or at the first `read` that returns 0 (end of file).
-            let res = Read::by_ref(&mut file)
-                .take(len as u64)
-                .read_to_end(&mut buf)
-                .map(drop);
-            Done::Read { buf, len, res }
+            buf.resize(len, 0);
+            let res = loop {
+                match file.read(&mut buf) {
+                    Ok(n) => {
+                        buf.truncate(n);
+                        break Ok(());
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        buf.clear();
+                        break Err(e);
+                    }
+                }
+            };
+            Done::Read { buf, res }
         }
         Job::Write(buf) => {
             let res = file.write_all(&buf);
@@ -138,11 +141,10 @@ fn run(mut file: StdFile, job: Job, rewind: u64) -> (Option<StdFile>, Done) {
 /// The report of `job` when the rewind before it failed.
 fn failed(job: Job, e: io::Error) -> Done {
     match job {
-        Job::Read { buf, len } => Done::Read {
-            buf,
-            len,
-            res: Err(e),
-        },
+        Job::Read { mut buf, .. } => {
+            buf.clear();
+            Done::Read { buf, res: Err(e) }
+        }
         Job::Write(buf) => Done::Write { buf, res: Err(e) },
         Job::Seek(_) => Done::Pos(Err(e)),
         Job::Metadata => Done::Meta(Err(e)),

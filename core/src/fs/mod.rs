@@ -10,7 +10,7 @@
 //!
 //! Regular files ignore `O_NONBLOCK` (the erratum to the chunked-reader recipe: a "non-blocking" read of
 //! a file still waits for the disk), so readiness polling cannot help. Each call runs as a job on the
-//! [`spawn_blocking`](crate::spawn_blocking) pool and the loop awaits it. A [`File`] moves at most one
+//! [`spawn_blocking`] pool and the loop awaits it. A [`File`] moves at most one
 //! chunk per job (64 KiB by default; [`File::read_to_end`] moves 16 chunks per job), one job at a
 //! time, and the job owns the descriptor while it runs. The loop thread only copies bytes between
 //! buffers, so timers and sockets keep being served during a long read or write
@@ -153,6 +153,8 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 /// # Ok::<_, std::io::Error>(())
 /// # }).unwrap();
 /// ```
+#[doc(alias = "unlink")]
+#[doc(alias = "remove")]
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     spawn_blocking(move || std::fs::remove_file(path)).await
@@ -178,6 +180,7 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 /// # tulip_core::fs::remove_file(&to).await
 /// # }).unwrap();
 /// ```
+#[doc(alias = "replace")]
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     spawn_blocking(move || std::fs::rename(from, to)).await
@@ -202,6 +205,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 /// # std::fs::remove_dir_all(&top)
 /// # }).unwrap();
 /// ```
+#[doc(alias = "makedirs")]
 pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     spawn_blocking(move || std::fs::create_dir_all(path)).await
@@ -224,6 +228,7 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # Ok::<_, std::io::Error>(())
 /// # }).unwrap();
 /// ```
+#[doc(alias = "stat")]
 pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
     let path = path.as_ref().to_owned();
     spawn_blocking(move || std::fs::metadata(path)).await

@@ -52,6 +52,7 @@ type Batch = VecDeque<io::Result<DirEntry>>;
 /// })
 /// .unwrap();
 /// ```
+#[doc(alias = "scandir")]
 pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     let path = path.as_ref().to_owned();
     let std = spawn_blocking(move || std::fs::read_dir(path)).await?;
@@ -256,6 +257,7 @@ impl DirEntry {
     /// # Ok::<_, std::io::Error>(())
     /// # }).unwrap();
     /// ```
+    #[doc(alias = "name")]
     pub fn file_name(&self) -> OsString {
         self.std.file_name()
     }

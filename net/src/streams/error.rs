@@ -69,6 +69,8 @@ impl IncompleteReadError {
 
     /// The bytes read before EOF, by value.
     ///
+    /// **asyncio:** `IncompleteReadError.partial`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -201,6 +203,9 @@ impl LimitOverrunError {
 
     /// Whether the separator was found (beyond the limit) rather than not found within it.
     ///
+    /// **asyncio:** the error's message: "Separator is found, but chunk is longer than limit" versus
+    /// "Separator is not found, and chunk exceed the limit".
+    ///
     /// # Examples
     ///
     /// ```
@@ -273,6 +278,8 @@ pub struct ReadError {
 impl ReadError {
     /// Whether EOF came first ([`IncompleteReadError`]).
     ///
+    /// **asyncio:** `except asyncio.IncompleteReadError`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -284,6 +291,8 @@ impl ReadError {
     }
 
     /// Whether the buffer limit was reached ([`LimitOverrunError`]).
+    ///
+    /// **asyncio:** `except asyncio.LimitOverrunError`.
     ///
     /// # Examples
     ///
@@ -297,6 +306,8 @@ impl ReadError {
 
     /// Whether the socket failed.
     ///
+    /// **asyncio:** `except OSError`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -308,6 +319,8 @@ impl ReadError {
     }
 
     /// The `io::ErrorKind` this error converts to: `UnexpectedEof`, `InvalidData`, or the I/O error's.
+    ///
+    /// **asyncio:** the exception's class.
     ///
     /// # Examples
     ///
@@ -359,6 +372,8 @@ impl ReadError {
 
     /// The [`IncompleteReadError`], or this error back.
     ///
+    /// **asyncio:** `except asyncio.IncompleteReadError as e`.
+    ///
     /// # Errors
     ///
     /// `self` when the error is something else.
@@ -378,6 +393,8 @@ impl ReadError {
 
     /// The [`LimitOverrunError`], if that is what this is.
     ///
+    /// **asyncio:** `except asyncio.LimitOverrunError as e`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -392,6 +409,8 @@ impl ReadError {
     }
 
     /// The I/O error, or this error back.
+    ///
+    /// **asyncio:** `except OSError as e`.
     ///
     /// # Errors
     ///

@@ -135,6 +135,17 @@ where
 /// ```
 pub trait HandlerOutput {
     /// Reports a failure (on stderr); nothing for success.
+    ///
+    /// **asyncio:** the loop's exception handler logging "Unhandled exception in
+    /// client_connected_cb".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::HandlerOutput;
+    /// // Prints "tulip: unhandled error in client_connected_cb: refused" on stderr.
+    /// Err::<(), _>("refused").report();
+    /// ```
     fn report(self);
 }
 

@@ -111,6 +111,8 @@ impl StreamReader {
 
     /// The buffer limit (64 KiB unless set with [`with_limit`](StreamReader::with_limit)).
     ///
+    /// **asyncio:** `reader._limit` (private in asyncio).
+    ///
     /// # Examples
     ///
     /// See [`StreamReader::with_limit`].

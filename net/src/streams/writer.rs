@@ -21,6 +21,10 @@ use crate::transport::send_now;
 /// goes out even if nobody awaits [`drain`](StreamWriter::drain). `drain` is the backpressure point:
 /// it waits while the buffer is above the high-water mark, until it is down to the low one.
 ///
+/// Dropped without `close()`, the writer still sends what is buffered (and says so on stderr in the
+/// loop's debug mode, as asyncio's `ResourceWarning` does); the socket is closed once the reader is
+/// dropped too.
+///
 /// **asyncio:** [`asyncio.StreamWriter`](https://docs.python.org/3/library/asyncio-stream.html#streamwriter).
 /// Differences: `write` returns a `Result` (an error after `close()`/`write_eof()`, or when the
 /// connection already failed; asyncio ignores such writes with a warning); `close()` shuts down both
