@@ -28,10 +28,10 @@ use crate::coop::poll_proceed;
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// How many chunks one job reads for [`File::read_to_end`]. Measured with `examples/file_reader.rs` on
-/// a cached 256 MiB file (2-vCPU VM, eight interleaved runs, medians): 1, 4, 16 and 64 chunks per job
-/// gave 1270, 1470, 1650 and 1550 MiB/s, a plain `std::fs::read` 1510. One chunk per job spends its
-/// time on round trips to the pool; 16 lets the pool's `read(2)` of one batch overlap the loop's copy of
-/// the previous one. Ticker lateness was 2-6 ms for all four.
+/// a cached 256 MiB file (a shared 2-vCPU VM whose runs vary by ±15 %; medians of eight interleaved
+/// runs): 1, 4, 16 and 64 chunks per job gave 1270, 1470, 1650 and 1550 MiB/s, a plain `std::fs::read`
+/// 1510. One chunk per job spends its time on round trips to the pool; 16 lets the pool's `read(2)` of
+/// one batch overlap the loop's copy of the previous one. Ticker lateness was 2-6 ms for all four.
 const READ_TO_END_CHUNKS: usize = 16;
 
 /// The most [`File::read_to_end`] copies in one poll before it lets the loop run other tasks. Copying
