@@ -49,13 +49,34 @@ fn servers() -> Vec<Server> {
     let ex = examples_dir();
     let example = |n: &str| ex.join(n).to_string_lossy().into_owned();
     let mut list = vec![
-        Server { name: "tulip echo", cmd: vec![example("echo")] },
-        Server { name: "tulip echo_protocol", cmd: vec![example("echo_protocol")] },
-        Server { name: "tulip streams", cmd: vec![example("echo_streams")] },
-        Server { name: "tokio current_thread", cmd: vec![me.clone(), "server".into(), "tokio-ct".into()] },
-        Server { name: "tokio multi_thread(2)", cmd: vec![me.clone(), "server".into(), "tokio-mt".into()] },
-        Server { name: "smol", cmd: vec![me.clone(), "server".into(), "smol".into()] },
-        Server { name: "raw epoll", cmd: vec![me, "server".into(), "epoll".into()] },
+        Server {
+            name: "tulip echo",
+            cmd: vec![example("echo")],
+        },
+        Server {
+            name: "tulip echo_protocol",
+            cmd: vec![example("echo_protocol")],
+        },
+        Server {
+            name: "tulip streams",
+            cmd: vec![example("echo_streams")],
+        },
+        Server {
+            name: "tokio current_thread",
+            cmd: vec![me.clone(), "server".into(), "tokio-ct".into()],
+        },
+        Server {
+            name: "tokio multi_thread(2)",
+            cmd: vec![me.clone(), "server".into(), "tokio-mt".into()],
+        },
+        Server {
+            name: "smol",
+            cmd: vec![me.clone(), "server".into(), "smol".into()],
+        },
+        Server {
+            name: "raw epoll",
+            cmd: vec![me, "server".into(), "epoll".into()],
+        },
     ];
     list.retain(|s| std::path::Path::new(&s.cmd[0]).exists());
     list
@@ -76,7 +97,9 @@ impl Drop for Running {
 fn start(server: &Server, cpu: &str) -> io::Result<Running> {
     let mut cmd = Command::new("taskset");
     cmd.arg("-c").arg(cpu).args(&server.cmd).arg("127.0.0.1:0");
-    cmd.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null());
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null());
     let mut child = cmd.spawn()?;
     let stdout = child.stdout.take().expect("piped");
     let mut line = String::new();
@@ -85,7 +108,9 @@ fn start(server: &Server, cpu: &str) -> io::Result<Running> {
         .trim()
         .strip_prefix("listening on ")
         .and_then(|a| a.parse().ok())
-        .ok_or_else(|| io::Error::other(format!("{}: unexpected first line {line:?}", server.name)))?;
+        .ok_or_else(|| {
+            io::Error::other(format!("{}: unexpected first line {line:?}", server.name))
+        })?;
     Ok(Running { child, addr })
 }
 
@@ -124,7 +149,8 @@ fn matrix(reps: usize, secs: u64) -> io::Result<()> {
     for (conns, size) in cases {
         let mut results = Vec::new();
         for s in &servers {
-            let (mut rps, mut mibs, mut p50, mut p99, mut cpu) = (vec![], vec![], vec![], vec![], vec![]);
+            let (mut rps, mut mibs, mut p50, mut p99, mut cpu) =
+                (vec![], vec![], vec![], vec![], vec![]);
             let mut errors = 0;
             for _ in 0..reps {
                 let running = start(s, "0")?;
@@ -193,7 +219,11 @@ fn memory_tables() -> io::Result<()> {
     for (workload, n, label) in [
         ("parked", 100_000, "idle task parked on a channel (100 000)"),
         ("sleeping", 1_000_000, "task sleeping 10 s (1 000 000)"),
-        ("idle_tcp", 10_000, "idle TCP connection, server side (10 000)"),
+        (
+            "idle_tcp",
+            10_000,
+            "idle TCP connection, server side (10 000)",
+        ),
     ] {
         let mut row = Vec::new();
         for rt in ["tulip", "tokio", "smol"] {
@@ -220,7 +250,10 @@ fn memory_tables() -> io::Result<()> {
 }
 
 fn main() -> io::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.first().map(String::as_str) {
         Some("server") => {
             let addr = args.get(2).map(String::as_str).unwrap_or("127.0.0.1:0");

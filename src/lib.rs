@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
     get_running_loop, run, spawn, spawn_blocking, time, try_get_running_loop, yield_now, Async,
@@ -16,18 +17,17 @@ pub use tulip_core::{
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
-pub use tulip_core::sync;
 
 /// Tasks: the [`Task`] handle, spawn options, outcomes.
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {
-    pub use tulip_core::task::{Builder, Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
     pub use tulip_core::task::{
         as_completed, cancellation, gather, gather_all, shield, try_gather, wait, wait_for,
-        AsCompleted, ChildFailure, Gather, GatherAll, ReturnWhen, Shield, TaskGroup, TaskGroupError,
-        TryGather,
+        AsCompleted, ChildFailure, Gather, GatherAll, ReturnWhen, Shield, TaskGroup,
+        TaskGroupError, TryGather,
     };
+    pub use tulip_core::task::{Builder, Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
 }
 
 /// Timers: `sleep`, `timeout`, `interval`, the loop's clock.

@@ -159,8 +159,16 @@ pub(crate) fn run(load: &Load) -> io::Result<Report> {
         }
         while let Some(i) = ready.pop_front() {
             drive(
-                &poller, &mut conns[i], i, load.size, &mut buf, &mut hist, &mut requests,
-                &mut measured_requests, &mut errors, measuring,
+                &poller,
+                &mut conns[i],
+                i,
+                load.size,
+                &mut buf,
+                &mut hist,
+                &mut requests,
+                &mut measured_requests,
+                &mut errors,
+                measuring,
             );
         }
         events.clear();

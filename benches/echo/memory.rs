@@ -43,7 +43,12 @@ pub(crate) fn measure(runtime: &str, workload: &str, n: usize) -> io::Result<f64
         ("tulip", "idle_tcp") => tulip_idle_tcp(n)?,
         ("tokio", "idle_tcp") => tokio_idle_tcp(n)?,
         ("smol", "idle_tcp") => smol_idle_tcp(n)?,
-        _ => return Err(io::Error::new(io::ErrorKind::InvalidInput, "unknown workload")),
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "unknown workload",
+            ))
+        }
     };
     Ok(after.saturating_sub(before) as f64 / n as f64)
 }
@@ -70,7 +75,9 @@ fn tulip_parked(n: usize) -> u64 {
 }
 
 fn tokio_parked(n: usize) -> u64 {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let (tx, rx) = async_channel::bounded::<()>(1);
         let tasks: Vec<_> = (0..n)

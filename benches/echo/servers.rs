@@ -117,7 +117,9 @@ pub(crate) fn epoll_server(addr: &str) -> io::Result<()> {
                 continue;
             }
             let key = ev.key;
-            let Some(c) = conns.get_mut(key) else { continue };
+            let Some(c) = conns.get_mut(key) else {
+                continue;
+            };
             let mut closed = false;
             if !c.pending.is_empty() {
                 match c.stream.write(&c.pending) {

@@ -56,10 +56,10 @@ pub use callback::{CallbackHandle, TimerHandle};
 pub use event_loop::{default_exception_handler, Builder, ExceptionContext, ExceptionKind, Loop};
 pub use handle::Handle;
 pub use reactor::{Async, Readable, Writable};
-pub use task::{Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
 pub use task::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
+pub use task::{Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
 pub use yield_now::{yield_now, YieldNow};
 
 /// Runs `future` on a new loop on this thread, then cancels every task still pending (each future is

@@ -158,7 +158,10 @@ impl Loop {
                     }
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(&mut callback)) {
                         let msg = task::panic_message(&*payload).to_owned();
-                        report(&weak, format!("exception in fd callback for {raw}: panicked: {msg}"));
+                        report(
+                            &weak,
+                            format!("exception in fd callback for {raw}: panicked: {msg}"),
+                        );
                     }
                     // Level triggered: yield so one always-ready descriptor cannot starve the loop.
                     crate::yield_now().await;

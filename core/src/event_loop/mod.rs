@@ -699,13 +699,19 @@ impl LoopInner {
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
         let (id, location) = self.current_task.get()?;
-        Some(TaskInfo::new(id, self.current_name.borrow().clone(), location))
+        Some(TaskInfo::new(
+            id,
+            self.current_name.borrow().clone(),
+            location,
+        ))
     }
 
     /// Registers a task that returned `Pending` for the first time (tasks that finish in their first poll
     /// never touch the registry).
     pub(crate) fn register_pending(&self, meta: &TaskMeta, waker: &Waker) {
-        self.registry.borrow_mut().register(meta, Some(waker.clone()));
+        self.registry
+            .borrow_mut()
+            .register(meta, Some(waker.clone()));
     }
 
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {

@@ -63,7 +63,8 @@ impl PollSelector {
     ///
     /// When the pipe cannot be created (e.g. out of descriptors).
     pub fn new() -> io::Result<PollSelector> {
-        let (wake_read, wake_write) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
+        let (wake_read, wake_write) =
+            rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
         Ok(PollSelector {
             regs: Mutex::new(HashMap::new()),
             wake_read,

@@ -1,12 +1,12 @@
 //! Tasks: spawned futures that can be awaited, cancelled, detached and watched with done-callbacks.
 
-mod harness;
-mod meta;
-mod registry;
 pub mod cancellation;
 mod gather;
 mod group;
+mod harness;
+mod meta;
 mod ready;
+mod registry;
 mod wait;
 
 use std::any::Any;
