@@ -6,6 +6,7 @@
 //! one syscall and no poller call.
 
 mod async_io;
+mod default_poller;
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
@@ -18,6 +19,7 @@ use slab::Slab;
 use crate::selector::{self, Event, Selector};
 
 pub use async_io::{Async, Readable, Writable};
+pub(crate) use default_poller::Poller as DefaultPoller;
 
 /// One loop's poller and its sources. Shared (`Arc`) because sources and the loop's handle live on
 /// other threads too; the source table is locked once per poller wait, not per event.
@@ -29,22 +31,20 @@ pub(crate) struct Reactor {
 /// The selector, chosen once per loop. The default is called directly (no trait object, no event copy);
 /// a custom [`Selector`] goes through the trait.
 pub(crate) enum Backend {
-    Default(polling::Poller),
+    Default(default_poller::Poller),
     Custom(Box<dyn Selector>),
 }
 
 /// The loop-owned buffers a wait fills (one per backend kind; only one is used).
 pub(crate) struct EventBuffers {
-    polling: polling::Events,
+    default: default_poller::Events,
     custom: Vec<Event>,
 }
 
 impl EventBuffers {
     pub(crate) fn new() -> Self {
         EventBuffers {
-            polling: polling::Events::with_capacity(
-                std::num::NonZeroUsize::new(1024).expect("non-zero"),
-            ),
+            default: default_poller::Events::new(),
             custom: Vec::new(),
         }
     }
@@ -117,16 +117,15 @@ impl Reactor {
     ) -> io::Result<usize> {
         match &self.backend {
             Backend::Default(poller) => {
-                let events = &mut bufs.polling;
-                events.clear();
+                let events = &mut bufs.default;
                 let n = poller.wait(events, timeout)?;
                 if n == 0 {
                     return Ok(0);
                 }
                 let sources = self.lock_sources();
-                for ev in events.iter() {
-                    if let Some(source) = sources.get(ev.key) {
-                        source.dispatch(ev.readable, ev.writable, wakers);
+                for (key, readable, writable) in events.iter() {
+                    if let Some(source) = sources.get(key) {
+                        source.dispatch(readable, writable, wakers);
                     }
                 }
                 Ok(n)
@@ -290,15 +289,14 @@ impl Source {
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         if st.registered {
             match &self.reactor.backend {
-                Backend::Default(p) => p.modify(fd, selector::to_polling(self.key, interest))?,
+                Backend::Default(p) => p.modify(fd, self.key, interest)?,
                 Backend::Custom(s) => s.reregister(fd, self.key, interest)?,
             }
         } else {
-            let ev = selector::to_polling(self.key, interest);
             match &self.reactor.backend {
                 // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor
                 // is closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
-                Backend::Default(p) => unsafe { p.add(self.fd, ev)? },
+                Backend::Default(p) => unsafe { p.add(self.fd, self.key, interest)? },
                 // SAFETY: as above: `register`'s contract (open until `deregister`) holds.
                 Backend::Custom(s) => unsafe { s.register(self.fd, self.key, interest)? },
             }
