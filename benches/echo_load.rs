@@ -7,12 +7,15 @@
 //! cargo bench --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
 //! cargo bench --bench echo_load -- mem RUNTIME WORKLOAD N
+//! cargo bench --bench echo_load -- memory | lateness     # one table only
 //! ```
 //!
 //! The tulip servers are the examples (`echo`, `echo_protocol`, `echo_streams`), built in release mode by
 //! `scripts/bench.sh` before this runs. Servers are pinned to CPU 0 and the load generator to CPU 1
 //! (`taskset`), each case has a warm-up, then a measured window; three repetitions, medians.
 
+#[path = "echo/lateness.rs"]
+mod lateness;
 #[path = "echo/loadgen.rs"]
 mod loadgen;
 #[path = "echo/memory.rs"]
@@ -85,6 +88,8 @@ fn servers() -> Vec<Server> {
 struct Running {
     child: Child,
     addr: SocketAddr,
+    /// Kept open so a server that prints again does not fail on a closed pipe.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Running {
@@ -98,12 +103,13 @@ fn start(server: &Server, cpu: &str) -> io::Result<Running> {
     let mut cmd = Command::new("taskset");
     cmd.arg("-c").arg(cpu).args(&server.cmd).arg("127.0.0.1:0");
     cmd.stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .stdin(Stdio::null());
     let mut child = cmd.spawn()?;
     let stdout = child.stdout.take().expect("piped");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
+    let mut stdout = BufReader::new(stdout);
+    stdout.read_line(&mut line)?;
     let addr = line
         .trim()
         .strip_prefix("listening on ")
@@ -111,7 +117,11 @@ fn start(server: &Server, cpu: &str) -> io::Result<Running> {
         .ok_or_else(|| {
             io::Error::other(format!("{}: unexpected first line {line:?}", server.name))
         })?;
-    Ok(Running { child, addr })
+    Ok(Running {
+        child,
+        addr,
+        _stdout: stdout,
+    })
 }
 
 fn pin_self(cpu: &str) {
@@ -153,6 +163,7 @@ fn matrix(reps: usize, secs: u64) -> io::Result<()> {
                 (vec![], vec![], vec![], vec![], vec![]);
             let mut errors = 0;
             for _ in 0..reps {
+                eprintln!("echo_load: {} with {conns} x {size} B", s.name);
                 let running = start(s, "0")?;
                 let r = loadgen::run(&loadgen::Load {
                     addr: running.addr,
@@ -249,6 +260,21 @@ fn memory_tables() -> io::Result<()> {
     Ok(())
 }
 
+fn lateness_table() {
+    println!("\n## Timer lateness: 1 ms sleep x 1 000 (µs late; timer resolution 1 ms for tulip and tokio)\n");
+    println!("| runtime | p50 | p99 | max |");
+    println!("| --- | ---: | ---: | ---: |");
+    for rt in ["tulip", "tokio", "smol"] {
+        let v = lateness::measure(rt, 1000);
+        println!(
+            "| {rt} | {:.0} | {:.0} | {:.0} |",
+            lateness::quantile(&v, 0.5),
+            lateness::quantile(&v, 0.99),
+            lateness::quantile(&v, 1.0)
+        );
+    }
+}
+
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -289,12 +315,20 @@ fn main() -> io::Result<()> {
         }
         Some("quick") => {
             matrix(1, 2)?;
-            memory_tables()
+            memory_tables()?;
+            lateness_table();
+            Ok(())
         }
         Some("memory") => memory_tables(),
+        Some("lateness") => {
+            lateness_table();
+            Ok(())
+        }
         _ => {
             matrix(3, 5)?;
-            memory_tables()
+            memory_tables()?;
+            lateness_table();
+            Ok(())
         }
     }
 }

@@ -30,7 +30,8 @@
 //! buffered, then closes, so a client that half-closes gets every echoed byte back.
 //!
 //! Usage: `cargo run --release --example echo_protocol -- [ADDR]` (default `127.0.0.1:8888`; port 0
-//! picks a free port). Prints `listening on <ip:port>` once bound, then serves until killed.
+//! picks a free port). Prints `listening on <ip:port>` once bound, then serves until SIGINT/SIGTERM,
+//! after which it stops accepting and gives open connections 5 s to finish.
 
 use std::io::{self, Write};
 
@@ -71,9 +72,22 @@ fn main() -> io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
     tulip::run(async move {
+        // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
+        let stop = tulip::signal::shutdown_signal();
         let server = tulip::net::create_server(EchoProtocol::default, addr.as_str()).await?;
         println!("listening on {}", server.local_addrs()[0]);
         io::stdout().flush()?;
-        server.serve_forever().await
+        // The server serves in the background; wait for a stop signal, then stop accepting and give
+        // open connections a grace period (asyncio: `server.close(); await server.wait_closed()`).
+        let signum = stop.await?;
+        server.close();
+        eprintln!("echo_protocol: signal {signum}: draining connections");
+        if tulip::time::timeout(std::time::Duration::from_secs(5), server.wait_closed())
+            .await
+            .is_err()
+        {
+            eprintln!("echo_protocol: grace period over, closing the remaining connections");
+        }
+        Ok(())
     })
 }

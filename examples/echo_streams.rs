@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Usage: `cargo run --release --example echo_streams -- [ADDR]` (default `127.0.0.1:8888`; port 0
-//! picks a free port). Prints `listening on <ip:port>` once bound, then serves until killed.
+//! picks a free port). Prints `listening on <ip:port>` once bound, then serves until SIGINT/SIGTERM,
+//! after which it stops accepting and gives open connections 5 s to finish.
 
 use std::io::{self, Write};
 
@@ -43,6 +44,8 @@ fn main() -> io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
     tulip::run(async move {
+        // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
+        let stop = tulip::signal::shutdown_signal();
         let server = tulip::net::start_server(addr.as_str(), |reader, writer| async move {
             match handle(reader, writer).await {
                 // A client that resets mid-stream is not worth a line on stderr.
@@ -60,6 +63,17 @@ fn main() -> io::Result<()> {
         .await?;
         println!("listening on {}", server.local_addrs()[0]);
         io::stdout().flush()?;
-        server.serve_forever().await
+        // Serve in the background until a stop signal, then stop accepting and give open
+        // connections a grace period (asyncio: `server.close(); await server.wait_closed()`).
+        let signum = stop.await?;
+        server.close();
+        eprintln!("echo_streams: signal {signum}: draining connections");
+        if tulip::time::timeout(std::time::Duration::from_secs(5), server.wait_closed())
+            .await
+            .is_err()
+        {
+            eprintln!("echo_streams: grace period over, closing the remaining connections");
+        }
+        Ok(())
     })
 }

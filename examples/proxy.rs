@@ -56,7 +56,7 @@
 //!
 //! Usage: `cargo run --release --example proxy -- LISTEN UPSTREAM`, e.g.
 //! `proxy 127.0.0.1:0 127.0.0.1:8888`. Prints `listening on <ip:port>` once bound, then serves until
-//! killed.
+//! SIGINT/SIGTERM, after which it stops accepting and gives open connections 5 s to finish.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
@@ -214,9 +214,22 @@ fn main() -> io::Result<()> {
             },
             upstream,
         };
+        // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
+        let stop = tulip::signal::shutdown_signal();
         let server = tulip::net::create_server(factory, listen.as_str()).await?;
         println!("listening on {}", server.local_addrs()[0]);
         io::stdout().flush()?;
-        server.serve_forever().await
+        // The server serves in the background; wait for a stop signal, then stop accepting and give
+        // open connections a grace period (asyncio: `server.close(); await server.wait_closed()`).
+        let signum = stop.await?;
+        server.close();
+        eprintln!("proxy: signal {signum}: draining connections");
+        if tulip::time::timeout(std::time::Duration::from_secs(5), server.wait_closed())
+            .await
+            .is_err()
+        {
+            eprintln!("proxy: grace period over, closing the remaining connections");
+        }
+        Ok(())
     })
 }

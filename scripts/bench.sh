@@ -5,6 +5,7 @@
 #   scripts/bench.sh              BENCH_RUNS (default 3) criterion runs, then scripts/instructions.sh
 #   scripts/bench.sh --no-instr   the criterion runs only
 #   scripts/bench.sh --report     only print the table again from the last runs
+#   scripts/bench.sh --net        only the echo load, memory and lateness tables (benches/echo_load.rs)
 #
 # Each run's medians are saved in <target>/bench-runs/run-<i>.json; the table shows, per benchmark, the
 # median over runs of the per-run median time, and the median over runs of the per-run ratio.
@@ -48,7 +49,7 @@ with open(out, "w") as f:
 EOF
 }
 
-if [ "$mode" != --report ]; then
+if [ "$mode" != --report ] && [ "$mode" != --net ]; then
     rm -rf "$SAVED" && mkdir -p "$SAVED"
     for i in $(seq 1 "$RUNS"); do
         echo "== criterion run $i of $RUNS" >&2
@@ -58,6 +59,7 @@ if [ "$mode" != --report ]; then
     done
 fi
 
+if [ "$mode" != --net ]; then
 python3 - "$SAVED"/run-*.json <<'EOF'
 import json, statistics, sys
 
@@ -100,7 +102,15 @@ for (group, param), ids in sorted(rows.items()):
     for k in sorted(k for k in ids if k not in RUNTIMES):
         print(f"{name + ' ' + k:<30}{cell(k)}")
 EOF
+fi
 
 if [ "$mode" = all ]; then
     scripts/instructions.sh
+fi
+
+# Network load (echo servers of tulip, tokio, smol and raw epoll, pinned with taskset), memory per
+# task / connection, and timer lateness: the tables of BENCHMARKS.md. Needs the release examples.
+if [ "$mode" = all ] || [ "$mode" = --net ]; then
+    cargo build --release --examples
+    cargo bench --bench echo_load
 fi

@@ -6,6 +6,9 @@ use std::net::{SocketAddr, TcpListener};
 
 const BUF: usize = 64 * 1024;
 
+/// The raw epoll server's key for its listener (`polling` reserves `usize::MAX`).
+const LISTENER_KEY: usize = usize::MAX - 1;
+
 fn announce(addr: SocketAddr) {
     println!("listening on {addr}");
     let _ = io::stdout().flush();
@@ -94,7 +97,7 @@ pub(crate) fn epoll_server(addr: &str) -> io::Result<()> {
     let poller = Poller::new()?;
     // SAFETY: the listener outlives the poller's use of it (it lives until the function returns, and
     // the poller is dropped first below).
-    unsafe { poller.add(&listener, Event::readable(usize::MAX))? };
+    unsafe { poller.add(&listener, Event::readable(LISTENER_KEY))? };
     let mut conns: slab::Slab<Conn> = slab::Slab::new();
     let mut events = Events::new();
     let mut buf = vec![0u8; BUF];
@@ -102,7 +105,7 @@ pub(crate) fn epoll_server(addr: &str) -> io::Result<()> {
         events.clear();
         poller.wait(&mut events, None)?;
         for ev in events.iter() {
-            if ev.key == usize::MAX {
+            if ev.key == LISTENER_KEY {
                 while let Ok((s, _)) = listener.accept() {
                     let _ = s.set_nonblocking(true);
                     let _ = s.set_nodelay(true);
@@ -113,7 +116,7 @@ pub(crate) fn epoll_server(addr: &str) -> io::Result<()> {
                     // SAFETY: deleted from the poller before the stream is dropped (see `close`).
                     unsafe { poller.add(&conns[key].stream, Event::readable(key))? };
                 }
-                poller.modify(&listener, Event::readable(usize::MAX))?;
+                poller.modify(&listener, Event::readable(LISTENER_KEY))?;
                 continue;
             }
             let key = ev.key;
