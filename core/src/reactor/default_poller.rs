@@ -152,11 +152,14 @@ mod imp {
                 }
             }
             if events.0.iter().any(|ev| ev.data.u64() == NOTIFY_KEY) {
-                // Clear the flag first: a `notify` racing with the drain then writes again, so at
-                // worst the next wait returns early.
-                self.notified.store(false, Ordering::SeqCst);
+                // Drain first, then clear the flag. The other order loses wake-ups: a `notify` between
+                // the clear and the drain would set the flag and write, the drain would eat the write,
+                // and every later `notify` would see the flag set and write nothing. In this order a
+                // `notify` that lands between drain and clear writes nothing, which is fine: the loop is
+                // awake and checks its queues before it parks again.
                 let mut buf = [0u8; 8];
                 let _ = rustix::io::read(&self.notifier, &mut buf);
+                self.notified.store(false, Ordering::SeqCst);
             }
             Ok(events.0.len())
         }
