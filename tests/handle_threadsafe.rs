@@ -222,3 +222,39 @@ fn handle_current_and_try_current() {
         assert_eq!(out, 9);
     });
 }
+
+/// Stress: many rounds of a thread spawning into a loop that keeps parking and waking; every task
+/// must run. (The default poller once cleared its "notified" flag before draining its eventfd and so
+/// could lose a wake-up; this test exercises that path but does not hit that race reliably in a debug
+/// build — the benchmark `cross_thread` in release did.)
+#[test]
+fn remote_spawn_bursts_never_lose_a_wakeup() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    for _ in 0..40 {
+        tulip::run(async {
+            const N: usize = 2_000;
+            let handle = tulip::Handle::current();
+            let count = Arc::new(AtomicUsize::new(0));
+            let done = Arc::new(tulip::sync::Event::new());
+            let (c, d) = (count.clone(), done.clone());
+            let t = std::thread::spawn(move || {
+                for _ in 0..N {
+                    let (c, d) = (c.clone(), d.clone());
+                    handle
+                        .spawn(async move {
+                            if c.fetch_add(1, Ordering::SeqCst) + 1 == N {
+                                d.set();
+                            }
+                        })
+                        .detach();
+                }
+            });
+            tulip::time::timeout(std::time::Duration::from_secs(20), done.wait())
+                .await
+                .expect("every remote spawn ran (no lost wake-up)");
+            t.join().unwrap();
+            assert_eq!(count.load(Ordering::SeqCst), N);
+        });
+    }
+}
