@@ -27,7 +27,9 @@ fn pipe_read_waits_for_a_write_from_another_task() {
         let w = Async::new(w).unwrap();
         let writer = tulip::spawn(async move {
             tulip::time::sleep(Duration::from_millis(5)).await;
-            w.write_with(|mut f| f.write(b"through the pipe")).await.unwrap();
+            w.write_with(|mut f| f.write(b"through the pipe"))
+                .await
+                .unwrap();
         });
         let mut buf = [0u8; 64];
         let n = r.read_with(|mut f| f.read(&mut buf)).await.unwrap();

@@ -79,7 +79,10 @@ fn custom_selector_drives_tcp_echo() {
     };
     let lp = tulip::Loop::builder().selector(sel).build().unwrap();
     lp.block_on(echo_round_trip(4 * 1024 * 1024));
-    assert!(calls.load(Ordering::Relaxed) > 0, "the custom selector was used");
+    assert!(
+        calls.load(Ordering::Relaxed) > 0,
+        "the custom selector was used"
+    );
 }
 
 /// asyncio: `asyncio.SelectorEventLoop(selectors.PollSelector())`.
