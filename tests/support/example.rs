@@ -60,48 +60,12 @@ fn profile_args(dir: &Path) -> Vec<String> {
 /// When the build fails (its output is in the panic message).
 #[track_caller]
 pub(crate) fn example_path(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = built.get(name) {
-        return path.clone();
-    }
-    let dir = profile_dir();
-    let target_dir = dir.parent().expect("the target directory");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let out = Command::new(cargo)
-        .arg("build")
-        .args(["--example", name, "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(target_dir)
-        .args(profile_args(&dir))
-        .stdin(Stdio::null())
-        .output()
-        .expect("running cargo build --example");
-    assert!(
-        out.status.success(),
-        "cargo build --example {name} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "cargo built example {name} but {} does not exist",
-        path.display()
-    );
-    built.insert(name.to_owned(), path.clone());
-    path
+    example_path_with_features(name, "")
 }
 
 /// [`example_path`] for an example that declares `required-features` in Cargo.toml: built (once per
-/// name) with `--features <features>` (comma-separated), so `cargo test --features zmq --test NAME`
-/// can launch `zmq_selector`.
+/// name) with `--features <features>` (comma-separated; empty for none), so
+/// `cargo test --features zmq --test NAME` can launch `zmq_selector`.
 ///
 /// # Panics
 ///
@@ -120,9 +84,12 @@ pub(crate) fn example_path_with_features(name: &str, features: &str) -> PathBuf 
     let target_dir = dir.parent().expect("the target directory");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let out = Command::new(cargo)
-        .arg("build")
-        .args(["--example", name, "--features", features, "--quiet"])
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build").args(["--example", name, "--quiet"]);
+    if !features.is_empty() {
+        cmd.args(["--features", features]);
+    }
+    let out = cmd
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
@@ -133,7 +100,7 @@ pub(crate) fn example_path_with_features(name: &str, features: &str) -> PathBuf 
         .expect("running cargo build --example");
     assert!(
         out.status.success(),
-        "cargo build --example {name} --features {features} failed:\n{}",
+        "cargo build --example {name} (features: {features:?}) failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let path = dir
