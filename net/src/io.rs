@@ -216,3 +216,69 @@ where
     }
     Ok(())
 }
+
+/// `futures_io::AsyncRead` and `AsyncWrite` for a stream type and for a shared reference to it, from the
+/// type's own `poll_read` / `poll_write`, its `io: Arc<Async<_>>` field (vectored I/O) and a
+/// `shutdown_write(&Self)` (`poll_close` sends EOF). One body for `TcpStream` and `UnixStream`, owned
+/// and borrowed.
+macro_rules! stream_io_impls {
+    ($ty:ty, $shutdown_write:path) => {
+        $crate::io::stream_io_impls!(@one $ty, $shutdown_write);
+        $crate::io::stream_io_impls!(@one &$ty, $shutdown_write);
+    };
+    (@one $self_ty:ty, $shutdown_write:path) => {
+        impl futures_io::AsyncRead for $self_ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_read_with(cx, |mut s| std::io::Read::read(&mut s, buf))
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io
+                    .poll_read_with(cx, |mut s| std::io::Read::read_vectored(&mut s, bufs))
+            }
+        }
+
+        impl futures_io::AsyncWrite for $self_ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_write_with(cx, |mut s| std::io::Write::write(&mut s, buf))
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io
+                    .poll_write_with(cx, |mut s| std::io::Write::write_vectored(&mut s, bufs))
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            /// Shuts down the write side (sends EOF).
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready($shutdown_write(&self))
+            }
+        }
+    };
+}
+pub(crate) use stream_io_impls;
