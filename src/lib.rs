@@ -73,7 +73,7 @@ pub mod signal {
 /// **asyncio:** `asyncio.create_subprocess_exec`, `asyncio.create_subprocess_shell`,
 /// `asyncio.subprocess.Process`.
 pub mod process {
-    pub use tulip_net::process::*;
+    pub use tulip_core::process::*;
 }
 
 /// Files without stalling the loop: `File` (chunked reads and writes on the blocking pool, with

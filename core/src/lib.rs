@@ -1,4 +1,5 @@
-//! tulip's core: the event loop, its executor, tasks and reactor.
+//! tulip's core: the event loop, its executor, tasks and reactor, and what runs on them without the
+//! network: synchronisation primitives, files, signals and subprocesses.
 //!
 //! **asyncio:** the event loop (`asyncio.run`, `new_event_loop`, `run_until_complete`, `call_soon`,
 //! `call_later`, `call_at`, `call_soon_threadsafe`, `run_in_executor`, exception handler, debug mode) and
@@ -40,6 +41,7 @@ mod executor;
 pub mod fs;
 mod handle;
 mod reactor;
+pub mod process;
 pub mod selector;
 pub mod signal;
 pub mod sync;

@@ -40,7 +40,6 @@ mod buffer;
 mod connection;
 mod datagram;
 mod io;
-pub mod process;
 mod protocol;
 mod server;
 mod streams;

@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tulip_core::Async;
+use crate::Async;
 
 /// Wraps a pipe end from `std::process` as a non-blocking source of the running loop.
 fn register(fd: impl Into<OwnedFd>) -> io::Result<Async<File>> {
@@ -30,7 +30,7 @@ fn closed() -> io::Error {
 /// # Examples
 ///
 /// ```
-/// use tulip_net::process::{Command, Stdio};
+/// use tulip_core::process::{Command, Stdio};
 /// tulip_core::run(async {
 ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
 ///     let mut stdin = child.stdin.take().unwrap();
@@ -72,7 +72,7 @@ impl ChildStdin {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
     ///     let n = child.stdin.as_mut().unwrap().write(b"hello").await?;
@@ -101,7 +101,7 @@ impl ChildStdin {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
     ///     child.stdin.as_mut().unwrap().write_all(&[b'x'; 100_000]).await?;
@@ -128,7 +128,7 @@ impl ChildStdin {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("cat").stdin(Stdio::piped()).spawn()?;
     ///     child.stdin.as_mut().unwrap().close();
@@ -211,7 +211,7 @@ macro_rules! reader {
             /// # Examples
             ///
             /// ```
-            /// use tulip_net::process::{Command, Stdio};
+            /// use tulip_core::process::{Command, Stdio};
             /// tulip_core::run(async {
             #[doc = concat!("    let mut child = Command::shell(\"echo hi >&", $fd, "\")")]
             #[doc = concat!("        .", $stream, "(Stdio::piped())")]
@@ -240,7 +240,7 @@ macro_rules! reader {
             /// # Examples
             ///
             /// ```
-            /// use tulip_net::process::{Command, Stdio};
+            /// use tulip_core::process::{Command, Stdio};
             /// tulip_core::run(async {
             #[doc = concat!("    let mut child = Command::shell(\"printf 'a\\\\nb\\\\n' >&", $fd, "\")")]
             #[doc = concat!("        .", $stream, "(Stdio::piped())")]
@@ -298,7 +298,7 @@ reader! {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("echo").arg("out").stdout(Stdio::piped()).spawn()?;
     ///     let mut text = Vec::new();
@@ -322,7 +322,7 @@ reader! {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::shell("echo oops >&2").stderr(Stdio::piped()).spawn()?;
     ///     let mut text = Vec::new();

@@ -15,13 +15,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use rustix::process::{Pid, Signal as RawSignal};
-use tulip_core::signal::{Signal, SIGCHLD};
+use crate::signal::{Signal, SIGCHLD};
 
 /// How a child's exit is noticed.
 pub(crate) enum ExitWatcher {
     /// Readable once the process has exited.
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    Pidfd(tulip_core::Async<std::os::fd::OwnedFd>),
+    Pidfd(crate::Async<std::os::fd::OwnedFd>),
     /// Any child's exit: the caller polls its own child after each delivery.
     Sigchld(Signal),
 }
@@ -40,7 +40,7 @@ impl ExitWatcher {
             // On failure (ENOSYS: kernel older than 5.3; EPERM/EACCES: a seccomp filter) fall back to
             // SIGCHLD. The pidfd is only polled, never read, so its blocking mode does not matter.
             if let Ok(fd) = pidfd_open(Pid::from_child(child), PidfdFlags::empty()) {
-                return Ok(ExitWatcher::Pidfd(tulip_core::Async::new_nonblocking(fd)));
+                return Ok(ExitWatcher::Pidfd(crate::Async::new_nonblocking(fd)));
             }
         }
         let _ = child;
@@ -104,7 +104,7 @@ pub(crate) fn adopt(mut child: std::process::Child, watcher: Option<ExitWatcher>
         return; // Reaped just now, or waitpid failed (e.g. ECHILD: someone else reaped it).
     }
     let orphan = Orphan(Some(child));
-    let (Some(mut watcher), Some(lp)) = (watcher, tulip_core::try_get_running_loop()) else {
+    let (Some(mut watcher), Some(lp)) = (watcher, crate::try_get_running_loop()) else {
         return; // `orphan` drops into the orphan list.
     };
     lp.spawn(async move {
@@ -191,10 +191,10 @@ mod tests {
     /// (their `SIGCHLD`s coalesce in the kernel) are each noticed and reaped with their own status.
     #[test]
     fn sigchld_watchers_notice_every_exit() {
-        let codes = tulip_core::run(async {
+        let codes = crate::run(async {
             let tasks: Vec<_> = (0..20)
                 .map(|i| {
-                    tulip_core::spawn(async move {
+                    crate::spawn(async move {
                         let mut watcher = ExitWatcher::Sigchld(Signal::new(SIGCHLD).unwrap());
                         let mut child = std::process::Command::new("sh")
                             .args(["-c", &format!("exit {i}")])

@@ -15,7 +15,7 @@
 //! # Examples
 //!
 //! ```
-//! use tulip_net::process::{Command, Stdio};
+//! use tulip_core::process::{Command, Stdio};
 //!
 //! tulip_core::run(async {
 //!     let out = Command::new("echo").arg("hello").output().await?;
@@ -60,7 +60,7 @@ const SHELL: &str = "/bin/sh";
 /// # Examples
 ///
 /// ```
-/// use tulip_net::process::{Command, Stdio};
+/// use tulip_core::process::{Command, Stdio};
 /// tulip_core::run(async {
 ///     let out = Command::new("sh")
 ///         .args(["-c", "echo $GREETING from $(pwd)"])
@@ -109,7 +109,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let status = tulip_net::process::Command::new("true").status().await?;
+    ///     let status = tulip_core::process::Command::new("true").status().await?;
     ///     assert!(status.success());
     ///     std::io::Result::Ok(())
     /// })
@@ -132,7 +132,7 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::Command;
+    /// use tulip_core::process::Command;
     /// tulip_core::run(async {
     ///     let out = Command::shell("echo one two | wc -w").output().await?;
     ///     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
@@ -155,7 +155,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::new("echo").arg("a b").output().await?;
+    ///     let out = tulip_core::process::Command::new("echo").arg("a b").output().await?;
     ///     assert_eq!(out.stdout, b"a b\n"); // one argument, no shell splitting
     ///     std::io::Result::Ok(())
     /// })
@@ -174,7 +174,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::new("echo").args(["a", "b"]).output().await?;
+    ///     let out = tulip_core::process::Command::new("echo").args(["a", "b"]).output().await?;
     ///     assert_eq!(out.stdout, b"a b\n");
     ///     std::io::Result::Ok(())
     /// })
@@ -197,7 +197,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::shell("echo $X").env("X", "1").output().await?;
+    ///     let out = tulip_core::process::Command::shell("echo $X").env("X", "1").output().await?;
     ///     assert_eq!(out.stdout, b"1\n");
     ///     std::io::Result::Ok(())
     /// })
@@ -216,7 +216,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::shell("echo $A$B")
+    ///     let out = tulip_core::process::Command::shell("echo $A$B")
     ///         .envs([("A", "x"), ("B", "y")])
     ///         .output()
     ///         .await?;
@@ -243,7 +243,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::shell("echo \"[$HOME]\"").env_remove("HOME").output().await?;
+    ///     let out = tulip_core::process::Command::shell("echo \"[$HOME]\"").env_remove("HOME").output().await?;
     ///     assert_eq!(out.stdout, b"[]\n");
     ///     std::io::Result::Ok(())
     /// })
@@ -262,7 +262,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::new("/usr/bin/env").env_clear().env("ONLY", "me")
+    ///     let out = tulip_core::process::Command::new("/usr/bin/env").env_clear().env("ONLY", "me")
     ///         .output()
     ///         .await?;
     ///     assert_eq!(out.stdout, b"ONLY=me\n");
@@ -283,7 +283,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::new("pwd").current_dir("/").output().await?;
+    ///     let out = tulip_core::process::Command::new("pwd").current_dir("/").output().await?;
     ///     assert_eq!(out.stdout, b"/\n");
     ///     std::io::Result::Ok(())
     /// })
@@ -301,7 +301,7 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("cat").stdin(Stdio::piped()).spawn()?;
     ///     assert!(child.stdin.is_some());
@@ -323,7 +323,7 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let out = Command::new("echo").arg("gone").stdout(Stdio::null()).output().await?;
     ///     assert!(out.stdout.is_empty());
@@ -344,7 +344,7 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let out = Command::shell("echo bad >&2").stderr(Stdio::piped()).output().await?;
     ///     assert_eq!(out.stderr, b"bad\n");
@@ -367,7 +367,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let child = tulip_net::process::Command::new("sleep").arg("100").kill_on_drop(true).spawn()?;
+    ///     let child = tulip_core::process::Command::new("sleep").arg("100").kill_on_drop(true).spawn()?;
     ///     drop(child); // killed, and reaped in the background
     ///     std::io::Result::Ok(())
     /// })
@@ -385,7 +385,7 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// let mut cmd = tulip_net::process::Command::new("ls");
+    /// let mut cmd = tulip_core::process::Command::new("ls");
     /// cmd.arg("-l");
     /// assert_eq!(cmd.as_std().get_program(), "ls");
     /// ```
@@ -403,7 +403,7 @@ impl Command {
     /// ```
     /// use std::os::unix::process::CommandExt;
     /// tulip_core::run(async {
-    ///     let mut cmd = tulip_net::process::Command::new("true");
+    ///     let mut cmd = tulip_core::process::Command::new("true");
     ///     cmd.as_std_mut().process_group(0); // start_new_session=True, roughly
     ///     assert!(cmd.status().await?.success());
     ///     std::io::Result::Ok(())
@@ -431,9 +431,9 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("true").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("true").spawn()?;
     ///     assert!(child.wait().await?.success());
-    ///     let err = tulip_net::process::Command::new("/no/such/program").spawn().unwrap_err();
+    ///     let err = tulip_core::process::Command::new("/no/such/program").spawn().unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     ///     std::io::Result::Ok(())
     /// })
@@ -442,7 +442,7 @@ impl Command {
     #[doc(alias = "create_subprocess_exec")]
     #[track_caller]
     pub fn spawn(&mut self) -> io::Result<Child> {
-        if tulip_core::try_get_running_loop().is_none() {
+        if crate::try_get_running_loop().is_none() {
             no_loop();
         }
         reap::reap_orphans();
@@ -469,7 +469,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let out = tulip_net::process::Command::shell("echo hi; exit 2").output().await?;
+    ///     let out = tulip_core::process::Command::shell("echo hi; exit 2").output().await?;
     ///     assert_eq!((out.status.code(), &out.stdout[..]), (Some(2), &b"hi\n"[..]));
     ///     std::io::Result::Ok(())
     /// })
@@ -500,7 +500,7 @@ impl Command {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let status = tulip_net::process::Command::shell("exit 7").status().await?;
+    ///     let status = tulip_core::process::Command::shell("exit 7").status().await?;
     ///     assert_eq!(status.code(), Some(7));
     ///     std::io::Result::Ok(())
     /// })
@@ -532,7 +532,7 @@ impl Command {
 #[cold]
 #[track_caller]
 fn no_loop() -> ! {
-    panic!("tulip_net::process: spawn called with no running tulip loop on this thread");
+    panic!("tulip_core::process: spawn called with no running tulip loop on this thread");
 }
 
 /// Spawns `program` with `args`, inheriting the standard streams. For pipes, environment or working
@@ -552,7 +552,7 @@ fn no_loop() -> ! {
 /// # Examples
 ///
 /// ```
-/// use tulip_net::process::create_subprocess_exec;
+/// use tulip_core::process::create_subprocess_exec;
 /// tulip_core::run(async {
 ///     let mut proc = create_subprocess_exec("sh", ["-c", "exit 4"])?;
 ///     assert_eq!(proc.wait().await?.code(), Some(4));
@@ -586,7 +586,7 @@ where
 /// # Examples
 ///
 /// ```
-/// use tulip_net::process::create_subprocess_shell;
+/// use tulip_core::process::create_subprocess_shell;
 /// tulip_core::run(async {
 ///     let mut proc = create_subprocess_shell("true && exit 5")?;
 ///     assert_eq!(proc.wait().await?.code(), Some(5));

@@ -25,7 +25,7 @@ use super::reap::{self, ExitWatcher};
 /// # Examples
 ///
 /// ```
-/// use tulip_net::process::Command;
+/// use tulip_core::process::Command;
 /// tulip_core::run(async {
 ///     let mut child = Command::new("sh").args(["-c", "exit 3"]).spawn()?;
 ///     let status = child.wait().await?;
@@ -43,7 +43,7 @@ pub struct Child {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("true").stdin(Stdio::piped()).spawn()?;
     ///     assert!(child.stdin.take().is_some());
@@ -60,7 +60,7 @@ pub struct Child {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("true").stdout(Stdio::piped()).spawn()?;
     ///     assert!(child.stdout.take().is_some());
@@ -77,7 +77,7 @@ pub struct Child {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let mut child = Command::new("true").stderr(Stdio::piped()).spawn()?;
     ///     assert!(child.stderr.take().is_some());
@@ -164,7 +164,7 @@ impl Child {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("true").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("true").spawn()?;
     ///     assert!(child.id() > 0);
     ///     child.wait().await?;
     ///     std::io::Result::Ok(())
@@ -188,7 +188,7 @@ impl Child {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("sleep").arg("10").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("sleep").arg("10").spawn()?;
     ///     assert!(child.try_wait()?.is_none());
     ///     child.kill()?;
     ///     child.wait().await?;
@@ -224,7 +224,7 @@ impl Child {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("true").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("true").spawn()?;
     ///     assert!(child.wait().await?.success());
     ///     std::io::Result::Ok(())
     /// })
@@ -243,7 +243,7 @@ impl Child {
     ///
     /// ```
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("true").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("true").spawn()?;
     ///     let status = std::future::poll_fn(|cx| child.poll_wait(cx)).await?;
     ///     assert!(status.success());
     ///     std::io::Result::Ok(())
@@ -279,7 +279,7 @@ impl Child {
     /// use std::os::unix::process::ExitStatusExt;
     /// use tulip_core::signal::SIGUSR1;
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("sleep").arg("10").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("sleep").arg("10").spawn()?;
     ///     child.send_signal(SIGUSR1)?;
     ///     assert_eq!(child.wait().await?.signal(), Some(SIGUSR1));
     ///     std::io::Result::Ok(())
@@ -319,7 +319,7 @@ impl Child {
     /// ```
     /// use std::os::unix::process::ExitStatusExt;
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("sleep").arg("10").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("sleep").arg("10").spawn()?;
     ///     child.terminate()?;
     ///     assert_eq!(child.wait().await?.signal(), Some(tulip_core::signal::SIGTERM));
     ///     std::io::Result::Ok(())
@@ -343,7 +343,7 @@ impl Child {
     /// ```
     /// use std::os::unix::process::ExitStatusExt;
     /// tulip_core::run(async {
-    ///     let mut child = tulip_net::process::Command::new("sleep").arg("10").spawn()?;
+    ///     let mut child = tulip_core::process::Command::new("sleep").arg("10").spawn()?;
     ///     child.kill()?;
     ///     assert_eq!(child.wait().await?.signal(), Some(9));
     ///     std::io::Result::Ok(())
@@ -366,7 +366,7 @@ impl Child {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let child = Command::shell("echo out; echo err >&2")
     ///         .stdout(Stdio::piped())
@@ -397,7 +397,7 @@ impl Child {
     /// # Examples
     ///
     /// ```
-    /// use tulip_net::process::{Command, Stdio};
+    /// use tulip_core::process::{Command, Stdio};
     /// tulip_core::run(async {
     ///     let child = Command::new("tr").arg("a-z").arg("A-Z")
     ///         .stdin(Stdio::piped())
