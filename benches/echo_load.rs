@@ -2,12 +2,12 @@
 //! epoll server, in one run, reported as ratios.
 //!
 //! ```text
-//! cargo bench --bench echo_load                         # the whole matrix (BENCHMARKS.md tables)
-//! cargo bench --bench echo_load -- quick                # 1 repetition, 2 s per case
-//! cargo bench --bench echo_load -- server tokio-ct ADDR # run one comparison server
-//! cargo bench --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
-//! cargo bench --bench echo_load -- mem RUNTIME WORKLOAD N
-//! cargo bench --bench echo_load -- memory | lateness     # one table only
+//! cargo bench -p tulip-benches --bench echo_load                         # the whole matrix (BENCHMARKS.md tables)
+//! cargo bench -p tulip-benches --bench echo_load -- quick                # 1 repetition, 2 s per case
+//! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
+//! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
+//! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
+//! cargo bench -p tulip-benches --bench echo_load -- memory | lateness     # one table only
 //! ```
 //!
 //! The tulip servers are the examples (`echo`, `echo_protocol`, `echo_streams`), built in release mode by

@@ -1,7 +1,7 @@
 //! Micro-benchmarks: each group runs one workload on tulip, tokio's current_thread runtime and smol's
 //! `LocalExecutor`, in the same run, so the figures can be read as ratios.
 //!
-//! `cargo bench --bench runtime` runs them all (a few minutes); `scripts/bench.sh` also prints the
+//! `cargo bench -p tulip-benches --bench runtime` runs them all (a few minutes); `scripts/bench.sh` also prints the
 //! ratios. The workloads live in `support/` and are shared with the callgrind harness (`instructions.rs`).
 
 mod support;

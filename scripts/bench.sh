@@ -54,7 +54,7 @@ if [ "$mode" != --report ] && [ "$mode" != --net ]; then
     for i in $(seq 1 "$RUNS"); do
         echo "== criterion run $i of $RUNS" >&2
         start=$(date +%s)
-        cargo bench -p tulip --bench runtime
+        cargo bench -p tulip-benches --bench runtime
         collect "$start" "$SAVED/run-$i.json"
     done
 fi
@@ -112,5 +112,5 @@ fi
 # task / connection, and timer lateness: the tables of BENCHMARKS.md. Needs the release examples.
 if [ "$mode" = all ] || [ "$mode" = --net ]; then
     cargo build --release --examples
-    cargo bench --bench echo_load
+    cargo bench -p tulip-benches --bench echo_load
 fi

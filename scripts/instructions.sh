@@ -27,7 +27,7 @@ fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # The bench profile is release with debug info (root Cargo.toml), so callgrind_annotate can name functions.
-BIN=$(cargo bench -p tulip --bench instructions --no-run --message-format=json 2>/dev/null |
+BIN=$(cargo bench -p tulip-benches --bench instructions --no-run --message-format=json 2>/dev/null |
     python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -36,7 +36,7 @@ for line in sys.stdin:
         print(m["executable"])
 ')
 if [ -z "$BIN" ]; then
-    echo "could not build the instructions harness; run: cargo bench -p tulip --bench instructions --no-run" >&2
+    echo "could not build the instructions harness; run: cargo bench -p tulip-benches --bench instructions --no-run" >&2
     exit 1
 fi
 OUT="$(dirname "$(dirname "$(dirname "$BIN")")")/callgrind"

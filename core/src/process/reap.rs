@@ -14,8 +14,8 @@ use std::process::ExitStatus;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
-use rustix::process::{Pid, Signal as RawSignal};
 use crate::signal::{Signal, SIGCHLD};
+use rustix::process::{Pid, Signal as RawSignal};
 
 /// How a child's exit is noticed.
 pub(crate) enum ExitWatcher {
