@@ -2,8 +2,9 @@
 //!
 //! # Crate layout
 //!
-//! `tulip` only re-exports: the loop, tasks and reactor live in `tulip-core`, the timer wheel and timer
-//! futures in `tulip-time`, sockets and the asyncio-style streams and protocols in `tulip-net`.
+//! `tulip` only re-exports, each item under one path: the loop, tasks, reactor, selectors, sync
+//! primitives, files, signals and subprocesses live in `tulip-core`, the timer wheel and timer futures in
+//! `tulip-time`, sockets and the asyncio-style streams and protocols in `tulip-net`.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 

@@ -1,4 +1,5 @@
-//! tulip's networking: TCP, UDP and Unix sockets on the loop's reactor.
+//! tulip's networking: TCP, UDP and Unix sockets on the loop's reactor, asyncio's streams and its
+//! Protocol/Transport layer.
 //!
 //! **asyncio:** the socket layer under `loop.create_server` / `create_connection` / `open_connection`,
 //! `create_datagram_endpoint` and `create_unix_server` / `create_unix_connection` (`sock_accept`,
