@@ -1,13 +1,11 @@
 //! [`UnixDatagram`] and the futures its sends and receives return.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -331,11 +329,7 @@ impl UnixDatagram {
     /// ```
     #[inline]
     pub fn send_to<'a, P: AsRef<Path>>(&'a self, buf: &'a [u8], path: P) -> SendTo<'a, P> {
-        SendTo {
-            socket: self,
-            buf,
-            path,
-        }
+        SendTo::new(self, buf, path)
     }
 
     /// Receives one datagram; returns its length and sender (unnamed when the sender is unbound).
@@ -371,7 +365,7 @@ impl UnixDatagram {
     /// ```
     #[inline]
     pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> RecvFrom<'a> {
-        RecvFrom { socket: self, buf }
+        RecvFrom::new(self, buf)
     }
 
     /// Sends one datagram to the connected peer.
@@ -397,7 +391,7 @@ impl UnixDatagram {
     /// ```
     #[inline]
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendFuture<'a> {
-        SendFuture { socket: self, buf }
+        SendFuture::new(self, buf)
     }
 
     /// Receives one datagram from the connected peer; returns its length.
@@ -425,7 +419,7 @@ impl UnixDatagram {
     /// ```
     #[inline]
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvFuture<'a> {
-        RecvFuture { socket: self, buf }
+        RecvFuture::new(self, buf)
     }
 
     /// Polls a send of one datagram to `path`; see [`UnixDatagram::send_to`].
@@ -584,6 +578,8 @@ impl AsFd for UnixDatagram {
 
 /// The future returned by [`UnixDatagram::send_to`].
 ///
+/// The datagram sockets share one body: this is [`udp::SendTo`](crate::udp::SendTo) on a `UnixDatagram`.
+///
 /// **asyncio:** the awaitable returned by `loop.sock_sendto()`.
 ///
 /// # Examples
@@ -604,33 +600,11 @@ impl AsFd for UnixDatagram {
 /// # std::fs::remove_dir_all(&dir)?;
 /// # std::io::Result::Ok(())
 /// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SendTo<'a, P> {
-    socket: &'a UnixDatagram,
-    buf: &'a [u8],
-    path: P,
-}
-
-impl<P: AsRef<Path>> fmt::Debug for SendTo<'_, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendTo")
-            .field("len", &self.buf.len())
-            .field("path", &self.path.as_ref())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<P: AsRef<Path>> Future for SendTo<'_, P> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = &*self;
-        this.socket.poll_send_to(cx, this.buf, this.path.as_ref())
-    }
-}
+pub type SendTo<'a, P> = crate::datagram_io::SendTo<'a, UnixDatagram, P>;
 
 /// The future returned by [`UnixDatagram::recv_from`].
+///
+/// The datagram sockets share one body: this is [`udp::RecvFrom`](crate::udp::RecvFrom) on a `UnixDatagram`.
 ///
 /// **asyncio:** the awaitable returned by `loop.sock_recvfrom()`.
 ///
@@ -647,31 +621,11 @@ impl<P: AsRef<Path>> Future for SendTo<'_, P> {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct RecvFrom<'a> {
-    socket: &'a UnixDatagram,
-    buf: &'a mut [u8],
-}
-
-impl fmt::Debug for RecvFrom<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFrom")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for RecvFrom<'_> {
-    type Output = io::Result<(usize, SocketAddr)>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.socket.poll_recv_from(cx, this.buf)
-    }
-}
+pub type RecvFrom<'a> = crate::datagram_io::RecvFrom<'a, UnixDatagram>;
 
 /// The future returned by [`UnixDatagram::send`].
+///
+/// The datagram sockets share one body: this is [`udp::SendFuture`](crate::udp::SendFuture) on a `UnixDatagram`.
 ///
 /// **asyncio:** the awaitable of `loop.sock_sendall()` on a connected datagram socket.
 ///
@@ -686,31 +640,11 @@ impl Future for RecvFrom<'_> {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SendFuture<'a> {
-    socket: &'a UnixDatagram,
-    buf: &'a [u8],
-}
-
-impl fmt::Debug for SendFuture<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for SendFuture<'_> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.socket.poll_send(cx, this.buf)
-    }
-}
+pub type SendFuture<'a> = crate::datagram_io::SendFuture<'a, UnixDatagram>;
 
 /// The future returned by [`UnixDatagram::recv`].
+///
+/// The datagram sockets share one body: this is [`udp::RecvFuture`](crate::udp::RecvFuture) on a `UnixDatagram`.
 ///
 /// **asyncio:** the awaitable of `loop.sock_recv()` on a connected datagram socket.
 ///
@@ -727,26 +661,4 @@ impl Future for SendFuture<'_> {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct RecvFuture<'a> {
-    socket: &'a UnixDatagram,
-    buf: &'a mut [u8],
-}
-
-impl fmt::Debug for RecvFuture<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for RecvFuture<'_> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.socket.poll_recv(cx, this.buf)
-    }
-}
+pub type RecvFuture<'a> = crate::datagram_io::RecvFuture<'a, UnixDatagram>;

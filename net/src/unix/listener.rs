@@ -1,15 +1,12 @@
 //! [`UnixListener`] and the future and stream its accepts return.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
 use rustix::net::SocketFlags;
 use socket2::{Domain, SockAddr, Socket, Type};
 use tulip_core::Async;
@@ -191,7 +188,7 @@ impl UnixListener {
     /// ```
     #[inline]
     pub fn accept(&self) -> Accept<'_> {
-        Accept { listener: self }
+        Accept::new(self)
     }
 
     /// Polls for a connection; see [`UnixListener::accept`].
@@ -263,7 +260,7 @@ impl UnixListener {
     /// ```
     #[inline]
     pub fn incoming(&self) -> Incoming<'_> {
-        Incoming { listener: self }
+        Incoming::new(self)
     }
 }
 
@@ -275,6 +272,8 @@ impl AsFd for UnixListener {
 
 /// The future returned by [`UnixListener::accept`]. Stateless: after it completes, polling it again
 /// waits for the next connection.
+///
+/// The listeners share one body: this is [`tcp::Accept`](crate::tcp::Accept) on a `UnixListener`.
 ///
 /// **asyncio:** the awaitable returned by `loop.sock_accept()`.
 ///
@@ -295,22 +294,11 @@ impl AsFd for UnixListener {
 /// # std::fs::remove_dir_all(&dir)?;
 /// # std::io::Result::Ok(())
 /// ```
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Accept<'a> {
-    listener: &'a UnixListener,
-}
-
-impl Future for Accept<'_> {
-    type Output = io::Result<(UnixStream, SocketAddr)>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.listener.poll_accept(cx)
-    }
-}
+pub type Accept<'a> = crate::accept::Accept<'a, UnixListener>;
 
 /// The stream returned by [`UnixListener::incoming`].
+///
+/// The listeners share one body: this is [`tcp::Incoming`](crate::tcp::Incoming) on a `UnixListener`.
 ///
 /// **asyncio:** the accept loop of a Unix `Server`.
 ///
@@ -329,19 +317,4 @@ impl Future for Accept<'_> {
 /// # std::fs::remove_dir_all(&dir)?;
 /// # std::io::Result::Ok(())
 /// ```
-#[derive(Debug)]
-#[must_use = "streams do nothing unless polled"]
-pub struct Incoming<'a> {
-    listener: &'a UnixListener,
-}
-
-impl Stream for Incoming<'_> {
-    type Item = io::Result<UnixStream>;
-
-    #[inline]
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
-            .map(|r| Some(r.map(|(stream, _)| stream)))
-    }
-}
+pub type Incoming<'a> = crate::accept::Incoming<'a, UnixListener>;
