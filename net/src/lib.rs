@@ -36,10 +36,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod accept;
 mod addr;
 mod buffer;
 mod connection;
 mod datagram;
+mod datagram_io;
 mod io;
 mod protocol;
 mod server;
@@ -49,9 +51,11 @@ mod transport;
 pub mod udp;
 pub mod unix;
 
+pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
 pub use connection::create_connection;
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
+pub use datagram_io::DatagramSocket;
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use server::{create_server, Server};

@@ -32,6 +32,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tulip_core::Async;
 
 use crate::addr::{each_addr, ToSocketAddrs};
+pub use crate::datagram_io::{RecvFrom, RecvFuture, SendFuture, SendTo};
 
 /// A UDP socket.
 ///
@@ -260,11 +261,7 @@ impl UdpSocket {
     /// ```
     #[inline]
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: impl Into<SocketAddr>) -> SendTo<'a> {
-        SendTo {
-            socket: self,
-            buf,
-            target: target.into(),
-        }
+        SendTo::new(self, buf, target.into())
     }
 
     /// Receives one datagram into `buf`; returns its length and sender. A datagram longer than `buf` is
@@ -296,7 +293,7 @@ impl UdpSocket {
     /// ```
     #[inline]
     pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> RecvFrom<'a> {
-        RecvFrom { socket: self, buf }
+        RecvFrom::new(self, buf)
     }
 
     /// Receives the next datagram into `buf` without taking it off the queue: the next receive returns
@@ -358,7 +355,7 @@ impl UdpSocket {
     /// ```
     #[inline]
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendFuture<'a> {
-        SendFuture { socket: self, buf }
+        SendFuture::new(self, buf)
     }
 
     /// Receives one datagram from the connected peer; returns its length.
@@ -388,7 +385,7 @@ impl UdpSocket {
     /// ```
     #[inline]
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvFuture<'a> {
-        RecvFuture { socket: self, buf }
+        RecvFuture::new(self, buf)
     }
 
     /// Polls a send of one datagram to `target`; see [`UdpSocket::send_to`].
@@ -613,88 +610,6 @@ impl AsFd for UdpSocket {
     }
 }
 
-/// The future returned by [`UdpSocket::send_to`].
-///
-/// **asyncio:** the awaitable returned by `loop.sock_sendto()`.
-///
-/// # Examples
-///
-/// ```
-/// use tulip_net::udp::SendTo;
-/// # tulip_core::run(async {
-/// let s = tulip_net::UdpSocket::bind("127.0.0.1:0").await?;
-/// let fut: SendTo<'_> = s.send_to(b"x", s.local_addr()?);
-/// assert_eq!(fut.await?, 1);
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SendTo<'a> {
-    socket: &'a UdpSocket,
-    buf: &'a [u8],
-    target: SocketAddr,
-}
-
-impl fmt::Debug for SendTo<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendTo")
-            .field("len", &self.buf.len())
-            .field("target", &self.target)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for SendTo<'_> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.socket.poll_send_to(cx, this.buf, this.target)
-    }
-}
-
-/// The future returned by [`UdpSocket::recv_from`].
-///
-/// **asyncio:** the awaitable returned by `loop.sock_recvfrom()`.
-///
-/// # Examples
-///
-/// ```
-/// use tulip_net::udp::RecvFrom;
-/// # tulip_core::run(async {
-/// let s = tulip_net::UdpSocket::bind("127.0.0.1:0").await?;
-/// s.send_to(b"x", s.local_addr()?).await?;
-/// let mut buf = [0u8; 4];
-/// let fut: RecvFrom<'_> = s.recv_from(&mut buf);
-/// assert_eq!(fut.await?.0, 1);
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct RecvFrom<'a> {
-    socket: &'a UdpSocket,
-    buf: &'a mut [u8],
-}
-
-impl fmt::Debug for RecvFrom<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFrom")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for RecvFrom<'_> {
-    type Output = io::Result<(usize, SocketAddr)>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.socket.poll_recv_from(cx, this.buf)
-    }
-}
-
 /// The future returned by [`UdpSocket::peek_from`].
 ///
 /// **asyncio:** the awaitable of `loop.sock_recvfrom()` with `MSG_PEEK`.
@@ -733,87 +648,5 @@ impl Future for PeekFrom<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.socket.poll_peek_from(cx, this.buf)
-    }
-}
-
-/// The future returned by [`UdpSocket::send`].
-///
-/// **asyncio:** the awaitable of `loop.sock_sendall()` on a connected datagram socket.
-///
-/// # Examples
-///
-/// ```
-/// use tulip_net::udp::SendFuture;
-/// # tulip_core::run(async {
-/// let s = tulip_net::UdpSocket::bind("127.0.0.1:0").await?;
-/// s.connect(s.local_addr()?).await?;
-/// let fut: SendFuture<'_> = s.send(b"x");
-/// assert_eq!(fut.await?, 1);
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SendFuture<'a> {
-    socket: &'a UdpSocket,
-    buf: &'a [u8],
-}
-
-impl fmt::Debug for SendFuture<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for SendFuture<'_> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.socket.poll_send(cx, this.buf)
-    }
-}
-
-/// The future returned by [`UdpSocket::recv`].
-///
-/// **asyncio:** the awaitable of `loop.sock_recv()` on a connected datagram socket.
-///
-/// # Examples
-///
-/// ```
-/// use tulip_net::udp::RecvFuture;
-/// # tulip_core::run(async {
-/// let s = tulip_net::UdpSocket::bind("127.0.0.1:0").await?;
-/// s.connect(s.local_addr()?).await?;
-/// s.send(b"x").await?;
-/// let mut buf = [0u8; 4];
-/// let fut: RecvFuture<'_> = s.recv(&mut buf);
-/// assert_eq!(fut.await?, 1);
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct RecvFuture<'a> {
-    socket: &'a UdpSocket,
-    buf: &'a mut [u8],
-}
-
-impl fmt::Debug for RecvFuture<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture")
-            .field("len", &self.buf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Future for RecvFuture<'_> {
-    type Output = io::Result<usize>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.socket.poll_recv(cx, this.buf)
     }
 }

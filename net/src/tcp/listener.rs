@@ -1,19 +1,17 @@
 //! `TcpListener`, its accept future and its stream of incoming connections.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
 use rustix::net::SocketFlags;
 use socket2::{Domain, Protocol, Socket, Type};
 use tulip_core::Async;
 
 use super::TcpStream;
+pub use crate::accept::{Accept, Incoming};
 use crate::addr::{each_addr, ToSocketAddrs};
 
 /// Listen backlog used by [`TcpListener::bind`]. Linux caps it at `net.core.somaxconn`.
@@ -241,7 +239,7 @@ impl TcpListener {
     /// ```
     #[inline]
     pub fn accept(&self) -> Accept<'_> {
-        Accept { listener: self }
+        Accept::new(self)
     }
 
     /// Polls for a connection: the `accept4` first, the poller only when it returns `WouldBlock`. See
@@ -314,84 +312,12 @@ impl TcpListener {
     /// ```
     #[inline]
     pub fn incoming(&self) -> Incoming<'_> {
-        Incoming { listener: self }
+        Incoming::new(self)
     }
 }
 
 impl AsFd for TcpListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.as_fd()
-    }
-}
-
-/// The future returned by [`TcpListener::accept`].
-///
-/// It holds no state of its own: after it completes, polling it again waits for the next connection,
-/// so one `Accept` can be kept across the iterations of a hand-written `select` loop.
-///
-/// **asyncio:** the awaitable returned by `loop.sock_accept(sock)`.
-///
-/// # Examples
-///
-/// ```
-/// use tulip_net::{Accept, TcpListener, TcpStream};
-/// # tulip_core::run(async {
-/// let listener = TcpListener::bind("127.0.0.1:0").await?;
-/// let _client = TcpStream::connect(listener.local_addr()?).await?;
-/// let accept: Accept<'_> = listener.accept();
-/// let (_conn, _peer) = accept.await?;
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Accept<'a> {
-    listener: &'a TcpListener,
-}
-
-impl Future for Accept<'_> {
-    type Output = io::Result<(TcpStream, SocketAddr)>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.listener.poll_accept(cx)
-    }
-}
-
-/// The stream returned by [`TcpListener::incoming`]: yields `io::Result<TcpStream>` forever.
-///
-/// **asyncio:** the accept loop a `Server` runs for `loop.create_server()`.
-///
-/// # Examples
-///
-/// ```
-/// use std::future::poll_fn;
-/// use std::pin::Pin;
-/// use futures_core::Stream;
-/// use tulip_net::tcp::Incoming;
-/// use tulip_net::{TcpListener, TcpStream};
-/// # tulip_core::run(async {
-/// let listener = TcpListener::bind("127.0.0.1:0").await?;
-/// let _client = TcpStream::connect(listener.local_addr()?).await?;
-/// let mut incoming: Incoming<'_> = listener.incoming();
-/// let conn = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await;
-/// assert!(matches!(conn, Some(Ok(_))));
-/// # std::io::Result::Ok(())
-/// # }).unwrap();
-/// ```
-#[derive(Debug)]
-#[must_use = "streams do nothing unless polled"]
-pub struct Incoming<'a> {
-    listener: &'a TcpListener,
-}
-
-impl Stream for Incoming<'_> {
-    type Item = io::Result<TcpStream>;
-
-    #[inline]
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
-            .map(|r| Some(r.map(|(stream, _)| stream)))
     }
 }
