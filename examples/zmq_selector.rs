@@ -74,7 +74,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tulip::net::{TcpListener, TcpStream};
-use tulip::selector::{Event, Interest, Selector};
+use tulip::selector::{Interest, Selector, SelectorEvent};
 
 /// libzmq numbers its own errors (`EFSM`, `ETERM`, ...) from here up; below are the OS's errno values.
 const ZMQ_HAUSNUMERO: i32 = 156_384_712;
@@ -403,7 +403,7 @@ impl Selector for ZmqSelector {
         self.0.changed()
     }
 
-    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+    fn select(&self, events: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
         let inner = &*self.0;
         // Announce the wait before taking the snapshot, so a registration made after the snapshot
         // always notifies.
@@ -488,7 +488,7 @@ impl Selector for ZmqSelector {
                     cur.interest = Interest::NONE;
                 }
             }
-            events.push(Event {
+            events.push(SelectorEvent {
                 key: r.key,
                 readable: broken || (r.interest.readable && rev.contains(zmq::POLLIN)),
                 writable: broken || (r.interest.writable && rev.contains(zmq::POLLOUT)),

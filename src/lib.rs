@@ -5,6 +5,13 @@
 //! `tulip` only re-exports, each item under one path: the loop, tasks, reactor, selectors, sync
 //! primitives, files, signals and subprocesses live in `tulip-core`, the timer wheel and timer futures in
 //! `tulip-time`, sockets and the asyncio-style streams and protocols in `tulip-net`.
+//!
+//! # Platforms
+//!
+//! tulip targets Linux first: it is tested and measured there, and its default selector calls epoll
+//! directly. macOS and the BSDs use kqueue (through the `polling` crate) and other Unixes poll(2); the
+//! rest of the API is the same there but not covered by CI. Windows is not supported (the reactor works
+//! on Unix file descriptors). See [`selector`] for the backends.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -53,8 +60,8 @@ pub mod net {
     pub use tulip_net::*;
 }
 
-/// Selectors: the trait a loop waits on ([`Builder::selector`]), the default epoll/kqueue one and a
-/// `poll(2)` one; implement it to wait on another library's poller too (`examples/zmq_selector.rs`).
+/// Selectors: the trait a loop waits on ([`Builder::selector`]), the platform's default (epoll on
+/// Linux, kqueue on macOS and the BSDs) and a `poll(2)` one; implement it to wait on another library's poller too (`examples/zmq_selector.rs`).
 ///
 /// **asyncio:** the `selectors` module (`BaseSelector`, `DefaultSelector`, `PollSelector`) and
 /// `asyncio.SelectorEventLoop(selector)`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tulip::net::{TcpListener, TcpStream};
-use tulip::selector::{Event, Interest, PollSelector, Selector};
+use tulip::selector::{Interest, PollSelector, Selector, SelectorEvent};
 
 /// Wraps the poll(2) selector and counts every call, so the test sees the loop really used it.
 struct Counting {
@@ -29,7 +29,7 @@ impl Selector for Counting {
     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
         self.inner.deregister(fd)
     }
-    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+    fn select(&self, events: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.select(events, timeout)
     }

@@ -23,7 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use tulip::net::{TcpListener, TcpStream};
-use tulip::selector::{Event, Interest, Selector};
+use tulip::selector::{Interest, Selector, SelectorEvent};
 
 use support::client::{self, random_bytes};
 use support::example::{example_path_with_features, Example};
@@ -203,14 +203,14 @@ impl Wake for CountWaker {
 }
 
 /// `select` with a short timeout, returning its events.
-fn select(sel: &ZmqSelector, timeout: Duration) -> Vec<Event> {
+fn select(sel: &ZmqSelector, timeout: Duration) -> Vec<SelectorEvent> {
     let mut events = Vec::new();
     sel.select(&mut events, Some(timeout)).unwrap();
     events
 }
 
 /// `select` until an event arrives (at most 10 s), returning the events.
-fn select_some(sel: &ZmqSelector) -> Vec<Event> {
+fn select_some(sel: &ZmqSelector) -> Vec<SelectorEvent> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let events = select(sel, Duration::from_millis(100));
@@ -243,7 +243,7 @@ fn selector_contract_for_descriptors() {
     let ev = select_some(&sel);
     assert_eq!(
         ev,
-        vec![Event {
+        vec![SelectorEvent {
             key: 7,
             readable: true,
             writable: false

@@ -8,8 +8,9 @@
 //! # Implementation
 //!
 //! One loop per thread, as in asyncio. A [`Loop`] owns its run queue (tasks are `async-task` runnables
-//! in a plain `VecDeque`), its reactor (one `polling::Poller`: epoll on Linux, kqueue on the BSDs and
-//! macOS) and its timers (a hierarchical wheel from `tulip-time`). Each iteration runs what is ready, fires
+//! in a plain `VecDeque`), its reactor (one [`selector::DefaultSelector`]: epoll called directly on
+//! Linux, kqueue through the `polling` crate on macOS and the BSDs, poll(2) on other Unixes) and its
+//! timers (a hierarchical wheel from `tulip-time`). Each iteration runs what is ready, fires
 //! due timers and waits once in the poller with the next deadline as timeout. Other threads reach a loop
 //! through its [`Handle`]: a lock-free injector queue plus a poller notification. No helper thread does
 //! I/O; [`spawn_blocking`] uses a thread pool for blocking work only.

@@ -81,9 +81,10 @@ impl Builder {
         self
     }
 
-    /// The selector the loop waits on (default: [`PollingSelector`](crate::selector::PollingSelector),
-    /// epoll or kqueue; with the environment variable `TULIP_SELECTOR=poll`,
-    /// [`PollSelector`](crate::selector::PollSelector), so a whole test suite can run on either). Any [`Selector`] works, e.g. one that also waits on another library's sockets.
+    /// The selector the loop waits on (default: [`DefaultSelector`](crate::selector::DefaultSelector),
+    /// epoll on Linux, kqueue on macOS and the BSDs; with the environment variable
+    /// `TULIP_SELECTOR=poll`, [`PollSelector`](crate::selector::PollSelector), so a whole test suite can
+    /// run on either). Any [`Selector`] works, e.g. one that also waits on another library's sockets.
     ///
     /// **asyncio:** `asyncio.SelectorEventLoop(selector)`.
     pub fn selector(mut self, selector: impl Selector) -> Self {

@@ -170,7 +170,7 @@ impl Loop {
             None if std::env::var_os("TULIP_SELECTOR").is_some_and(|v| v == "poll") => {
                 Backend::Custom(Box::new(crate::selector::PollSelector::new()?))
             }
-            None => Backend::Default(crate::reactor::DefaultPoller::new()?),
+            None => Backend::new_default()?,
         };
         let reactor = Reactor::new(backend);
         let clock = if b.start_paused {

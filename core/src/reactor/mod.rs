@@ -1,12 +1,11 @@
-//! The loop's reactor: its [`Selector`] (by default epoll or kqueue through `polling`) and the table of
-//! registered I/O sources.
+//! The loop's reactor: its [`Selector`](crate::selector::Selector) (by default the platform's
+//! [`DefaultSelector`](crate::selector::DefaultSelector)) and the table of registered I/O sources.
 //!
 //! A source is added to the poller only the first time an operation on it would block, and re-armed
 //! (oneshot) only when an operation would block again, so an operation whose data is already there costs
 //! one syscall and no poller call.
 
 mod async_io;
-mod default_poller;
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
@@ -16,38 +15,16 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::selector::{self, Event, Selector};
+use crate::selector;
 
+pub(crate) use crate::selector::{Backend, EventBuffers};
 pub use async_io::{Async, Readable, Writable};
-pub(crate) use default_poller::Poller as DefaultPoller;
 
 /// One loop's poller and its sources. Shared (`Arc`) because sources and the loop's handle live on
 /// other threads too; the source table is locked once per poller wait, not per event.
 pub(crate) struct Reactor {
     backend: Backend,
     sources: Mutex<Slab<Arc<Source>>>,
-}
-
-/// The selector, chosen once per loop. The default is called directly (no trait object, no event copy);
-/// a custom [`Selector`] goes through the trait.
-pub(crate) enum Backend {
-    Default(default_poller::Poller),
-    Custom(Box<dyn Selector>),
-}
-
-/// The loop-owned buffers a wait fills (one per backend kind; only one is used).
-pub(crate) struct EventBuffers {
-    default: default_poller::Events,
-    custom: Vec<Event>,
-}
-
-impl EventBuffers {
-    pub(crate) fn new() -> Self {
-        EventBuffers {
-            default: default_poller::Events::new(),
-            custom: Vec::new(),
-        }
-    }
 }
 
 impl Reactor {
@@ -60,10 +37,7 @@ impl Reactor {
 
     /// Wakes a loop blocked in [`Reactor::wait`] (or makes its next wait return at once).
     pub(crate) fn notify(&self) -> io::Result<()> {
-        match &self.backend {
-            Backend::Default(p) => p.notify(),
-            Backend::Custom(s) => s.notify(),
-        }
+        self.backend.notify()
     }
 
     fn lock_sources(&self) -> MutexGuard<'_, Slab<Arc<Source>>> {
@@ -93,10 +67,7 @@ impl Reactor {
             // (`Async::drop` and `Async::into_inner` do), and `source.fd` was valid when inserted.
             let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
             // The fd may already be gone from the poller (e.g. the peer reset it); nothing to do then.
-            let _ = match &self.backend {
-                Backend::Default(p) => p.delete(fd),
-                Backend::Custom(s) => s.deregister(fd),
-            };
+            let _ = self.backend.deregister(fd);
         }
         let mut sources = self.lock_sources();
         if sources
@@ -115,37 +86,17 @@ impl Reactor {
         timeout: Option<Duration>,
         wakers: &mut Vec<Waker>,
     ) -> io::Result<usize> {
-        match &self.backend {
-            Backend::Default(poller) => {
-                let events = &mut bufs.default;
-                let n = poller.wait(events, timeout)?;
-                if n == 0 {
-                    return Ok(0);
-                }
-                let sources = self.lock_sources();
-                for (key, readable, writable) in events.iter() {
-                    if let Some(source) = sources.get(key) {
-                        source.dispatch(readable, writable, wakers);
-                    }
-                }
-                Ok(n)
-            }
-            Backend::Custom(selector) => {
-                let events = &mut bufs.custom;
-                events.clear();
-                selector.select(events, timeout)?;
-                if events.is_empty() {
-                    return Ok(0);
-                }
-                let sources = self.lock_sources();
-                for ev in events.iter() {
-                    if let Some(source) = sources.get(ev.key) {
-                        source.dispatch(ev.readable, ev.writable, wakers);
-                    }
-                }
-                Ok(events.len())
-            }
+        let n = self.backend.wait(bufs, timeout)?;
+        if n == 0 {
+            return Ok(0);
         }
+        let sources = self.lock_sources();
+        bufs.for_each(|key, readable, writable| {
+            if let Some(source) = sources.get(key) {
+                source.dispatch(readable, writable, wakers);
+            }
+        });
+        Ok(n)
     }
 }
 
@@ -288,18 +239,11 @@ impl Source {
         // SAFETY: the fd is open for as long as the source is in the table (see `Reactor::remove`).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         if st.registered {
-            match &self.reactor.backend {
-                Backend::Default(p) => p.modify(fd, self.key, interest)?,
-                Backend::Custom(s) => s.reregister(fd, self.key, interest)?,
-            }
+            self.reactor.backend.reregister(fd, self.key, interest)?;
         } else {
-            match &self.reactor.backend {
-                // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor
-                // is closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
-                Backend::Default(p) => unsafe { p.add(self.fd, self.key, interest)? },
-                // SAFETY: as above: `register`'s contract (open until `deregister`) holds.
-                Backend::Custom(s) => unsafe { s.register(self.fd, self.key, interest)? },
-            }
+            // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor
+            // is closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
+            unsafe { self.reactor.backend.register(self.fd, self.key, interest)? };
             st.registered = true;
         }
         st.armed_read = read;

@@ -17,27 +17,131 @@
 //!
 //! # Built-in backends
 //!
-//! | OS | [`PollingSelector`] (default) | [`PollSelector`] |
+//! tulip targets Linux first: that is where it is tested and measured. The other Unixes build and use
+//! the backend below; Windows is not supported (the reactor works on raw file descriptors).
+//!
+//! | OS | default ([`DefaultSelector`]) | also available |
 //! | --- | --- | --- |
-//! | Linux, Android | epoll | poll(2) |
-//! | macOS, iOS, BSDs | kqueue | poll(2) |
+//! | Linux, Android | `EpollSelector`: epoll, called directly | [`PollSelector`] |
+//! | macOS, iOS, BSDs | `KqueueSelector`: kqueue, through the `polling` crate | [`PollSelector`] |
+//! | other Unixes | [`PollSelector`]: poll(2) | |
 //!
 //! `PollSelector` serves descriptors epoll refuses (regular files, some character devices) and
-//! platforms without epoll or kqueue; its `select` is O(registrations).
+//! platforms without epoll or kqueue; its `select` is O(registrations). Setting the environment variable
+//! `TULIP_SELECTOR=poll` makes loops built without an explicit selector use it (so a whole test suite
+//! can run on it).
+//!
+//! A loop built without [`Builder::selector`](crate::Builder::selector) calls the default
+//! selector statically and reads its native event buffer in place; a selector given to the builder is
+//! called through the trait.
 
+/// Items compiled where epoll is the default selector.
+macro_rules! cfg_epoll {
+    ($($item:item)*) => {$(
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        $item
+    )*};
+}
+
+/// Items compiled where kqueue (through `polling`) is the default selector. The same list is in
+/// `core/Cargo.toml` (the `polling` dependency).
+macro_rules! cfg_kqueue {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "tvos",
+            target_os = "watchos",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+        ))]
+        $item
+    )*};
+}
+
+mod backend;
 mod poll;
-mod polling_backend;
+
+cfg_epoll! {
+    mod epoll;
+    pub use self::epoll::EpollSelector;
+    /// The selector a loop uses unless told otherwise: [`EpollSelector`] on this platform.
+    ///
+    /// **asyncio:** `selectors.DefaultSelector`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::selector::DefaultSelector;
+    /// let lp = tulip_core::Loop::builder()
+    ///     .selector(DefaultSelector::new().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(lp.block_on(async { 2 }), 2);
+    /// ```
+    pub type DefaultSelector = EpollSelector;
+}
+
+cfg_kqueue! {
+    mod kqueue;
+    pub use self::kqueue::KqueueSelector;
+    /// The selector a loop uses unless told otherwise: [`KqueueSelector`] on this platform.
+    ///
+    /// **asyncio:** `selectors.DefaultSelector`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::selector::DefaultSelector;
+    /// let lp = tulip_core::Loop::builder()
+    ///     .selector(DefaultSelector::new().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(lp.block_on(async { 2 }), 2);
+    /// ```
+    pub type DefaultSelector = KqueueSelector;
+}
+
+/// The selector a loop uses unless told otherwise: [`PollSelector`] on this platform.
+///
+/// **asyncio:** `selectors.DefaultSelector`.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_core::selector::DefaultSelector;
+/// let lp = tulip_core::Loop::builder()
+///     .selector(DefaultSelector::new().unwrap())
+///     .build()
+///     .unwrap();
+/// assert_eq!(lp.block_on(async { 2 }), 2);
+/// ```
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+)))]
+pub type DefaultSelector = PollSelector;
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
+pub(crate) use self::backend::{Backend, EventBuffers};
 pub use self::poll::PollSelector;
-pub use self::polling_backend::PollingSelector;
 
 /// Which readiness a registration waits for.
 ///
-/// **asyncio / selectors:** `selectors.EVENT_READ` / `EVENT_WRITE`.
+/// **asyncio:** `selectors.EVENT_READ` / `EVENT_WRITE`.
 ///
 /// # Examples
 ///
@@ -89,16 +193,17 @@ impl std::ops::BitOr for Interest {
 
 /// One readiness event reported by [`Selector::select`].
 ///
-/// **asyncio / selectors:** one `(key, events)` pair of `selector.select()`.
+/// **asyncio:** one `(key, events)` pair of `selector.select()`.
 ///
 /// # Examples
 ///
 /// ```
-/// let ev = tulip_core::selector::Event { key: 3, readable: true, writable: false };
+/// let ev = tulip_core::selector::SelectorEvent { key: 3, readable: true, writable: false };
 /// assert_eq!(ev.key, 3);
 /// ```
+#[doc(alias = "Event")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Event {
+pub struct SelectorEvent {
     /// The key the descriptor was registered with.
     pub key: usize,
     /// Readable (or error / hang-up).
@@ -109,13 +214,13 @@ pub struct Event {
 
 /// What a loop waits on: registers descriptors and reports which are ready.
 ///
-/// A loop owns one selector (chosen with [`Builder::selector`](crate::Builder::selector); the default is
-/// [`PollingSelector`]). Implement it to let one loop wait on another library's poller, e.g. ZeroMQ's, so
+/// A loop owns one selector (chosen with [`Builder::selector`](crate::Builder::selector); the
+/// default is [`DefaultSelector`]). Implement it to let one loop wait on another library's poller, e.g. ZeroMQ's, so
 /// that its sockets and ordinary descriptors share a loop. The contract is in the
 /// [module docs](self): oneshot interest, level semantics at arm time, errors as readiness, a
 /// thread-safe [`notify`](Selector::notify).
 ///
-/// **asyncio / selectors:** `selectors.BaseSelector` (`register`, `modify`, `unregister`, `select`), plus
+/// **asyncio:** `selectors.BaseSelector` (`register`, `modify`, `unregister`, `select`), plus
 /// the self-pipe asyncio writes to in `call_soon_threadsafe`.
 ///
 /// # Examples
@@ -127,9 +232,9 @@ pub struct Event {
 /// use std::os::fd::{BorrowedFd, RawFd};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use std::time::Duration;
-/// use tulip_core::selector::{Event, Interest, PollingSelector, Selector};
+/// use tulip_core::selector::{DefaultSelector, Interest, Selector, SelectorEvent};
 ///
-/// struct Counting { inner: PollingSelector, waits: AtomicUsize }
+/// struct Counting { inner: DefaultSelector, waits: AtomicUsize }
 ///
 /// impl Selector for Counting {
 ///     unsafe fn register(&self, fd: RawFd, key: usize, i: Interest) -> io::Result<()> {
@@ -142,7 +247,7 @@ pub struct Event {
 ///     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
 ///         self.inner.deregister(fd)
 ///     }
-///     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+///     fn select(&self, events: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
 ///         self.waits.fetch_add(1, Ordering::Relaxed);
 ///         self.inner.select(events, timeout)
 ///     }
@@ -151,7 +256,7 @@ pub struct Event {
 ///     }
 /// }
 ///
-/// let sel = Counting { inner: PollingSelector::new().unwrap(), waits: AtomicUsize::new(0) };
+/// let sel = Counting { inner: DefaultSelector::new().unwrap(), waits: AtomicUsize::new(0) };
 /// let lp = tulip_core::Loop::builder().selector(sel).build().unwrap();
 /// lp.block_on(tulip_time::sleep(Duration::from_millis(1)));
 /// ```
@@ -187,7 +292,7 @@ pub trait Selector: Send + Sync + 'static {
     /// # Errors
     ///
     /// As the OS call; `Interrupted` is retried by the selector, not returned.
-    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()>;
+    fn select(&self, events: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()>;
 
     /// Wakes a `select` in progress on another thread, or makes the next one return at once.
     ///
@@ -197,7 +302,21 @@ pub trait Selector: Send + Sync + 'static {
     fn notify(&self) -> io::Result<()>;
 }
 
-/// Converts an interest for the `polling` crate.
-pub(crate) fn to_polling(key: usize, i: Interest) -> polling::Event {
-    polling::Event::new(key, i.readable, i.writable)
+/// The static fast path of a built-in selector, used when it is a loop's default: it waits into its
+/// own native event buffer, which the reactor reads in place instead of copying it into
+/// [`SelectorEvent`]s. Every built-in selector implements it, so whichever [`DefaultSelector`] a platform
+/// picks offers the same surface.
+pub(crate) trait NativeSelector: Selector + Sized {
+    /// The native event buffer, reused across waits.
+    type Events;
+
+    /// An empty buffer.
+    fn new_events() -> Self::Events;
+
+    /// [`Selector::select`] into `events` (cleared first); returns how many native events arrived
+    /// (including wake-ups that carry no key).
+    fn wait(&self, events: &mut Self::Events, timeout: Option<Duration>) -> io::Result<usize>;
+
+    /// Calls `f(key, readable, writable)` for each event in `events` (wake-ups left out).
+    fn for_each(events: &Self::Events, f: impl FnMut(usize, bool, bool));
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::pipe::PipeFlags;
 
-use super::{Event, Interest, Selector};
+use super::{Interest, NativeSelector, Selector, SelectorEvent};
 
 #[derive(Debug, Clone, Copy)]
 struct Registration {
@@ -27,7 +27,7 @@ struct Registration {
 /// Slower than epoll for many descriptors (each `select` passes every armed descriptor to the kernel), but
 /// it accepts descriptors epoll refuses and runs on any Unix. Woken by a self-pipe.
 ///
-/// **asyncio / selectors:** `selectors.PollSelector`.
+/// **asyncio:** `selectors.PollSelector`.
 ///
 /// # Examples
 ///
@@ -127,7 +127,7 @@ impl Selector for PollSelector {
         }
     }
 
-    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+    fn select(&self, events: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
         // Announce the wait before taking the snapshot: a registration change after this point
         // notifies, so it is never missed until some later wake-up.
         self.selecting.store(true, Ordering::SeqCst);
@@ -183,7 +183,7 @@ impl Selector for PollSelector {
                     cur.interest = Interest::NONE;
                 }
             }
-            events.push(Event {
+            events.push(SelectorEvent {
                 key: r.key,
                 readable: readable && r.interest.readable || broken,
                 writable: writable && r.interest.writable || broken,
@@ -196,6 +196,31 @@ impl Selector for PollSelector {
         match rustix::io::write(&self.wake_write, &[1]) {
             Ok(_) | Err(rustix::io::Errno::AGAIN) => Ok(()),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl NativeSelector for PollSelector {
+    type Events = Vec<SelectorEvent>;
+
+    fn new_events() -> Vec<SelectorEvent> {
+        Vec::new()
+    }
+
+    fn wait(
+        &self,
+        events: &mut Vec<SelectorEvent>,
+        timeout: Option<Duration>,
+    ) -> io::Result<usize> {
+        events.clear();
+        self.select(events, timeout)?;
+        Ok(events.len())
+    }
+
+    #[inline]
+    fn for_each(events: &Vec<SelectorEvent>, mut f: impl FnMut(usize, bool, bool)) {
+        for ev in events {
+            f(ev.key, ev.readable, ev.writable);
         }
     }
 }
