@@ -12,16 +12,7 @@ use std::time::Duration;
 use tulip::net::{create_datagram_endpoint, DatagramProtocol, DatagramTransport};
 
 use support::net::run;
-
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        tulip::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use support::protocol::until;
 
 #[derive(Default)]
 struct Log {

@@ -13,112 +13,7 @@ use std::time::Duration;
 use tulip::net::{create_connection, create_server, Protocol, TcpStream, Transport};
 
 use support::net::run;
-
-/// What a protocol saw, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Event {
-    Made,
-    Data(Vec<u8>),
-    Eof,
-    Lost(Option<io::ErrorKind>),
-}
-
-type Log = Rc<RefCell<Vec<Event>>>;
-
-/// Waits (yielding to the loop, a real-time guard against hangs) until `cond` holds.
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        tulip::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-fn lost_count(log: &Log) -> usize {
-    log.borrow()
-        .iter()
-        .filter(|e| matches!(e, Event::Lost(_)))
-        .count()
-}
-
-/// The bytes of every `Data` event, joined.
-fn data_of(log: &Log) -> Vec<u8> {
-    log.borrow()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Data(d) => Some(d.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
-}
-
-/// The events with consecutive `Data` merged, so chunking does not matter.
-fn merged(log: &Log) -> Vec<Event> {
-    let mut out: Vec<Event> = Vec::new();
-    for e in log.borrow().iter() {
-        match (out.last_mut(), e) {
-            (Some(Event::Data(a)), Event::Data(b)) => a.extend_from_slice(b),
-            _ => out.push(e.clone()),
-        }
-    }
-    out
-}
-
-/// A protocol that records everything and reacts as configured.
-struct Recorder {
-    log: Log,
-    transport: Option<Transport>,
-    keep_open_on_eof: bool,
-    /// Written back on EOF (when keeping the connection open), then closed.
-    reply_on_eof: Option<&'static [u8]>,
-    /// What `data_received` does besides recording.
-    on_data: fn(&Transport, &[u8]),
-}
-
-impl Recorder {
-    fn factory(log: &Log) -> impl FnMut() -> Recorder + 'static {
-        let log = log.clone();
-        move || Recorder {
-            log: log.clone(),
-            transport: None,
-            keep_open_on_eof: false,
-            reply_on_eof: None,
-            on_data: |_, _| {},
-        }
-    }
-}
-
-impl Protocol for Recorder {
-    fn connection_made(&mut self, transport: Transport) {
-        assert!(self.transport.is_none(), "connection_made called twice");
-        self.log.borrow_mut().push(Event::Made);
-        self.transport = Some(transport);
-    }
-
-    fn data_received(&mut self, data: &[u8]) {
-        self.log.borrow_mut().push(Event::Data(data.to_vec()));
-        (self.on_data)(self.transport.as_ref().unwrap(), data);
-    }
-
-    fn eof_received(&mut self) -> bool {
-        self.log.borrow_mut().push(Event::Eof);
-        if let Some(reply) = self.reply_on_eof {
-            let t = self.transport.as_ref().unwrap();
-            t.write(reply).unwrap();
-            t.close();
-        }
-        self.keep_open_on_eof
-    }
-
-    fn connection_lost(&mut self, exc: Option<io::Error>) {
-        self.log
-            .borrow_mut()
-            .push(Event::Lost(exc.map(|e| e.kind())));
-    }
-}
+use support::protocol::{data_of, lost_count, merged, read_to_eof, until, Event, Log, Recorder};
 
 /// ```python
 /// class P(asyncio.Protocol):
@@ -213,15 +108,7 @@ fn eof_received_false_flushes_then_closes() {
         let client = TcpStream::connect(server.local_addrs()[0]).await?;
         client.write_all(b"0123456789").await?;
         client.shutdown(Shutdown::Write)?;
-        let mut got = Vec::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = client.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
+        let got = read_to_eof(&client).await?;
         assert_eq!(got.len(), 1_000_000);
         assert_eq!(got, b"0123456789".repeat(100_000));
         until("connection_lost", || lost_count(&log) == 1).await;
@@ -261,16 +148,8 @@ fn close_twice_then_abort_loses_the_connection_once() {
         .await?;
         let client = TcpStream::connect(server.local_addrs()[0]).await?;
         client.write_all(b"x").await?;
-        let mut buf = [0u8; 8];
         // The small echo went out at once; then EOF.
-        let mut got = Vec::new();
-        loop {
-            let n = client.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
+        let got = read_to_eof(&client).await?;
         assert_eq!(got, b"x");
         until("connection_lost", || lost_count(&log) >= 1).await;
         tulip::time::sleep(Duration::from_millis(20)).await;

@@ -12,16 +12,7 @@ use std::time::Duration;
 use tulip::net::{create_connection, create_server, Protocol, TcpStream, Transport};
 
 use support::net::run;
-
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        tulip::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use support::protocol::until;
 
 /// What the producer saw.
 #[derive(Default, Debug)]

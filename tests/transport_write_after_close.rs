@@ -13,16 +13,7 @@ use std::time::Duration;
 use tulip::net::{create_connection, Protocol, TcpListener, TcpStream, Transport};
 
 use support::net::run;
-
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        tulip::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+use support::protocol::{read_to_eof, until};
 
 /// Records the result kinds of writes attempted from inside `connection_lost`.
 #[derive(Default)]
@@ -71,15 +62,7 @@ fn write_after_close_is_not_connected_and_buffered_data_is_delivered() {
         // write_eof on a closing transport is a no-op, as in asyncio.
         t.write_eof()?;
 
-        let mut got = Vec::with_capacity(payload.len());
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = peer.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
+        let got = read_to_eof(&peer).await?;
         assert!(got == payload, "the buffered data was not delivered intact");
         let lost = proto.borrow().lost.clone();
         until("connection_lost", || lost.borrow().is_some()).await;
@@ -127,15 +110,7 @@ fn write_after_write_eof_is_broken_pipe() {
         t.write_eof()?;
         t.write_eof()?; // twice: harmless
         assert_eq!(t.write(b"x").unwrap_err().kind(), ErrorKind::BrokenPipe);
-        let mut buf = [0u8; 8];
-        let mut got = Vec::new();
-        loop {
-            let n = peer.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
+        let got = read_to_eof(&peer).await?;
         assert_eq!(got, b"last");
         // Reading still works after our write_eof: the peer can answer.
         peer.write_all(b"answer").await?;

@@ -187,6 +187,15 @@ impl<T: AsFd> fmt::Debug for WriteVectoredFuture<'_, T> {
     }
 }
 
+/// Spends one unit of the running task's cooperative budget (`tulip_core::coop::poll_proceed`), first
+/// yielding to the loop when it is used up. For the operations that can complete without touching the
+/// socket (a read served from a reader's buffer, a `drain` with nothing to wait for): without it a loop
+/// of them never yields, and timers and other tasks starve.
+#[inline]
+pub(crate) fn proceed() -> impl Future<Output = ()> {
+    std::future::poll_fn(tulip_core::coop::poll_proceed)
+}
+
 /// Writes all of `buf` with repeated `write`s. Shared by the stream types' `write_all`.
 pub(crate) async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
 where

@@ -12,6 +12,7 @@
 pub(crate) mod client;
 pub(crate) mod example;
 pub(crate) mod net;
+pub(crate) mod protocol;
 
 use std::cell::RefCell;
 use std::future::Future;

@@ -6,6 +6,7 @@ use std::io;
 use std::task::{ready, Context, Poll};
 
 use super::error::{IncompleteReadError, LimitOverrunError, ReadError};
+use crate::io::proceed;
 use crate::tcp::TcpStream;
 
 /// asyncio's default stream buffer limit (64 KiB).
@@ -19,7 +20,9 @@ const MIN_FREE: usize = 4096;
 ///
 /// Reads go straight to the socket from the awaiting task, into a buffer the reader keeps; every method
 /// returns owned bytes (`Vec<u8>`, as asyncio returns `bytes`). Every method is cancel safe: bytes
-/// already read stay in the buffer for the next call.
+/// already read stay in the buffer for the next call. Every call spends one unit of the task's
+/// cooperative budget, even when the buffer serves it, so a loop of reads lets timers and other tasks
+/// run (as asyncio, where every `await reader.read…()` is a chance to switch).
 ///
 /// **asyncio:** [`asyncio.StreamReader`](https://docs.python.org/3/library/asyncio-stream.html#streamreader).
 /// Differences: `read(-1)` is [`StreamReader::read_to_end`]; `readline` leaves the buffer untouched on a
@@ -222,6 +225,7 @@ impl StreamReader {
     /// .unwrap();
     /// ```
     pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        proceed().await;
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -260,6 +264,7 @@ impl StreamReader {
     /// .unwrap();
     /// ```
     pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
+        proceed().await;
         while self.fill(0).await? != 0 {}
         Ok(self.take(self.buffered()))
     }
@@ -296,6 +301,7 @@ impl StreamReader {
     /// .unwrap();
     /// ```
     pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, ReadError> {
+        proceed().await;
         while self.buffered() < n {
             if self.fill(n).await? == 0 {
                 let partial = self.take(self.buffered());
@@ -340,6 +346,7 @@ impl StreamReader {
     /// .unwrap();
     /// ```
     pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, ReadError> {
+        proceed().await;
         let seplen = separator.len();
         if seplen == 0 {
             return Err(io::Error::new(

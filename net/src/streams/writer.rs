@@ -7,7 +7,9 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
+
+use tulip_core::coop::poll_proceed;
 
 use crate::buffer::{closed_error, copy_error, eof_error, Limits, WriteBuf};
 use crate::tcp::TcpStream;
@@ -234,7 +236,8 @@ impl StreamWriter {
     }
 
     /// Waits while the write buffer is above the high-water mark, until it drains to the low one.
-    /// Returns at once when it is not.
+    /// Returns without waiting when it is not, but spends one unit of the task's cooperative budget,
+    /// so a `write` + `drain` loop to a peer that keeps up still lets timers and other tasks run.
     ///
     /// **asyncio:** `await writer.drain()`.
     ///
@@ -272,20 +275,22 @@ impl StreamWriter {
     pub async fn drain(&self) -> io::Result<()> {
         poll_fn(|cx| {
             let mut st = self.shared.state.borrow_mut();
-            if let Some(e) = &st.error {
-                return Poll::Ready(Err(copy_error(e)));
-            }
-            if st.closed {
-                return Poll::Ready(Err(io::Error::new(
+            let done = if let Some(e) = &st.error {
+                Err(copy_error(e))
+            } else if st.closed {
+                Err(io::Error::new(
                     io::ErrorKind::ConnectionReset,
                     "connection lost",
-                )));
-            }
-            if !st.paused {
-                return Poll::Ready(Ok(()));
-            }
-            st.add_waiter(cx.waker());
-            Poll::Pending
+                ))
+            } else if !st.paused {
+                Ok(())
+            } else {
+                st.add_waiter(cx.waker());
+                return Poll::Pending;
+            };
+            // Nothing to wait for: still a turn's worth of work, so a write/drain loop yields.
+            ready!(poll_proceed(cx));
+            Poll::Ready(done)
         })
         .await
     }
@@ -448,14 +453,16 @@ impl StreamWriter {
     pub async fn wait_closed(&self) -> io::Result<()> {
         poll_fn(|cx| {
             let mut st = self.shared.state.borrow_mut();
-            if let Some(e) = &st.error {
-                return Poll::Ready(Err(copy_error(e)));
-            }
-            if st.closed {
-                return Poll::Ready(Ok(()));
-            }
-            st.add_waiter(cx.waker());
-            Poll::Pending
+            let done = if let Some(e) = &st.error {
+                Err(copy_error(e))
+            } else if st.closed {
+                Ok(())
+            } else {
+                st.add_waiter(cx.waker());
+                return Poll::Pending;
+            };
+            ready!(poll_proceed(cx));
+            Poll::Ready(done)
         })
         .await
     }
