@@ -178,7 +178,7 @@ struct Inner {
 
 /// A [`Selector`] on libzmq's `zmq_poll`: one wait covers registered descriptors and zmq sockets.
 ///
-/// Cloning shares the selector: give one clone to [`Builder::selector`](tulip::Builder::selector) and
+/// Cloning shares the selector: give one clone to [`LoopBuilder::selector`](tulip::LoopBuilder::selector) and
 /// keep another for the tasks that use its zmq sockets.
 ///
 /// **asyncio:** pyzmq's `ZMQSelector` under `zmq.asyncio.ZMQEventLoop`, aiozmq's selector under

@@ -18,24 +18,24 @@
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
-    get_running_loop, run, spawn, spawn_blocking, time, try_get_running_loop, yield_now, Async,
-    Builder, CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, Readable,
+    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, Async,
+    CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
     SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
 
-/// Tasks: the [`Task`] handle, spawn options, outcomes.
+/// Tasks: spawn options ([`task::Builder`]), cancellation, and the futures and errors of the task
+/// combinators. The task handle itself and the combinators are at the crate root ([`Task`],
+/// [`spawn`], [`gather`], [`wait`], …).
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {
     pub use tulip_core::task::{
-        as_completed, cancellation, gather, gather_all, shield, try_gather, wait, wait_for,
-        AsCompleted, ChildFailure, Gather, GatherAll, ReturnWhen, Shield, TaskGroup,
+        cancellation, AsCompleted, Builder, ChildFailure, Gather, GatherAll, Shield,
         TaskGroupError, TryGather,
     };
-    pub use tulip_core::task::{Builder, Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
 }
 
 /// Timers: `sleep`, `timeout`, `interval`, the loop's clock.
@@ -60,7 +60,7 @@ pub mod net {
     pub use tulip_net::*;
 }
 
-/// Selectors: the trait a loop waits on ([`Builder::selector`]), the platform's default (epoll on
+/// Selectors: the trait a loop waits on ([`LoopBuilder::selector`]), the platform's default (epoll on
 /// Linux, kqueue on macOS and the BSDs) and a `poll(2)` one; implement it to wait on another library's poller too (`examples/zmq_selector.rs`).
 ///
 /// **asyncio:** the `selectors` module (`BaseSelector`, `DefaultSelector`, `PollSelector`) and

@@ -108,7 +108,7 @@ fn block_on_keeps_pending_tasks_for_the_next_call() {
         tulip::time::sleep(Duration::from_millis(1)).await;
         3
     });
-    assert_eq!(lp.run_until_complete(yield_many(1)), ());
+    assert_eq!(lp.block_on(yield_many(1)), ());
     assert_eq!(lp.block_on(t), 3);
 }
 

@@ -200,21 +200,21 @@ fn zero_delay_runs_later_not_inline() {
 }
 
 /// The free functions `tulip::call_later` / `tulip::call_at` use the running loop and its clock
-/// (`tulip::time()`, asyncio's `loop.time()`).
+/// (`tulip::time::now()`, asyncio's `loop.time()`).
 #[test]
 fn free_functions_use_the_running_loop_clock() {
     let lp = paused_loop();
     let seen = Rc::new(RefCell::new(Vec::new()));
     let s = seen.clone();
     lp.block_on(async move {
-        let t0 = tulip::time();
+        let t0 = tulip::time::now();
         let (s1, s2) = (s.clone(), s.clone());
         let h = tulip::call_at(t0 + Duration::from_secs(2), move || {
-            s1.borrow_mut().push(("at", tulip::time() - t0))
+            s1.borrow_mut().push(("at", tulip::time::now() - t0))
         });
         assert_eq!(h.when(), t0 + Duration::from_secs(2));
         tulip::call_later(Duration::from_secs(1), move || {
-            s2.borrow_mut().push(("later", tulip::time() - t0))
+            s2.borrow_mut().push(("later", tulip::time::now() - t0))
         });
         tulip::time::sleep(Duration::from_secs(3)).await;
     });

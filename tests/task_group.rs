@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use support::{paused_loop, DropCount};
-use tulip::task::{ChildFailure, TaskGroup};
 use tulip::time::{now, sleep};
+use tulip::{task::ChildFailure, TaskGroup};
 
 /// asyncio 3.11:
 ///

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use support::paused_loop;
-use tulip::task::{wait, ReturnWhen};
 use tulip::time::{now, sleep};
 use tulip::{as_completed, spawn, wait_for, Task};
+use tulip::{wait, ReturnWhen};
 
 fn sleeper(ms: u64) -> Task<u64> {
     spawn(async move {

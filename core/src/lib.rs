@@ -56,7 +56,9 @@ use std::time::{Duration, Instant};
 
 pub use blocking::{spawn_blocking, SpawnBlocking};
 pub use callback::{CallbackHandle, TimerHandle};
-pub use event_loop::{default_exception_handler, Builder, ExceptionContext, ExceptionKind, Loop};
+pub use event_loop::{
+    default_exception_handler, ExceptionContext, ExceptionKind, Loop, LoopBuilder,
+};
 pub use handle::Handle;
 pub use reactor::{Async, Readable, Writable};
 pub use task::{
@@ -250,7 +252,7 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 /// ```
 /// use std::time::Duration;
 /// tulip_core::run(async {
-///     let when = tulip_core::time() + Duration::from_millis(1);
+///     let when = tulip_time::now() + Duration::from_millis(1);
 ///     let h = tulip_core::call_at(when, || {});
 ///     assert_eq!(h.when(), when);
 /// });
@@ -258,20 +260,6 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
     event_loop::expect_current("call_at").call_at(when, Box::new(f))
-}
-
-/// The running loop's clock; [`Instant::now`] when no loop runs.
-///
-/// **asyncio:** `loop.time()`.
-///
-/// # Examples
-///
-/// ```
-/// let t = tulip_core::time();
-/// assert!(tulip_core::time() >= t);
-/// ```
-pub fn time() -> Instant {
-    tulip_time::now()
 }
 
 /// The live tasks of the loop running on this thread (empty when none runs).

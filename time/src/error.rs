@@ -12,7 +12,7 @@ use std::io;
 ///
 /// ```
 /// use tulip_time::Elapsed;
-/// let err: std::io::Error = Elapsed::new().into();
+/// let err: std::io::Error = Elapsed::default().into();
 /// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
 /// ```
 #[doc(alias = "TimeoutError")]
@@ -20,7 +20,9 @@ use std::io;
 pub struct Elapsed(());
 
 impl Elapsed {
-    /// Makes the error. Useful in tests and in code that reports its own timeouts.
+    /// Makes the error. Plumbing for tulip's own timeout futures and for tests that compare against
+    /// the error; not part of the API (an `Elapsed` comes from a [`timeout`](crate::timeout)).
+    #[doc(hidden)]
     pub fn new() -> Self {
         Elapsed(())
     }

@@ -5,13 +5,17 @@
 //!
 //! # Implementation
 //!
-//! The [`wheel`] is a plain data structure (levels of 64 slots, 1 ms per tick, O(1) insert and cancel) that
-//! knows nothing of any loop. A loop owns one [`Timers`] (a wheel plus a [`Clock`]) and makes it current on its
-//! thread while it runs ([`timers::enter`]); [`sleep`] and friends reach it through that scoped slot. No thread
-//! is started: the loop sleeps in its poller until the next deadline, then fires what is due.
+//! The timer wheel is a plain data structure (levels of 64 slots, 1 ms per tick, O(1) insert and cancel)
+//! that knows nothing of any loop. A loop owns one set of timers (a wheel plus a [`Clock`]) and makes it
+//! current on its thread while it runs; [`sleep`] and friends reach it through that scoped slot. No
+//! thread is started: the loop sleeps in its poller until the next deadline, then fires what is due.
 //!
 //! These futures must be polled by a running tulip loop; use them through the `tulip` crate, which
 //! re-exports them as `tulip::time`.
+//!
+//! The modules `timers`, `wheel` and `scoped` and the types re-exported from `timers` are
+//! plumbing for `tulip-core` (the loop owns the timers and sets the scoped slots); they are public only
+//! because that crate needs them, hidden from the docs, and not part of tulip's API.
 #![forbid(unsafe_code)]
 
 mod clock;
@@ -19,7 +23,12 @@ mod error;
 mod interval;
 mod sleep;
 mod timeout;
+
+#[doc(hidden)]
+pub mod scoped;
+#[doc(hidden)]
 pub mod timers;
+#[doc(hidden)]
 pub mod wheel;
 
 pub use clock::Clock;
@@ -27,4 +36,7 @@ pub use error::Elapsed;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Timeout};
-pub use timers::{now, TimerAction, TimerId, Timers, RESOLUTION};
+pub use timers::{now, RESOLUTION};
+
+#[doc(hidden)]
+pub use timers::{TimerAction, TimerId, Timers};

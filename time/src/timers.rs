@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crate::scoped::{self, Scoped, ScopedGuard};
 use crate::wheel::{TimerKey, Wheel};
 use crate::Clock;
 
@@ -259,15 +260,11 @@ impl Timers {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<Timers>>> = const { RefCell::new(None) };
+    static CURRENT: Scoped<Timers> = const { Scoped::new() };
 }
 
 /// Restores the previous "current timers" when dropped; see [`enter`].
-#[derive(Debug)]
-#[must_use = "the timers stop being current when the guard is dropped"]
-pub struct EnterGuard {
-    prev: Option<Rc<Timers>>,
-}
+pub type EnterGuard = ScopedGuard<Timers>;
 
 /// Makes `timers` the current timers of this thread until the guard drops (the loop does this while it
 /// runs). Nested calls stack.
@@ -282,28 +279,13 @@ pub struct EnterGuard {
 /// assert!(timers::with_current(|c| c.len()).is_some());
 /// ```
 pub fn enter(timers: Rc<Timers>) -> EnterGuard {
-    // During thread teardown the slot may be gone; the timers are then simply not current.
-    let prev = CURRENT
-        .try_with(|c| c.borrow_mut().replace(timers))
-        .ok()
-        .flatten();
-    EnterGuard { prev }
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-    }
+    scoped::enter(&CURRENT, timers)
 }
 
 /// Runs `f` with this thread's current timers; `None` when no loop is running here.
 #[inline]
 pub fn with_current<R>(f: impl FnOnce(&Timers) -> R) -> Option<R> {
-    CURRENT
-        .try_with(|c| c.borrow().as_deref().map(f))
-        .ok()
-        .flatten()
+    scoped::with(&CURRENT, |t| f(t))
 }
 
 /// Runs `f` with this thread's current timers.
@@ -336,6 +318,7 @@ fn no_loop() -> ! {
 /// let t = tulip_time::now();
 /// assert!(t <= std::time::Instant::now());
 /// ```
+#[doc(alias = "time")]
 pub fn now() -> Instant {
     with_current(|t| t.now()).unwrap_or_else(Instant::now)
 }

@@ -22,16 +22,17 @@ use crate::selector::Selector;
 ///     .unwrap();
 /// assert!(lp.debug());
 /// ```
-pub struct Builder {
+#[doc(alias = "Builder")]
+pub struct LoopBuilder {
     pub(crate) debug: bool,
     pub(crate) slow_callback_duration: Duration,
     pub(crate) start_paused: bool,
     pub(crate) selector: Option<Box<dyn Selector>>,
 }
 
-impl std::fmt::Debug for Builder {
+impl std::fmt::Debug for LoopBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("LoopBuilder")
             .field("debug", &self.debug)
             .field("slow_callback_duration", &self.slow_callback_duration)
             .field("start_paused", &self.start_paused)
@@ -40,18 +41,18 @@ impl std::fmt::Debug for Builder {
     }
 }
 
-impl Default for Builder {
+impl Default for LoopBuilder {
     fn default() -> Self {
-        Builder::new()
+        LoopBuilder::new()
     }
 }
 
-impl Builder {
+impl LoopBuilder {
     /// Default settings; debug mode is on when the environment variable `TULIP_DEBUG` is set to a
     /// non-empty value other than `0` (asyncio's `PYTHONASYNCIODEBUG`).
     pub fn new() -> Self {
         let debug = std::env::var_os("TULIP_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
-        Builder {
+        LoopBuilder {
             debug,
             slow_callback_duration: Duration::from_millis(100),
             start_paused: false,
@@ -60,7 +61,7 @@ impl Builder {
     }
 
     /// Debug mode: every task poll and callback is timed, and one that holds the loop longer than
-    /// [`slow_callback_duration`](Builder::slow_callback_duration) is reported to the exception handler
+    /// [`slow_callback_duration`](LoopBuilder::slow_callback_duration) is reported to the exception handler
     /// with the task's name and spawn location. Off by default; costs one branch per poll when off.
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;

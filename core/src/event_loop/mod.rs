@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tulip_time::{Clock, TimerAction, Timers};
 
-pub use builder::Builder;
+pub use builder::LoopBuilder;
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind};
 
 use exception::ExceptionHandler;
@@ -149,7 +149,7 @@ impl Loop {
     /// assert_eq!(lp.block_on(async { 1 }), 1);
     /// ```
     pub fn new() -> io::Result<Loop> {
-        Builder::new().build()
+        LoopBuilder::new().build()
     }
 
     /// A builder for a loop with other settings.
@@ -160,11 +160,11 @@ impl Loop {
     /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
     /// assert!(lp.clock().is_paused());
     /// ```
-    pub fn builder() -> Builder {
-        Builder::new()
+    pub fn builder() -> LoopBuilder {
+        LoopBuilder::new()
     }
 
-    fn from_builder(b: Builder) -> io::Result<Loop> {
+    fn from_builder(b: LoopBuilder) -> io::Result<Loop> {
         let backend = match b.selector {
             Some(s) => Backend::Custom(s),
             None if std::env::var_os("TULIP_SELECTOR").is_some_and(|v| v == "poll") => {
@@ -228,19 +228,6 @@ impl Loop {
     #[doc(alias = "run_until_complete")]
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.inner().block_on(future)
-    }
-
-    /// Same as [`Loop::block_on`], under asyncio's name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lp = tulip_core::Loop::new().unwrap();
-    /// assert_eq!(lp.run_until_complete(async { 3 }), 3);
-    /// ```
-    #[track_caller]
-    pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
         self.inner().block_on(future)
     }
 
@@ -482,7 +469,7 @@ impl Loop {
         self.inner().debug.get()
     }
 
-    /// Turns debug mode on or off; see [`Builder::debug`].
+    /// Turns debug mode on or off; see [`LoopBuilder::debug`].
     ///
     /// **asyncio:** `loop.set_debug(enabled)`.
     ///

@@ -79,7 +79,7 @@ enum State {
 /// `File` implements `futures_io`'s [`AsyncRead`](futures_io::AsyncRead),
 /// [`AsyncWrite`](futures_io::AsyncWrite) and [`AsyncSeek`](futures_io::AsyncSeek).
 ///
-/// **asyncio:** none: asyncio has no file API. asyncio code runs blocking file calls in the default
+/// **asyncio:** none (asyncio has no file API). asyncio code runs blocking file calls in the default
 /// executor (`await loop.run_in_executor(None, f.read, n)`), reads big files with the chunked reader
 /// recipe, or uses the third-party `aiofiles` (`async with aiofiles.open(path) as f:`), which this type
 /// resembles.
@@ -256,7 +256,7 @@ impl File {
     /// Waits for every job and buffered write, then returns the `std::fs::File` with its cursor where
     /// this file's was (read-ahead is given back).
     ///
-    /// **asyncio:** none; `aiofiles` files expose the blocking object as `f._file`.
+    /// **asyncio:** none (asyncio has no file API); `aiofiles` files expose the blocking object as `f._file`.
     ///
     /// # Errors
     ///

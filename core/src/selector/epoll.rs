@@ -25,7 +25,7 @@ const EVENTS_CAPACITY: usize = 1024;
 /// A [`Selector`] on Linux's epoll, in oneshot mode, woken through an eventfd. The loop's default on
 /// Linux and Android.
 ///
-/// A loop built without [`Builder::selector`](crate::Builder::selector) calls this selector
+/// A loop built without [`LoopBuilder::selector`](crate::LoopBuilder::selector) calls this selector
 /// directly (no trait object) and reads epoll's event buffer in place.
 ///
 /// **asyncio:** `selectors.EpollSelector` (what `selectors.DefaultSelector` is on Linux).

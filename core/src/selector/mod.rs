@@ -31,7 +31,7 @@
 //! `TULIP_SELECTOR=poll` makes loops built without an explicit selector use it (so a whole test suite
 //! can run on it).
 //!
-//! A loop built without [`Builder::selector`](crate::Builder::selector) calls the default
+//! A loop built without [`LoopBuilder::selector`](crate::LoopBuilder::selector) calls the default
 //! selector statically and reads its native event buffer in place; a selector given to the builder is
 //! called through the trait.
 
@@ -214,7 +214,7 @@ pub struct SelectorEvent {
 
 /// What a loop waits on: registers descriptors and reports which are ready.
 ///
-/// A loop owns one selector (chosen with [`Builder::selector`](crate::Builder::selector); the
+/// A loop owns one selector (chosen with [`LoopBuilder::selector`](crate::LoopBuilder::selector); the
 /// default is [`DefaultSelector`]). Implement it to let one loop wait on another library's poller, e.g. ZeroMQ's, so
 /// that its sockets and ordinary descriptors share a loop. The contract is in the
 /// [module docs](self): oneshot interest, level semantics at arm time, errors as readiness, a

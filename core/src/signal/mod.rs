@@ -78,7 +78,7 @@ signal_consts! {
 
 /// Sends `signum` to the calling thread, as if the OS had delivered it.
 ///
-/// **asyncio:** none; Python's `signal.raise_signal(signum)`.
+/// **asyncio:** none (a `signal`-module call); Python's `signal.raise_signal(signum)`.
 ///
 /// # Errors
 ///
