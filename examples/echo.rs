@@ -20,19 +20,22 @@
 //! Usage: `cargo run --release --example echo -- [ADDR]` (default `127.0.0.1:8888`; port 0 picks a free
 //! port). Prints `listening on <ip:port>` once bound, then serves until SIGINT or SIGTERM: then it stops
 //! accepting, gives open connections up to 5 s to finish (asyncio: `server.close()` then
-//! `await asyncio.wait_for(server.wait_closed(), 5)`), and exits 0.
+//! `await asyncio.wait_for(server.wait_closed(), 5)`), and exits 0. A second SIGINT/SIGTERM during
+//! those 5 s exits at once with status 130/143, as `asyncio.run` does on a second Ctrl-C. Failed
+//! accepts (out of descriptors) are reported at most about once a second. Both behaviours come from
+//! `examples/common`, shared by every example server.
+
+mod common;
 
 use std::future::{poll_fn, Future};
 use std::io::{self, Write};
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
 
+use common::{AcceptErrors, Shutdown};
 use tulip::net::{TcpListener, TcpStream};
 use tulip::Task;
-
-/// How long open connections may take to finish once shutdown is requested.
-const GRACE: Duration = Duration::from_secs(5);
 
 async fn handle(conn: TcpStream) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
@@ -51,35 +54,40 @@ fn main() -> io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
     tulip::run(async move {
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
-        let mut stop = tulip::signal::shutdown_signal();
+        let mut shutdown = Shutdown::listen("echo")?;
         let listener = TcpListener::bind(addr.as_str()).await?;
         println!("listening on {}", listener.local_addr()?);
         std::io::stdout().flush()?;
         let mut conns: Vec<Task<()>> = Vec::new();
         let mut accept = listener.accept();
-        let signum = loop {
-            let next = poll_fn(|cx| match Pin::new(&mut stop).poll(cx) {
-                Poll::Ready(sig) => Poll::Ready(Err(sig)),
-                Poll::Pending => Pin::new(&mut accept).poll(cx).map(Ok),
-            });
-            match next.await {
-                Ok(Ok((conn, _peer))) => {
-                    let _ = conn.set_nodelay(true);
-                    conns.retain(|t| !t.is_finished());
-                    conns.push(tulip::spawn(async move {
-                        if let Err(e) = handle(conn).await {
-                            if e.kind() != io::ErrorKind::ConnectionReset {
-                                eprintln!("echo: connection error: {e}");
+        let mut accept_errors = AcceptErrors::new("echo");
+        // The stop future borrows `shutdown` until the accept loop ends.
+        let signum = {
+            let mut stop = pin!(shutdown.requested());
+            loop {
+                let next = poll_fn(|cx| match stop.as_mut().poll(cx) {
+                    Poll::Ready(sig) => Poll::Ready(Err(sig)),
+                    Poll::Pending => Pin::new(&mut accept).poll(cx).map(Ok),
+                });
+                match next.await {
+                    Ok(Ok((conn, _peer))) => {
+                        let _ = conn.set_nodelay(true);
+                        conns.retain(|t| !t.is_finished());
+                        conns.push(tulip::spawn(async move {
+                            if let Err(e) = handle(conn).await {
+                                if e.kind() != io::ErrorKind::ConnectionReset {
+                                    eprintln!("echo: connection error: {e}");
+                                }
                             }
-                        }
-                    }));
+                        }));
+                    }
+                    // EMFILE and friends: report, back off briefly, keep serving.
+                    Ok(Err(e)) => {
+                        accept_errors.report(&e);
+                        tulip::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(sig) => break sig?,
                 }
-                // EMFILE and friends: report, back off briefly, keep serving.
-                Ok(Err(e)) => {
-                    eprintln!("echo: accept failed: {e}");
-                    tulip::time::sleep(Duration::from_millis(10)).await;
-                }
-                Err(sig) => break sig?,
             }
         };
         drop(listener); // stop accepting
@@ -88,14 +96,13 @@ fn main() -> io::Result<()> {
             "echo: signal {signum}: draining {} connection(s)",
             conns.len()
         );
-        let drained = tulip::time::timeout(GRACE, async {
-            for conn in conns {
-                conn.await;
-            }
-        });
-        if drained.await.is_err() {
-            eprintln!("echo: grace period over, closing the remaining connections");
-        }
+        shutdown
+            .drain(async {
+                for conn in conns {
+                    conn.await;
+                }
+            })
+            .await;
         Ok(())
     })
 }

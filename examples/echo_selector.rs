@@ -28,12 +28,19 @@
 //!
 //! Usage: `cargo run --release --example echo_selector -- [ADDR]` (default `127.0.0.1:8888`; port 0
 //! picks a free port). Prints `listening on <ip:port>` once bound, then serves until killed.
+//!
+//! Failed accepts (out of descriptors, say) are reported at most about once a second
+//! (`examples/common`, shared by every example server).
+
+mod common;
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
+
+use common::AcceptErrors;
 
 /// The poller key of the listening socket; connection `i` of the slab uses key `i + 1`.
 const LISTENER: usize = 0;
@@ -158,6 +165,8 @@ struct Server {
     conns: Conns,
     /// Accepting is paused until then after an accept error (the listener is not armed meanwhile).
     accept_paused_until: Option<Instant>,
+    /// Failed accepts, reported about once a second.
+    accept_errors: AcceptErrors,
 }
 
 impl Server {
@@ -177,7 +186,7 @@ impl Server {
                     continue
                 }
                 Err(e) => {
-                    eprintln!("echo_selector: accept failed: {e}");
+                    self.accept_errors.report(&e);
                     self.accept_paused_until = Some(Instant::now() + ACCEPT_BACKOFF);
                     return false;
                 }
@@ -305,6 +314,7 @@ fn main() -> io::Result<()> {
         listener,
         conns: Conns::default(),
         accept_paused_until: None,
+        accept_errors: AcceptErrors::new("echo_selector"),
     };
     server.run()
 }

@@ -21,9 +21,15 @@
 //! Usage: `cargo run --release --example echo_streams -- [ADDR]` (default `127.0.0.1:8888`; port 0
 //! picks a free port). Prints `listening on <ip:port>` once bound, then serves until SIGINT/SIGTERM,
 //! after which it stops accepting and gives open connections 5 s to finish.
+//!
+//! A second SIGINT/SIGTERM during the grace period exits at once with status 130/143, as
+//! `asyncio.run` does on a second Ctrl-C (`examples/common`, shared by every example server).
+
+mod common;
 
 use std::io::{self, Write};
 
+use common::Shutdown;
 use tulip::net::{StreamReader, StreamWriter};
 
 async fn handle(mut reader: StreamReader, writer: StreamWriter) -> io::Result<()> {
@@ -45,7 +51,7 @@ fn main() -> io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
     tulip::run(async move {
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
-        let stop = tulip::signal::shutdown_signal();
+        let mut shutdown = Shutdown::listen("echo_streams")?;
         let server = tulip::net::start_server(addr.as_str(), |reader, writer| async move {
             match handle(reader, writer).await {
                 // A client that resets mid-stream is not worth a line on stderr.
@@ -65,15 +71,11 @@ fn main() -> io::Result<()> {
         io::stdout().flush()?;
         // Serve in the background until a stop signal, then stop accepting and give open
         // connections a grace period (asyncio: `server.close(); await server.wait_closed()`).
-        let signum = stop.await?;
+        let signum = shutdown.requested().await?;
         server.close();
         eprintln!("echo_streams: signal {signum}: draining connections");
-        if tulip::time::timeout(std::time::Duration::from_secs(5), server.wait_closed())
-            .await
-            .is_err()
-        {
-            eprintln!("echo_streams: grace period over, closing the remaining connections");
-        }
+        // A second signal meanwhile exits at once (see `examples/common`).
+        shutdown.drain(server.wait_closed()).await;
         Ok(())
     })
 }

@@ -14,11 +14,18 @@
 //!
 //! Usage: `cargo run --release --example echo_threads -- [ADDR]` (default `127.0.0.1:8888`; port 0
 //! picks a free port). Prints `listening on <ip:port>` once bound, then serves until killed.
+//!
+//! Failed accepts (out of descriptors, say) are reported at most about once a second
+//! (`examples/common`, shared by every example server).
+
+mod common;
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
+
+use common::AcceptErrors;
 
 /// Each connection thread's stack: the echo loop needs little, and a small stack lets thousands of
 /// connections fit.
@@ -44,6 +51,7 @@ fn main() -> io::Result<()> {
     let listener = TcpListener::bind(&addr)?;
     println!("listening on {}", listener.local_addr()?);
     io::stdout().flush()?;
+    let mut accept_errors = AcceptErrors::new("echo_threads");
     for conn in listener.incoming() {
         match conn {
             Ok(conn) => {
@@ -64,7 +72,7 @@ fn main() -> io::Result<()> {
             }
             // EMFILE and friends: report, back off briefly, keep serving.
             Err(e) => {
-                eprintln!("echo_threads: accept failed: {e}");
+                accept_errors.report(&e);
                 thread::sleep(Duration::from_millis(10));
             }
         }

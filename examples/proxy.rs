@@ -57,12 +57,18 @@
 //! Usage: `cargo run --release --example proxy -- LISTEN UPSTREAM`, e.g.
 //! `proxy 127.0.0.1:0 127.0.0.1:8888`. Prints `listening on <ip:port>` once bound, then serves until
 //! SIGINT/SIGTERM, after which it stops accepting and gives open connections 5 s to finish.
+//!
+//! A second SIGINT/SIGTERM during the grace period exits at once with status 130/143, as
+//! `asyncio.run` does on a second Ctrl-C (`examples/common`, shared by every example server).
+
+mod common;
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
 
+use common::Shutdown;
 use tulip::net::{Protocol, Transport};
 use tulip::TaskOutcome;
 
@@ -215,21 +221,17 @@ fn main() -> io::Result<()> {
             upstream,
         };
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
-        let stop = tulip::signal::shutdown_signal();
+        let mut shutdown = Shutdown::listen("proxy")?;
         let server = tulip::net::create_server(factory, listen.as_str()).await?;
         println!("listening on {}", server.local_addrs()[0]);
         io::stdout().flush()?;
         // The server serves in the background; wait for a stop signal, then stop accepting and give
         // open connections a grace period (asyncio: `server.close(); await server.wait_closed()`).
-        let signum = stop.await?;
+        let signum = shutdown.requested().await?;
         server.close();
         eprintln!("proxy: signal {signum}: draining connections");
-        if tulip::time::timeout(std::time::Duration::from_secs(5), server.wait_closed())
-            .await
-            .is_err()
-        {
-            eprintln!("proxy: grace period over, closing the remaining connections");
-        }
+        // A second signal meanwhile exits at once (see `examples/common`).
+        shutdown.drain(server.wait_closed()).await;
         Ok(())
     })
 }

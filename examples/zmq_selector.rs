@@ -60,6 +60,11 @@
 //! and then `zmq on <endpoint>` (the bound endpoint, from `ZMQ_LAST_ENDPOINT`), then serves until
 //! killed: TCP connections are echoed, each zmq request gets one reply frame, `echo: ` followed by the
 //! request's frames. Needs libzmq (Debian: `apt-get install libzmq3-dev pkg-config`).
+//!
+//! Failed accepts (out of descriptors, say) are reported at most about once a second
+//! (`examples/common`, shared by every example server).
+
+mod common;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -75,6 +80,8 @@ use std::time::Duration;
 
 use tulip::net::{TcpListener, TcpStream};
 use tulip::selector::{Interest, Selector, SelectorEvent};
+
+use common::AcceptErrors;
 
 /// libzmq numbers its own errors (`EFSM`, `ETERM`, ...) from here up; below are the OS's errno values.
 const ZMQ_HAUSNUMERO: i32 = 156_384_712;
@@ -649,6 +656,7 @@ pub(crate) async fn echo(conn: TcpStream) -> io::Result<()> {
 
 /// Accepts TCP connections forever, a task each.
 pub(crate) async fn serve_tcp(listener: TcpListener) {
+    let mut accept_errors = AcceptErrors::new("zmq_selector");
     loop {
         match listener.accept().await {
             Ok((conn, _peer)) => {
@@ -664,7 +672,7 @@ pub(crate) async fn serve_tcp(listener: TcpListener) {
             }
             // EMFILE and friends: report, back off briefly, keep serving.
             Err(e) => {
-                eprintln!("zmq_selector: accept failed: {e}");
+                accept_errors.report(&e);
                 tulip::time::sleep(Duration::from_millis(10)).await;
             }
         }

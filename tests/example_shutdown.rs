@@ -1,5 +1,6 @@
-//! Graceful shutdown of `examples/echo.rs`: on SIGTERM or SIGINT it stops accepting, lets open
-//! connections finish within its 5 s grace period, and exits 0.
+//! Graceful shutdown of the example servers: on SIGTERM or SIGINT they stop accepting, let open
+//! connections finish within a 5 s grace period, and exit 0; a second signal during the grace period
+//! exits at once with status 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does on a second Ctrl-C.
 
 mod support;
 
@@ -20,13 +21,18 @@ struct Echo {
 
 impl Echo {
     fn start() -> Echo {
-        let mut child = Command::new(example_path("echo"))
-            .arg("127.0.0.1:0")
+        Echo::start_example("echo", &["127.0.0.1:0"])
+    }
+
+    /// Starts example `name` with `args` and waits for its `listening on` line.
+    fn start_example(name: &str, args: &[&str]) -> Echo {
+        let mut child = Command::new(example_path(name))
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start the echo example");
+            .unwrap_or_else(|e| panic!("start the {name} example: {e}"));
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -177,4 +183,58 @@ fn a_connection_that_never_closes_is_cut_after_the_grace_period() {
         0,
         "closed by the server"
     );
+}
+
+/// Starts example `name` (the proxy in front of an echo example), opens a connection that stays open
+/// through the grace period, sends `first`, and once the server drains sends `second`: the process must
+/// exit at once with `128 + second`, not wait out the grace period and exit 0.
+fn second_signal_exits_at_once(name: &str, first: &str, second: &str, status: i32) {
+    let upstream = (name == "proxy").then(Echo::start);
+    let upstream_addr = upstream.as_ref().map(|u| u.addr.to_string());
+    let mut args = vec!["127.0.0.1:0"];
+    args.extend(upstream_addr.as_deref());
+    let mut server = Echo::start_example(name, &args);
+    let mut conn = TcpStream::connect(server.addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    echo_once(&mut conn, b"held open through the grace period");
+    server.kill(first);
+    server.expect_stderr("draining", Duration::from_secs(30));
+    server.kill(second);
+    let line = server.expect_stderr("second signal", Duration::from_secs(30));
+    assert!(line.contains("exiting now"), "{line}");
+    let got = server.wait(Duration::from_secs(30));
+    assert_eq!(got.code(), Some(status), "{name} exited with {got}");
+}
+
+/// Python 3.11+ `asyncio.run`: a first Ctrl-C cancels the main task; a second one, while it is still
+/// finishing, raises `KeyboardInterrupt` at once (a shell then reports status 130). Every example server
+/// does the same during its grace period: SIGINT then SIGINT exits 130.
+#[test]
+fn echo_second_sigint_during_the_grace_period_exits_130() {
+    second_signal_exits_at_once("echo", "INT", "INT", 130);
+}
+
+/// A second SIGTERM during the grace period exits 143 (128 + SIGTERM), as a process killed by it.
+#[test]
+fn echo_second_sigterm_during_the_grace_period_exits_143() {
+    second_signal_exits_at_once("echo", "TERM", "TERM", 143);
+}
+
+/// The Protocol example: SIGTERM, then Ctrl-C while draining, exits 130.
+#[test]
+fn echo_protocol_second_signal_during_the_grace_period_exits_at_once() {
+    second_signal_exits_at_once("echo_protocol", "TERM", "INT", 130);
+}
+
+/// The streams example: Ctrl-C, then SIGTERM while draining, exits 143.
+#[test]
+fn echo_streams_second_signal_during_the_grace_period_exits_at_once() {
+    second_signal_exits_at_once("echo_streams", "INT", "TERM", 143);
+}
+
+/// The proxy (in front of an echo example): SIGTERM twice exits 143.
+#[test]
+fn proxy_second_signal_during_the_grace_period_exits_at_once() {
+    second_signal_exits_at_once("proxy", "TERM", "TERM", 143);
 }

@@ -242,3 +242,54 @@ fn timers_fire_while_tasks_are_ready() {
     });
     assert!(fired.get());
 }
+
+/// asyncio: `TimerHandle.cancel()` "Cancel the callback. If the callback has already been canceled or
+/// executed, this method has no effect." A callback whose deadline has passed but which has not run yet
+/// has not executed: cancelling it from another callback due at the same instant stops it, and
+/// `cancelled()` agrees with what happened.
+#[test]
+fn cancelled_after_its_deadline_passed_does_not_run() {
+    let lp = paused_loop();
+    let when = lp.time() + Duration::from_millis(10);
+    let ran = Rc::new(RefCell::new(Vec::new()));
+    let victim: Rc<RefCell<Option<tulip::TimerHandle>>> = Rc::new(RefCell::new(None));
+    let (r, v) = (ran.clone(), victim.clone());
+    lp.call_at(when, move || {
+        r.borrow_mut().push("canceller");
+        if let Some(h) = v.borrow().as_ref() {
+            h.cancel();
+        }
+    });
+    let r = ran.clone();
+    let h = lp.call_at(when, move || r.borrow_mut().push("victim"));
+    *victim.borrow_mut() = Some(h);
+    let r = ran.clone();
+    lp.call_at(when, move || r.borrow_mut().push("after"));
+    run_until(&lp, when);
+    assert_eq!(*ran.borrow(), ["canceller", "after"]);
+    assert!(victim.borrow().as_ref().unwrap().cancelled());
+}
+
+/// A handle cancelled after its timer fired, and then never touched again, leaves nothing behind: the
+/// closure is dropped (once) without running, and later timers still run.
+#[test]
+fn cancelled_after_firing_drops_its_closure_without_running_it() {
+    let lp = paused_loop();
+    let when = lp.time() + Duration::from_millis(5);
+    let drops = DropCount::new();
+    let token = drops.token();
+    let ran = Rc::new(Cell::new(0));
+    let slot: Rc<RefCell<Option<tulip::TimerHandle>>> = Rc::new(RefCell::new(None));
+    let s = slot.clone();
+    lp.call_at(when, move || s.borrow_mut().take().unwrap().cancel());
+    let r = ran.clone();
+    *slot.borrow_mut() = Some(lp.call_at(when, move || {
+        let _keep = &token;
+        r.set(r.get() + 1);
+    }));
+    let r = ran.clone();
+    lp.call_at(when + Duration::from_millis(1), move || r.set(r.get() + 10));
+    run_until(&lp, when + Duration::from_millis(1));
+    assert_eq!(ran.get(), 10);
+    assert_eq!(drops.get(), 1);
+}

@@ -101,11 +101,39 @@ fn reset_restarts_the_schedule() {
     });
 }
 
-/// A zero period is refused.
+/// A zero period is accepted (no panic on any input) and ticks every `RESOLUTION`: a tick that never
+/// waited would keep its owner from ever yielding.
 #[test]
-#[should_panic(expected = "non-zero")]
-fn zero_period_panics() {
-    let _ = interval(Duration::ZERO);
+fn zero_period_ticks_every_resolution() {
+    paused_loop().block_on(async {
+        let mut every = interval(Duration::ZERO);
+        assert_eq!(every.period(), tulip::time::RESOLUTION);
+        let a = every.tick().await;
+        assert_eq!(every.tick().await - a, tulip::time::RESOLUTION);
+    });
+}
+
+/// asyncio's `while True: work(); await asyncio.sleep(period)`: however late the owner was, the next
+/// round starts a full period after the late one. With `Delay`, an owner late by less than a period
+/// (190 ms on a 100 ms interval, so the tick due at 100 is taken at 190) gets its next tick at 290, not
+/// at the grid point 200.
+#[test]
+fn delay_next_tick_comes_a_full_period_after_a_late_one() {
+    paused_loop().block_on(async {
+        let ms = |v: u64| Duration::from_millis(v);
+        let t0 = now();
+        let mut every = interval(ms(100));
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        assert_eq!(every.tick().await, t0);
+        be_late(ms(190));
+        assert_eq!(every.tick().await, t0 + ms(100));
+        assert_eq!(now() - t0, ms(190));
+        let next = every.tick().await;
+        assert_eq!(next - t0, ms(290));
+        assert_eq!(now() - t0, ms(290));
+        // On time again: back to one period per tick.
+        assert_eq!(every.tick().await - t0, ms(390));
+    });
 }
 
 /// A 1 ms interval on the real clock keeps ticking, each tick no earlier than scheduled.

@@ -138,3 +138,115 @@ fn sleep_made_outside_the_loop_uses_the_loop_clock() {
     assert!(res.is_err());
     assert_eq!(lp.time() - t0, HOUR + Duration::from_secs(7));
 }
+
+/// asyncio's clock never runs backwards or jumps. A paused clock moved far ahead and then resumed goes
+/// on from where it stood, so a sleep started after `resume` lasts its full length, on the loop's clock
+/// and in real time (before, the resumed clock fell back to the real instant and the wheel, already
+/// past it, fired the sleep at once).
+#[test]
+fn resumed_clock_never_fires_a_timer_early_after_advancing() {
+    let lp = paused_loop();
+    lp.block_on(sleep(HOUR));
+    lp.clock().resume();
+    assert!(!lp.clock().is_paused());
+    let d = Duration::from_millis(50);
+    let (start, deadline) = (Instant::now(), lp.time() + d);
+    lp.block_on(sleep(d));
+    assert!(lp.time() >= deadline, "woke before its deadline");
+    assert!(start.elapsed() >= d, "woke after {:?}", start.elapsed());
+}
+
+/// A timer set while the clock was paused, with real time passing meanwhile, still waits its full delay
+/// once the clock resumes: the resumed clock starts from its paused reading, not from the real instant.
+#[test]
+fn resumed_clock_never_fires_a_paused_timer_early() {
+    let lp = paused_loop();
+    let d = Duration::from_millis(60);
+    let fired = Rc::new(std::cell::Cell::new(None));
+    let f = fired.clone();
+    let h = lp.call_later(d, move || f.set(Some(Instant::now())));
+    // Real time passes while the clock stands still (work on the pool holds it, see below).
+    lp.block_on(tulip::spawn_blocking(|| {
+        std::thread::sleep(Duration::from_millis(40))
+    }));
+    let resumed = Instant::now();
+    lp.clock().resume();
+    lp.block_on(async {
+        while fired.get().is_none() {
+            sleep(Duration::from_millis(5)).await;
+        }
+    });
+    assert!(lp.time() >= h.when());
+    let at = fired.get().expect("the timer fired");
+    assert!(at - resumed >= d, "fired {:?} after resume", at - resumed);
+}
+
+/// With a paused clock, time does not jump while work is in flight on the blocking pool: the work takes
+/// real time the paused clock cannot see. asyncio has no paused clock; its equivalent is that
+/// `await asyncio.wait_for(loop.run_in_executor(None, work), 3600)` returns the work's result.
+#[test]
+fn blocking_work_holds_the_paused_clock() {
+    let lp = paused_loop();
+    let t0 = lp.time();
+    let v = lp.block_on(tulip::time::timeout(
+        HOUR,
+        tulip::spawn_blocking(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            7
+        }),
+    ));
+    assert_eq!(v, Ok(7));
+    assert!(lp.time() - t0 < HOUR);
+}
+
+/// The same rule with a timer due sooner than the work and several jobs at once: the clock jumps only
+/// when no job is in flight, then runs the timers in order.
+#[test]
+fn blocking_work_in_tasks_holds_the_paused_clock() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let t0 = now();
+        let jobs: Vec<_> = (0..4u64)
+            .map(|i| {
+                tulip::spawn(async move {
+                    tulip::spawn_blocking(move || {
+                        std::thread::sleep(Duration::from_millis(20 * (i + 1)));
+                        i
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let timer = tulip::spawn(async move {
+            sleep(Duration::from_millis(1)).await;
+            now() - t0
+        });
+        let mut got = Vec::new();
+        for j in jobs {
+            got.push(tulip::time::timeout(Duration::from_millis(2), j).await);
+        }
+        assert_eq!(got, [Ok(0), Ok(1), Ok(2), Ok(3)]);
+        assert_eq!(timer.await, Duration::from_millis(1));
+    });
+}
+
+/// Every user of the pool counts: `tulip::fs` (file operations) and host name resolution.
+#[test]
+fn files_and_name_resolution_hold_the_paused_clock() {
+    let dir = std::env::temp_dir().join(format!("tulip-paused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("data");
+    let lp = paused_loop();
+    lp.block_on(async {
+        let tiny = Duration::from_millis(1);
+        let w = tulip::time::timeout(tiny, tulip::fs::write(&path, b"tulip")).await;
+        assert!(matches!(w, Ok(Ok(()))), "{w:?}");
+        let r = tulip::time::timeout(tiny, tulip::fs::read(&path)).await;
+        assert_eq!(r.ok().and_then(Result::ok).as_deref(), Some(&b"tulip"[..]));
+        let file = tulip::time::timeout(tiny, tulip::fs::File::open(&path)).await;
+        assert!(matches!(file, Ok(Ok(_))));
+        let addrs = tulip::time::timeout(tiny, tulip::net::lookup_host("localhost", 80)).await;
+        assert!(matches!(&addrs, Ok(Ok(a)) if !a.is_empty()), "{addrs:?}");
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,16 +1,30 @@
 //! `spawn_blocking`: run blocking work on a thread pool and await its result.
+//!
+//! Work on the pool counts as "in flight" on the loop that awaits it, from when it is queued until its
+//! waiter has been woken: a loop with a paused clock does not jump its clock to the next timer while
+//! any is in flight (the work takes real time the paused clock does not see).
 
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use crate::context;
+use crate::executor::{Injected, Shared};
 
 /// Runs blocking `f` (file I/O, CPU-heavy work, a blocking library call) on a shared pool of threads and
 /// returns a future for its result, so the loop's thread never blocks.
 ///
 /// The pool is the `blocking` crate's (threads start on demand, up to 500, and exit after idling a
 /// second). Dropping the future before `f` starts cancels it; once started, `f` runs to completion and
-/// its result is dropped.
+/// its result is dropped. A panic in `f` resumes in the task that awaits the result.
+///
+/// On a loop with a paused clock, time does not jump to the next timer while the work runs: a
+/// `timeout(hour, spawn_blocking(work))` returns the work's value however long it takes in real time.
+/// The same holds for everything built on the pool: `tulip::fs` and host name resolution.
 ///
 /// **asyncio:** `loop.run_in_executor(None, func)` / `asyncio.to_thread(func)`.
 ///
@@ -29,15 +43,39 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    let slot = Arc::new(Slot {
+        state: Mutex::new(SlotState {
+            result: None,
+            waker: None,
+            in_flight: InFlight::of_current_loop(),
+        }),
+    });
+    let worker = slot.clone();
+    let task = blocking::unblock(move || {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let (waker, in_flight) = {
+            let mut state = worker.lock();
+            state.result = Some(result);
+            (state.waker.take(), state.in_flight.take())
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        // Only now, with the waiter woken, may a paused clock move again.
+        drop(in_flight);
+    });
     SpawnBlocking {
-        task: blocking::unblock(f),
+        task: Some(task),
+        slot,
     }
 }
 
 /// The future returned by [`spawn_blocking`].
 #[must_use = "dropping it cancels the work if it has not started"]
 pub struct SpawnBlocking<T> {
-    task: blocking::Task<T>,
+    /// The pool's handle on the job: dropping it before the job starts cancels it; `None` once detached.
+    task: Option<blocking::Task<()>>,
+    slot: Arc<Slot<T>>,
 }
 
 impl<T> fmt::Debug for SpawnBlocking<T> {
@@ -48,14 +86,83 @@ impl<T> fmt::Debug for SpawnBlocking<T> {
 
 impl<T> SpawnBlocking<T> {
     /// Lets the work finish in the background, dropping its result.
-    pub fn detach(self) {
-        self.task.detach()
+    pub fn detach(mut self) {
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
     }
 }
 
 impl<T> Future for SpawnBlocking<T> {
     type Output = T;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.task).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut state = self.slot.lock();
+        match state.result.take() {
+            Some(Ok(v)) => Poll::Ready(v),
+            Some(Err(payload)) => {
+                drop(state);
+                resume_unwind(payload)
+            }
+            None => {
+                match &mut state.waker {
+                    Some(w) => w.clone_from(cx.waker()),
+                    None => state.waker = Some(cx.waker().clone()),
+                }
+                if state.in_flight.is_none() {
+                    // Made outside a loop (`Handle::spawn_blocking`): count it on the loop awaiting it.
+                    state.in_flight = InFlight::of_current_loop();
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Where the pool thread leaves the result for the awaiting future.
+struct Slot<T> {
+    state: Mutex<SlotState<T>>,
+}
+
+struct SlotState<T> {
+    result: Option<std::thread::Result<T>>,
+    waker: Option<Waker>,
+    /// Counts the job on a loop until the job's waiter is woken (or the job is dropped unstarted).
+    in_flight: Option<InFlight>,
+}
+
+impl<T> Slot<T> {
+    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
+        // Nothing panics while holding the lock (the job runs outside it), but stay usable regardless.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One unit of a loop's count of blocking jobs in flight; see the module docs.
+struct InFlight {
+    count: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+}
+
+impl InFlight {
+    /// Counts one job on the loop running on this thread, if any.
+    fn of_current_loop() -> Option<InFlight> {
+        context::with_current(|inner| {
+            let count = inner.blocking_in_flight.clone();
+            count.fetch_add(1, Ordering::SeqCst);
+            InFlight {
+                count,
+                shared: inner.shared.clone(),
+            }
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // The last job ended: a loop parked with a paused clock may now move it. Wake it through the
+            // injector so its parking handshake sees the wake-up (a closed loop refuses; nothing waits).
+            let _ = self.shared.inject(Injected::Callback(Box::new(|| {})));
+        }
     }
 }

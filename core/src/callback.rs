@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::rc::Weak;
+use std::rc::{Rc, Weak};
 use std::time::Instant;
 
 use tulip_time::TimerId;
@@ -93,20 +93,29 @@ pub struct TimerHandle {
     id: TimerId,
     when: Instant,
     inner: Weak<LoopInner>,
-    cancelled: Cell<bool>,
+    /// Shared with the scheduled closure, which does nothing once it is set: cancelling works even after
+    /// the timer fired and its callback waits in the ready queue.
+    cancelled: Rc<Cell<bool>>,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(id: TimerId, when: Instant, inner: Weak<LoopInner>) -> Self {
+    pub(crate) fn new(
+        id: TimerId,
+        when: Instant,
+        inner: Weak<LoopInner>,
+        cancelled: Rc<Cell<bool>>,
+    ) -> Self {
         TimerHandle {
             id,
             when,
             inner,
-            cancelled: Cell::new(false),
+            cancelled,
         }
     }
 
-    /// Cancels the callback if it has not run yet; otherwise does nothing.
+    /// Cancels the callback if it has not run yet; otherwise does nothing. A callback whose deadline has
+    /// passed but which has not run yet (it waits behind other callbacks due at the same time) does not
+    /// run.
     ///
     /// **asyncio:** `TimerHandle.cancel()`.
     pub fn cancel(&self) {

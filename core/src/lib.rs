@@ -235,8 +235,8 @@ pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
 #[track_caller]
 pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
     let inner = event_loop::expect_current("call_later");
-    let when = inner.timers.now() + delay;
-    inner.call_at(when, Box::new(f))
+    let when = inner.timers.clock().deadline_after(delay);
+    inner.call_at(when, f)
 }
 
 /// Schedules `f` on the running loop at `when`; see [`Loop::call_at`].
@@ -259,7 +259,7 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 /// ```
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
-    event_loop::expect_current("call_at").call_at(when, Box::new(f))
+    event_loop::expect_current("call_at").call_at(when, f)
 }
 
 /// The live tasks of the loop running on this thread (empty when none runs).

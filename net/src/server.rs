@@ -10,12 +10,13 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 use tulip_core::Task;
 
 use crate::addr::ToSocketAddrs;
 use crate::connection::Connection;
 use crate::protocol::Protocol;
-use crate::tcp::{TcpListener, TcpStream};
+use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
 use crate::transport::Transport;
 
 /// How long the accept task waits after an error such as `EMFILE` before accepting again.
@@ -23,8 +24,12 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(10);
 /// While accept keeps failing, one report per this many retries (about one a second).
 const REPORT_EVERY: u32 = 100;
 
-/// A listening server: an accept task that starts a connection (a [`Protocol`] or a streams handler)
-/// for each client.
+/// A listening server: one or more listening sockets, each with an accept task that starts a connection
+/// (a [`Protocol`] or a streams handler) for each client.
+///
+/// Given a host name that resolves to several addresses (`localhost` to `::1` and `127.0.0.1`) or a list
+/// of addresses, the server listens on every one of them, as asyncio does; [`Server::local_addrs`] lists
+/// each socket.
 ///
 /// A cheap handle (an `Rc`); clones control the same server. Dropping every handle does **not** stop
 /// the server, as in asyncio (the loop keeps it); call [`Server::close`]. Open connections are not
@@ -55,10 +60,11 @@ pub struct Server {
 }
 
 struct ServerInner {
+    /// One per listening socket, in the order they were bound.
     addrs: Vec<SocketAddr>,
-    /// `None` once closed (the descriptor is closed with it).
-    listener: RefCell<Option<TcpListener>>,
-    accept_task: RefCell<Option<Task<()>>>,
+    /// `None` once closed (the descriptors are closed with it); index `i` listens on `addrs[i]`.
+    listeners: RefCell<Option<Vec<TcpListener>>>,
+    accept_tasks: RefCell<Vec<Task<()>>>,
     /// Connections (or streams handlers) still running.
     active: Cell<usize>,
     /// `serve_forever` and `wait_closed` callers.
@@ -67,7 +73,7 @@ struct ServerInner {
 
 impl ServerInner {
     fn is_closed(&self) -> bool {
-        self.listener.borrow().is_none()
+        self.listeners.borrow().is_none()
     }
 
     fn wake_waiters(&self) {
@@ -116,60 +122,32 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// Starts the accept task on `listener`; `on_accept` starts each connection.
-    pub(crate) fn start<H>(listener: TcpListener, mut on_accept: H) -> io::Result<Server>
+    /// Starts one accept task per listener; `on_accept` starts each connection, whichever socket it came
+    /// in on.
+    pub(crate) fn start<H>(listeners: Vec<TcpListener>, on_accept: H) -> io::Result<Server>
     where
         H: FnMut(TcpStream, SocketAddr, ConnGuard) + 'static,
     {
+        let addrs = listeners
+            .iter()
+            .map(TcpListener::local_addr)
+            .collect::<io::Result<Vec<_>>>()?;
         let inner = Rc::new(ServerInner {
-            addrs: vec![listener.local_addr()?],
-            listener: RefCell::new(Some(listener)),
-            accept_task: RefCell::new(None),
+            addrs,
+            listeners: RefCell::new(Some(listeners)),
+            accept_tasks: RefCell::new(Vec::new()),
             active: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
         });
-        let accept_inner = inner.clone();
-        let task = tulip_core::spawn(async move {
-            let inner = accept_inner;
-            // Retries left before the next report: the first failure in a row is reported, then one
-            // in `REPORT_EVERY`.
-            let mut quiet = 0u32;
-            loop {
-                let res = poll_fn(|cx| match &*inner.listener.borrow() {
-                    Some(l) => l.poll_accept(cx).map(Some),
-                    None => Poll::Ready(None),
-                })
-                .await;
-                match res {
-                    None => return,
-                    Some(Ok((stream, peer))) => {
-                        quiet = 0;
-                        on_accept(stream, peer, ConnGuard::new(&inner));
-                    }
-                    Some(Err(e)) => match e.kind() {
-                        // The client gave up before we accepted: asyncio ignores these too.
-                        io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted => {}
-                        _ => {
-                            if quiet == 0 {
-                                quiet = REPORT_EVERY;
-                                eprintln!(
-                                    "tulip: accept failed on {}: {e}; retrying every {} ms",
-                                    inner.addrs[0],
-                                    ACCEPT_RETRY_DELAY.as_millis()
-                                );
-                            }
-                            quiet -= 1;
-                            tulip_time::sleep(ACCEPT_RETRY_DELAY).await;
-                        }
-                    },
-                }
-            }
-        });
-        *inner.accept_task.borrow_mut() = Some(task);
+        let on_accept = Rc::new(RefCell::new(on_accept));
+        let tasks = (0..inner.addrs.len())
+            .map(|i| tulip_core::spawn(accept_loop(inner.clone(), i, on_accept.clone())))
+            .collect();
+        *inner.accept_tasks.borrow_mut() = tasks;
         Ok(Server { inner })
     }
 
-    /// Stops listening: the listening socket is closed at once and no more connections are accepted.
+    /// Stops listening: every listening socket is closed at once and no more connections are accepted.
     /// Open connections go on (see [`Server::wait_closed`]). Closing twice is harmless.
     ///
     /// **asyncio:** `Server.close()`.
@@ -190,13 +168,13 @@ impl Server {
     /// .unwrap();
     /// ```
     pub fn close(&self) {
-        let listener = self.inner.listener.borrow_mut().take();
-        let task = self.inner.accept_task.borrow_mut().take();
-        if listener.is_none() {
+        let listeners = self.inner.listeners.borrow_mut().take();
+        let tasks = std::mem::take(&mut *self.inner.accept_tasks.borrow_mut());
+        if listeners.is_none() {
             return;
         }
-        drop(listener);
-        drop(task);
+        drop(listeners);
+        drop(tasks);
         self.inner.wake_waiters();
     }
 
@@ -304,7 +282,7 @@ impl Server {
         !self.inner.is_closed()
     }
 
-    /// The addresses the server listens on (kept after `close()`).
+    /// The addresses the server listens on, one per listening socket (kept after `close()`).
     ///
     /// **asyncio:** `[s.getsockname() for s in Server.sockets]`.
     ///
@@ -328,6 +306,93 @@ impl Server {
     }
 }
 
+/// Accepts connections on listener `index` of `inner` until the server closes.
+async fn accept_loop<H>(inner: Rc<ServerInner>, index: usize, on_accept: Rc<RefCell<H>>)
+where
+    H: FnMut(TcpStream, SocketAddr, ConnGuard) + 'static,
+{
+    // Retries left before the next report: the first failure in a row is reported, then one in
+    // `REPORT_EVERY`.
+    let mut quiet = 0u32;
+    loop {
+        let res = poll_fn(|cx| match &*inner.listeners.borrow() {
+            Some(ls) => ls[index].poll_accept(cx).map(Some),
+            None => Poll::Ready(None),
+        })
+        .await;
+        match res {
+            None => return,
+            Some(Ok((stream, peer))) => {
+                quiet = 0;
+                (on_accept.borrow_mut())(stream, peer, ConnGuard::new(&inner));
+            }
+            Some(Err(e)) => match e.kind() {
+                // The client gave up before we accepted: asyncio ignores these too.
+                io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted => {}
+                _ => {
+                    if quiet == 0 {
+                        quiet = REPORT_EVERY;
+                        eprintln!(
+                            "tulip: accept failed on {}: {e}; retrying every {} ms",
+                            inner.addrs[index],
+                            ACCEPT_RETRY_DELAY.as_millis()
+                        );
+                    }
+                    quiet -= 1;
+                    tulip_time::sleep(ACCEPT_RETRY_DELAY).await;
+                }
+            },
+        }
+    }
+}
+
+/// Resolves `addr` and listens on every distinct address it names, as asyncio's `create_server` does:
+/// `SO_REUSEADDR` on each socket, and `IPV6_V6ONLY` on IPv6 sockets when there are several (so `::` and
+/// `0.0.0.0` on one port do not collide). Any bind error closes the sockets bound so far and is returned.
+pub(crate) async fn bind_all(addr: impl ToSocketAddrs) -> io::Result<Vec<TcpListener>> {
+    let mut addrs = addr.to_socket_addrs().await?;
+    let mut seen = Vec::with_capacity(addrs.len());
+    addrs.retain(|a| {
+        let new = !seen.contains(a);
+        seen.push(*a);
+        new
+    });
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any address",
+        ));
+    }
+    let several = addrs.len() > 1;
+    addrs
+        .into_iter()
+        .map(|a| {
+            let socket = Socket::new(
+                Domain::for_address(a),
+                Type::STREAM.nonblocking().cloexec(),
+                Some(SockProtocol::TCP),
+            )?;
+            socket.set_reuse_address(true)?;
+            if several && a.is_ipv6() {
+                socket.set_only_v6(true)?;
+            }
+            socket.bind(&a.into()).map_err(|e| bind_error(e, a))?;
+            socket.listen(DEFAULT_BACKLOG)?;
+            TcpListener::from_std(socket.into())
+        })
+        .collect()
+}
+
+/// The OS error, with the address that could not be bound in its message (asyncio: "error while
+/// attempting to bind on address ...").
+#[cold]
+fn bind_error(e: io::Error, addr: SocketAddr) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("error while attempting to bind on address {addr}: {e}"),
+    )
+}
+
 /// Listens on `addr` and serves each connection with a protocol made by `protocol_factory`.
 ///
 /// For each client the accept task calls the factory and spawns one task that drives the connection
@@ -336,11 +401,14 @@ impl Server {
 /// (about once a second while they last) and the server keeps serving, trying again every 10 ms.
 ///
 /// **asyncio:** `loop.create_server(protocol_factory, host, port)` (`SO_REUSEADDR` set, serving
-/// started at once).
+/// started at once). Like asyncio, it listens on every address `addr` names: a host name resolving to
+/// several addresses (`"localhost:8888"` to `::1` and `127.0.0.1`) or a list of addresses (`&[a, b][..]`)
+/// gives one listening socket each; with port 0 each socket gets its own port.
 ///
 /// # Errors
 ///
-/// Resolution and bind errors (`AddrInUse`, `PermissionDenied`, …).
+/// Resolution and bind errors (`AddrInUse`, `PermissionDenied`, …): when one of several addresses
+/// cannot be bound, none is kept.
 ///
 /// # Panics
 ///
@@ -381,8 +449,8 @@ where
     F: FnMut() -> P + 'static,
     P: Protocol,
 {
-    let listener = TcpListener::bind(addr).await?;
-    Server::start(listener, move |sock, peer, guard| {
+    let listeners = bind_all(addr).await?;
+    Server::start(listeners, move |sock, peer, guard| {
         let _ = sock.set_nodelay(true);
         // A connection reset before we got here has no local address: drop it.
         let Ok(local) = sock.local_addr() else {

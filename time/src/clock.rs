@@ -25,65 +25,148 @@ use std::time::{Duration, Instant};
 /// ```
 #[derive(Debug)]
 pub struct Clock {
-    /// `Some(now)` while paused: the instant the clock reads.
-    paused: Cell<Option<Instant>>,
+    mode: Cell<Mode>,
+}
+
+/// How a [`Clock`] reads the time.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Follows [`Instant::now`].
+    Real,
+    /// Stands still at this reading.
+    Paused(Instant),
+    /// Resumed after a pause: reads `reading` plus the real time passed since `since`, so the clock goes
+    /// on from where it stood and never jumps (forward or back) when it resumes.
+    Resumed { reading: Instant, since: Instant },
+}
+
+/// How far ahead "never" lies: past the wheel's last tick (`u64::MAX` milliseconds, about 584 million
+/// years), so a deadline this far away never comes due, however far a paused clock is advanced.
+const NEVER: Duration = Duration::from_secs(u64::MAX / 1000 + 1);
+
+/// `at + by`, or, when that is past what an [`Instant`] can hold, the furthest instant up to
+/// `at + NEVER` that it can: "never". Never panics.
+pub(crate) fn saturating_add(at: Instant, by: Duration) -> Instant {
+    match at.checked_add(by) {
+        Some(t) => t,
+        None => furthest(at, by),
+    }
+}
+
+/// The largest `at + d` with `d <= min(by, NEVER)` that an [`Instant`] can hold (a binary search over
+/// whole seconds; only on the overflow path).
+#[cold]
+fn furthest(at: Instant, by: Duration) -> Instant {
+    let cap = by.min(NEVER);
+    if let Some(t) = at.checked_add(cap) {
+        return t;
+    }
+    let (mut lo, mut hi) = (0u64, cap.as_secs());
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if at.checked_add(Duration::from_secs(mid)).is_some() {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    at + Duration::from_secs(lo)
 }
 
 impl Clock {
     /// A clock that follows the system's monotonic time.
     pub fn real() -> Self {
         Clock {
-            paused: Cell::new(None),
+            mode: Cell::new(Mode::Real),
         }
     }
 
     /// A clock paused at the current instant.
     pub fn paused() -> Self {
         Clock {
-            paused: Cell::new(Some(Instant::now())),
+            mode: Cell::new(Mode::Paused(Instant::now())),
         }
     }
 
     /// The current instant on this clock.
     #[inline]
     pub fn now(&self) -> Instant {
-        match self.paused.get() {
-            None => Instant::now(),
-            Some(now) => now,
+        match self.mode.get() {
+            Mode::Real => Instant::now(),
+            Mode::Paused(now) => now,
+            Mode::Resumed { reading, since } => saturating_add(reading, since.elapsed()),
         }
+    }
+
+    /// The instant `delay` after [`Clock::now`]. Any `delay` is accepted: one too long for an
+    /// [`Instant`] (such as [`Duration::MAX`]) gives an instant so far ahead that a timer due then
+    /// never fires.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::Clock;
+    ///
+    /// let clock = Clock::paused();
+    /// assert!(clock.deadline_after(Duration::MAX) > clock.now() + Duration::from_secs(86_400 * 365_000));
+    /// ```
+    #[inline]
+    pub fn deadline_after(&self, delay: Duration) -> Instant {
+        saturating_add(self.now(), delay)
     }
 
     /// Whether the clock is paused.
     #[inline]
     pub fn is_paused(&self) -> bool {
-        self.paused.get().is_some()
+        matches!(self.mode.get(), Mode::Paused(_))
     }
 
     /// Pauses the clock at its current reading. Pausing a paused clock does nothing.
     pub fn pause(&self) {
-        if self.paused.get().is_none() {
-            self.paused.set(Some(Instant::now()));
+        if !self.is_paused() {
+            self.mode.set(Mode::Paused(self.now()));
         }
     }
 
-    /// Lets the clock run again from its current reading... which is real time: a resumed clock reads
-    /// [`Instant::now`], so time spent paused past the real instant is not kept.
+    /// Lets a paused clock run again, from the reading it stood at: time goes on at the real rate from
+    /// there, so it neither jumps ahead (a timer due later would fire early) nor goes back. Resuming a
+    /// running clock does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::Clock;
+    ///
+    /// let clock = Clock::paused();
+    /// clock.advance(Duration::from_secs(3600));
+    /// let before = clock.now();
+    /// clock.resume();
+    /// assert!(clock.now() >= before);
+    /// assert!(clock.now() - before < Duration::from_secs(3600));
+    /// ```
     pub fn resume(&self) {
-        self.paused.set(None);
+        if let Mode::Paused(reading) = self.mode.get() {
+            self.mode.set(Mode::Resumed {
+                reading,
+                since: Instant::now(),
+            });
+        }
     }
 
-    /// Moves a paused clock forward by `by`.
+    /// Moves a paused clock forward by `by`. Any `by` is accepted: one past what an [`Instant`] can
+    /// hold moves the clock as far as it can go.
     ///
     /// # Panics
     ///
     /// If the clock is not paused: a real clock cannot be moved.
     #[track_caller]
     pub fn advance(&self, by: Duration) {
-        let now = self
-            .paused
-            .get()
-            .expect("Clock::advance called on a clock that is not paused");
-        self.paused.set(Some(now + by));
+        let Mode::Paused(now) = self.mode.get() else {
+            not_paused("Clock::advance")
+        };
+        self.mode.set(Mode::Paused(saturating_add(now, by)));
     }
 
     /// Moves a paused clock forward to `to`; an instant in the past leaves it where it is.
@@ -93,14 +176,19 @@ impl Clock {
     /// If the clock is not paused.
     #[track_caller]
     pub fn advance_to(&self, to: Instant) {
-        let now = self
-            .paused
-            .get()
-            .expect("Clock::advance_to called on a clock that is not paused");
+        let Mode::Paused(now) = self.mode.get() else {
+            not_paused("Clock::advance_to")
+        };
         if to > now {
-            self.paused.set(Some(to));
+            self.mode.set(Mode::Paused(to));
         }
     }
+}
+
+#[cold]
+#[track_caller]
+fn not_paused(what: &str) -> ! {
+    panic!("{what} called on a clock that is not paused")
 }
 
 impl Default for Clock {

@@ -5,8 +5,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::clock::saturating_add;
 use crate::sleep::{sleep_until, Sleep};
-use crate::timers;
+use crate::{timers, RESOLUTION};
 
 /// What an [`Interval`] does when ticks were missed because its owner was late.
 ///
@@ -24,7 +25,8 @@ pub enum MissedTickBehavior {
     /// Fire the missed ticks at once, one per `tick()`, until caught up (the schedule stays on the grid).
     #[default]
     Burst,
-    /// Restart the schedule from now: the next tick is one period after the late one.
+    /// Restart the schedule from the late tick: the next tick is one full period after the late one was
+    /// taken, however late it was.
     Delay,
     /// Skip the missed ticks: the next tick is the next point on the original grid.
     Skip,
@@ -32,9 +34,9 @@ pub enum MissedTickBehavior {
 
 /// Ticks every `period`, starting now (the first tick completes at once).
 ///
-/// # Panics
-///
-/// If `period` is zero.
+/// Any `period` is accepted: a zero period ticks every [`RESOLUTION`](crate::RESOLUTION) (a tick that
+/// never waited would keep its owner from ever yielding), and one too long for an [`Instant`] ticks once,
+/// then never again.
 ///
 /// # Examples
 ///
@@ -47,16 +49,12 @@ pub enum MissedTickBehavior {
 /// # };
 /// # let _ = rt;
 /// ```
-#[track_caller]
 pub fn interval(period: Duration) -> Interval {
     interval_at(timers::now(), period)
 }
 
-/// Ticks every `period`, the first tick at `start`.
-///
-/// # Panics
-///
-/// If `period` is zero.
+/// Ticks every `period`, the first tick at `start`. Any `start` and `period` are accepted, as for
+/// [`interval`].
 ///
 /// # Examples
 ///
@@ -66,12 +64,10 @@ pub fn interval(period: Duration) -> Interval {
 /// let every = tulip_time::interval_at(start, Duration::from_millis(10));
 /// assert_eq!(every.period(), Duration::from_millis(10));
 /// ```
-#[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(!period.is_zero(), "interval period must be non-zero");
     Interval {
         next: start,
-        period,
+        period: period.max(RESOLUTION),
         behavior: MissedTickBehavior::default(),
         sleep: None,
     }
@@ -89,7 +85,7 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// The period.
+    /// The period (at least [`RESOLUTION`]).
     pub fn period(&self) -> Duration {
         self.period
     }
@@ -106,7 +102,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.next = timers::now() + self.period;
+        self.next = saturating_add(timers::now(), self.period);
         self.sleep = None;
     }
 
@@ -128,19 +124,24 @@ impl Interval {
         self.sleep = None;
         let scheduled = self.next;
         let now = timers::now();
+        let on_grid = saturating_add(scheduled, self.period);
         self.next = match self.behavior {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
-            MissedTickBehavior::Delay => scheduled + self.period,
-            MissedTickBehavior::Skip => {
-                let mut next = scheduled + self.period;
-                if next <= now {
-                    let behind = now.duration_since(scheduled).as_nanos();
-                    let periods = behind / self.period.as_nanos() + 1;
-                    next = scheduled + self.period * u32::try_from(periods).unwrap_or(u32::MAX);
-                }
-                next
+            MissedTickBehavior::Burst => on_grid,
+            // Late (by any amount): the next tick is a full period after this one was taken.
+            MissedTickBehavior::Delay if now > scheduled => saturating_add(now, self.period),
+            MissedTickBehavior::Delay => on_grid,
+            MissedTickBehavior::Skip if on_grid <= now => {
+                let behind = now.duration_since(scheduled).as_nanos();
+                let periods = behind / self.period.as_nanos() + 1;
+                let ahead = self.period.as_nanos().saturating_mul(periods);
+                // Past `u64::MAX` seconds the tick is "never" anyway.
+                let ahead = Duration::new(
+                    u64::try_from(ahead / 1_000_000_000).unwrap_or(u64::MAX),
+                    (ahead % 1_000_000_000) as u32,
+                );
+                saturating_add(scheduled, ahead)
             }
+            MissedTickBehavior::Skip => on_grid,
         };
         Poll::Ready(scheduled)
     }

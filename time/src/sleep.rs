@@ -5,12 +5,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::clock::saturating_add;
 use crate::timers::{self, TimerAction, TimerId};
 
 /// Waits until `duration` has passed on the running loop's clock.
 ///
 /// The timer is registered in the loop's wheel on first poll (O(1)) and cancelled when the future is dropped
 /// early (O(1)). It never completes early; it may complete up to one [`RESOLUTION`](crate::RESOLUTION) late.
+/// Any `duration` is accepted: one too long for an [`Instant`] (such as [`Duration::MAX`]) means "never",
+/// a sleep that stays pending however far a paused clock is advanced.
 ///
 /// **asyncio:** `asyncio.sleep(delay)`. Differences: `delay` is a [`Duration`]; `sleep(0)` completes
 /// without yielding (use `tulip::yield_now()` to yield).
@@ -34,14 +37,14 @@ use crate::timers::{self, TimerAction, TimerId};
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     match timers::with_current(|t| t.now()) {
-        Some(now) => Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now))),
+        Some(now) => Sleep::new(saturating_add(now, duration)),
         // Made outside a loop (`lp.block_on(sleep(d))`): the deadline is fixed at the first poll, on the
         // clock of the loop polling it, which may be paused and far from `Instant::now()`.
         None => {
             let now = Instant::now();
             Sleep {
                 delay: Some(duration),
-                ..Sleep::new(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
+                ..Sleep::new(saturating_add(now, duration))
             }
         }
     }
@@ -63,11 +66,6 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
-}
-
-/// An instant so far ahead that it stands for "never" (about 30 years).
-pub(crate) fn far_future(now: Instant) -> Instant {
-    now + Duration::from_secs(86400 * 365 * 30)
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -126,7 +124,7 @@ impl Future for Sleep {
         let ready = timers::expect_current(|t| {
             if let Some(d) = this.delay.take() {
                 let now = t.now();
-                this.deadline = now.checked_add(d).unwrap_or_else(|| far_future(now));
+                this.deadline = saturating_add(now, d);
             }
             if let Some(id) = this.timer {
                 // Registered here: pending means not due yet (the wheel never fires early); gone means

@@ -18,6 +18,10 @@ pub const RESOLUTION: Duration = Duration::from_millis(1);
 const NANOS_PER_TICK: u64 = 1_000_000;
 const _: () = assert!(RESOLUTION.as_nanos() == NANOS_PER_TICK as u128);
 
+/// The tick of every deadline at or past the wheel's end (about 584 million years ahead): "never". Such
+/// timers stay pending (they can be cancelled) but never fire.
+const NEVER_TICK: u64 = u64::MAX;
+
 /// What happens when a timer comes due.
 pub enum TimerAction {
     /// A future (`sleep`, `timeout`, `interval`) waiting for its deadline: wake it.
@@ -153,12 +157,14 @@ impl Timers {
         ms.saturating_add(sub)
     }
 
-    /// The tick that has fully passed at `now`: rounded down.
+    /// The tick that has fully passed at `now`: rounded down, and never [`NEVER_TICK`], which no clock
+    /// reaches (not even one advanced by `Duration::MAX`).
     #[inline]
     fn tick_passed(&self, now: Instant) -> u64 {
         let since = now.saturating_duration_since(self.origin);
         let ms = since.as_secs().saturating_mul(1000);
         ms.saturating_add(u64::from(since.subsec_nanos()) / NANOS_PER_TICK)
+            .min(NEVER_TICK - 1)
     }
 
     /// Adds a timer due at `deadline`. O(1).
@@ -221,8 +227,13 @@ impl Timers {
 
     /// The earliest instant a timer may come due, never later than the real earliest deadline (it can be
     /// earlier: the loop then fires nothing and asks again). `None` when no timer is pending.
+    /// Timers due "never" (a deadline past the wheel's last tick, such as `call_later(Duration::MAX, f)`)
+    /// do not count: with only those pending the answer is `None`.
     pub fn next_deadline(&self) -> Option<Instant> {
         let tick = self.wheel.borrow().next_deadline()?;
+        if tick == NEVER_TICK {
+            return None;
+        }
         let nanos = u128::from(tick) * RESOLUTION.as_nanos();
         let offset = Duration::new(
             u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),

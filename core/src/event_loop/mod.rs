@@ -12,6 +12,7 @@ use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -57,6 +58,8 @@ pub(crate) struct LoopInner {
     /// Ids of queued callbacks whose handle was cancelled (rare; checked only when non-empty).
     cancelled_callbacks: RefCell<Vec<u64>>,
     pub(crate) timers: Rc<Timers>,
+    /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
+    pub(crate) blocking_in_flight: Arc<AtomicUsize>,
     registry: RefCell<Registry>,
     /// Reused buffers: poller events, wakers to wake, fired timers.
     events: RefCell<crate::reactor::EventBuffers>,
@@ -185,6 +188,7 @@ impl Loop {
             next_callback_id: Cell::new(0),
             cancelled_callbacks: RefCell::new(Vec::new()),
             timers: Rc::new(Timers::new(clock)),
+            blocking_in_flight: Arc::new(AtomicUsize::new(0)),
             registry: RefCell::new(Registry::default()),
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
@@ -387,8 +391,8 @@ impl Loop {
     /// lp.run_forever();
     /// ```
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
-        let when = self.time() + delay;
-        self.inner().call_at(when, Box::new(f))
+        let when = self.clock().deadline_after(delay);
+        self.inner().call_at(when, f)
     }
 
     /// Schedules `f` to run at `when` on the loop's clock ([`Loop::time`]). Callbacks due at the same
@@ -407,7 +411,7 @@ impl Loop {
     /// lp.run_forever();
     /// ```
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
-        self.inner().call_at(when, Box::new(f))
+        self.inner().call_at(when, f)
     }
 
     /// The loop's monotonic clock.
@@ -660,9 +664,23 @@ impl LoopInner {
         }
     }
 
-    pub(crate) fn call_at(self: &Rc<Self>, when: Instant, f: Box<dyn FnOnce()>) -> TimerHandle {
-        let id = self.timers.insert(when, TimerAction::Call(f));
-        TimerHandle::new(id, when, Rc::downgrade(self))
+    /// Schedules `f` at `when`. The callback checks the handle's flag when it runs, so a handle cancelled
+    /// after the timer fired but before the queued callback ran (say, by another callback due at the same
+    /// instant) still stops it.
+    pub(crate) fn call_at(
+        self: &Rc<Self>,
+        when: Instant,
+        f: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        let cancelled = Rc::new(Cell::new(false));
+        let flag = cancelled.clone();
+        let action = TimerAction::Call(Box::new(move || {
+            if !flag.get() {
+                f();
+            }
+        }));
+        let id = self.timers.insert(when, action);
+        TimerHandle::new(id, when, Rc::downgrade(self), cancelled)
     }
 
     /// A task ended: unregister it and schedule its done-callbacks.

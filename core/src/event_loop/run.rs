@@ -320,15 +320,19 @@ impl LoopInner {
     fn park(&self, main_woken: &AtomicBool) {
         let clock = self.timers.clock();
         if clock.is_paused() {
+            // Read before looking for work: a blocking job wakes its waiter before it stops counting, so
+            // a count of zero here means its wake-up is already visible below.
+            let blocking = self.blocking_in_flight.load(Ordering::SeqCst) > 0;
             self.poll_io(Some(Duration::ZERO));
             self.fire_timers();
             if self.has_work() || main_woken.load(Ordering::Acquire) {
                 return;
             }
             match self.timers.next_deadline() {
-                // Idle with a paused clock: jump to the next deadline.
-                Some(next) => clock.advance_to(next),
-                None => self.poll_io_parked(None, main_woken),
+                // Idle with a paused clock: jump to the next deadline, unless work on the blocking pool
+                // is in flight (it takes real time; its end wakes the loop).
+                Some(next) if !blocking => clock.advance_to(next),
+                _ => self.poll_io_parked(None, main_woken),
             }
         } else {
             let timeout = self.timers.next_deadline().map(|next| {

@@ -103,7 +103,7 @@ impl<T: AsFd> Async<T> {
 
     /// Unregisters the descriptor and gives the I/O object back (still in non-blocking mode).
     pub fn into_inner(mut self) -> io::Result<T> {
-        self.source.reactor().remove(&self.source);
+        self.source.remove();
         Ok(self.io.take().expect("Async holds its io until dropped"))
     }
 
@@ -203,7 +203,7 @@ impl<T: AsFd> AsFd for Async<T> {
 impl<T: AsFd> Drop for Async<T> {
     fn drop(&mut self) {
         if self.io.is_some() {
-            self.source.reactor().remove(&self.source);
+            self.source.remove();
             self.io = None;
         }
     }

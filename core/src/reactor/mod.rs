@@ -4,6 +4,11 @@
 //! A source is added to the poller only the first time an operation on it would block, and re-armed
 //! (oneshot) only when an operation would block again, so an operation whose data is already there costs
 //! one syscall and no poller call.
+//!
+//! A source follows the loop that uses it: on that same slow path (an operation would block), a source
+//! registered with another loop's reactor (made on loop A, moved to a thread running loop B) leaves A's
+//! poller and table and joins B's. The check costs one thread-local read, only on `WouldBlock`; it works
+//! whether A still runs, is idle, or is closed and dropped (a source keeps its reactor alive).
 
 mod async_io;
 
@@ -51,30 +56,30 @@ impl Reactor {
         let entry = sources.vacant_entry();
         let source = Arc::new(Source {
             fd,
-            key: entry.key(),
-            reactor: self.clone(),
-            state: Mutex::new(SourceState::default()),
+            state: Mutex::new(SourceState::new(self.clone(), entry.key())),
         });
         entry.insert(source.clone());
         source
     }
 
-    /// Removes a source from the poller and the table. Must run before its descriptor is closed.
-    pub(crate) fn remove(&self, source: &Source) {
-        let registered = source.lock().registered;
+    /// Adds an existing source (moving in from another reactor) to the table; returns its key here.
+    fn adopt(&self, source: &Arc<Source>) -> usize {
+        self.lock_sources().insert(source.clone())
+    }
+
+    /// Takes `source`'s descriptor out of this poller (when `registered`) and its entry `key` out of the
+    /// table. The descriptor must still be open.
+    fn forget(&self, source: &Source, key: usize, registered: bool) {
         if registered {
-            // SAFETY: the fd is still open: the owner of the descriptor calls `remove` before closing it
-            // (`Async::drop` and `Async::into_inner` do), and `source.fd` was valid when inserted.
+            // SAFETY: the fd is still open: the owner of the descriptor removes its source before
+            // closing it (`Async::drop` and `Async::into_inner` do), and a moving source is open too.
             let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
             // The fd may already be gone from the poller (e.g. the peer reset it); nothing to do then.
             let _ = self.backend.deregister(fd);
         }
         let mut sources = self.lock_sources();
-        if sources
-            .get(source.key)
-            .is_some_and(|s| std::ptr::eq(&**s, source))
-        {
-            sources.remove(source.key);
+        if sources.get(key).is_some_and(|s| std::ptr::eq(&**s, source)) {
+            sources.remove(key);
         }
     }
 
@@ -109,8 +114,11 @@ struct Direction {
     ready: bool,
 }
 
-#[derive(Default)]
 struct SourceState {
+    /// The reactor the source belongs to (it changes when the source moves to another loop).
+    reactor: Arc<Reactor>,
+    /// The source's key in `reactor`'s table and poller.
+    key: usize,
     /// Added to the poller yet.
     registered: bool,
     /// The interest currently armed in the poller (oneshot: cleared by every event).
@@ -120,11 +128,23 @@ struct SourceState {
     write: Direction,
 }
 
+impl SourceState {
+    fn new(reactor: Arc<Reactor>, key: usize) -> Self {
+        SourceState {
+            reactor,
+            key,
+            registered: false,
+            armed_read: false,
+            armed_write: false,
+            read: Direction::default(),
+            write: Direction::default(),
+        }
+    }
+}
+
 /// A descriptor in a reactor's table.
 pub(crate) struct Source {
     fd: RawFd,
-    key: usize,
-    reactor: Arc<Reactor>,
     state: Mutex<SourceState>,
 }
 
@@ -139,8 +159,67 @@ impl Source {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn reactor(&self) -> &Arc<Reactor> {
-        &self.reactor
+    /// Removes the source from its reactor's poller and table. Must run before its descriptor is closed.
+    pub(crate) fn remove(&self) {
+        let (reactor, key, registered) = {
+            let mut st = self.lock();
+            let registered = std::mem::replace(&mut st.registered, false);
+            (st.reactor.clone(), st.key, registered)
+        };
+        reactor.forget(self, key, registered);
+    }
+
+    /// The reactor of the loop running on this thread, when it is not the one `st` belongs to: the
+    /// source must move there before it waits. `None` when it is already home or no loop runs here.
+    #[inline]
+    fn elsewhere(st: &SourceState) -> Option<Arc<Reactor>> {
+        crate::context::with_current(|inner| {
+            let here = &inner.shared.reactor;
+            (!Arc::ptr_eq(here, &st.reactor)).then(|| here.clone())
+        })
+        .flatten()
+    }
+
+    /// Moves the source from its reactor to `to` (the running loop's): out of the old poller and table,
+    /// into the new table (the poller follows when the caller arms it). Wakers stored through the old
+    /// loop are woken, so whoever waited there polls again and re-registers wherever it runs now.
+    #[cold]
+    fn move_to(self: &Arc<Self>, to: Arc<Reactor>) {
+        let (from, key, registered, wakers) = {
+            let mut st = self.lock();
+            if Arc::ptr_eq(&st.reactor, &to) {
+                return;
+            }
+            st.armed_read = false;
+            st.armed_write = false;
+            let wakers = [st.read.waker.take(), st.write.waker.take()];
+            let registered = std::mem::replace(&mut st.registered, false);
+            (st.reactor.clone(), st.key, registered, wakers)
+        };
+        from.forget(self, key, registered);
+        let key = to.adopt(self);
+        {
+            let mut st = self.lock();
+            st.reactor = to;
+            st.key = key;
+        }
+        for w in wakers.into_iter().flatten() {
+            w.wake();
+        }
+    }
+
+    /// Locks the state, first moving the source to the running loop's reactor if it belongs to another.
+    #[inline]
+    fn lock_here(self: &Arc<Self>) -> MutexGuard<'_, SourceState> {
+        let st = self.lock();
+        match Self::elsewhere(&st) {
+            None => st,
+            Some(to) => {
+                drop(st);
+                self.move_to(to);
+                self.lock()
+            }
+        }
     }
 
     /// Readiness arrived for this source: mark it and take the wakers to wake.
@@ -172,8 +251,12 @@ impl Source {
 
     /// Ready when an event arrived for `dir` since the last call; otherwise stores the waker, arms the
     /// poller and returns `Pending`. Called after an operation returned `WouldBlock`.
-    pub(crate) fn poll_ready(&self, dir: Interest, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut st = self.lock();
+    pub(crate) fn poll_ready(
+        self: &Arc<Self>,
+        dir: Interest,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        let mut st = self.lock_here();
         let d = match dir {
             Interest::Read => &mut st.read,
             Interest::Write => &mut st.write,
@@ -218,8 +301,12 @@ impl Source {
     /// An operation on the source just returned `WouldBlock`: forget any earlier readiness mark, store
     /// the waker and arm the poller (if not armed already). Always `Pending` unless arming fails. No
     /// wakeup is lost: epoll and kqueue report a descriptor that is already ready when it is armed.
-    pub(crate) fn register(&self, dir: Interest, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut st = self.lock();
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        dir: Interest,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        let mut st = self.lock_here();
         match dir {
             Interest::Read => st.read.ready = false,
             Interest::Write => st.write.ready = false,
@@ -236,14 +323,16 @@ impl Source {
             readable: read,
             writable: write,
         };
-        // SAFETY: the fd is open for as long as the source is in the table (see `Reactor::remove`).
+        // SAFETY: the fd is open for as long as the source is in the table (see `Source::remove`).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let key = st.key;
         if st.registered {
-            self.reactor.backend.reregister(fd, self.key, interest)?;
+            st.reactor.backend.reregister(fd, key, interest)?;
         } else {
-            // SAFETY: the source is deleted from the poller (`Reactor::remove`) before the descriptor
-            // is closed: `Async<T>` removes its source in `drop` and `into_inner` before releasing `T`.
-            unsafe { self.reactor.backend.register(self.fd, self.key, interest)? };
+            // SAFETY: the source is deleted from the poller (`Source::remove`, and `move_to` when it
+            // changes reactor) before the descriptor is closed: `Async<T>` removes its source in `drop`
+            // and `into_inner` before releasing `T`.
+            unsafe { st.reactor.backend.register(self.fd, key, interest)? };
             st.registered = true;
         }
         st.armed_read = read;

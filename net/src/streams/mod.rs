@@ -13,8 +13,8 @@ pub use reader::StreamReader;
 pub use writer::StreamWriter;
 
 use crate::addr::ToSocketAddrs;
-use crate::server::Server;
-use crate::tcp::{TcpListener, TcpStream};
+use crate::server::{bind_all, Server};
+use crate::tcp::TcpStream;
 
 /// Connects to `addr` and returns the connection's two halves.
 ///
@@ -62,11 +62,14 @@ fn split(sock: TcpStream) -> (StreamReader, StreamWriter) {
 /// and the socket is closed. Accept errors such as `EMFILE` are reported and the server keeps serving,
 /// as with [`create_server`](crate::create_server).
 ///
+/// Like asyncio, it listens on every address `addr` names (a host name resolving to several, or a list
+/// of addresses), one socket each; see [`create_server`](crate::create_server).
+///
 /// **asyncio:** `await asyncio.start_server(client_connected_cb, host, port)`.
 ///
 /// # Errors
 ///
-/// Resolution and bind errors.
+/// Resolution and bind errors; when one of several addresses cannot be bound, none is kept.
 ///
 /// # Panics
 ///
@@ -109,8 +112,8 @@ where
     Fut: Future + 'static,
     Fut::Output: HandlerOutput,
 {
-    let listener = TcpListener::bind(addr).await?;
-    Server::start(listener, move |sock, _peer, guard| {
+    let listeners = bind_all(addr).await?;
+    Server::start(listeners, move |sock, _peer, guard| {
         let (reader, writer) = split(sock);
         let handler = client_connected_cb(reader, writer);
         tulip_core::spawn(async move {
