@@ -6,13 +6,15 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Unit and integration tests (benches are compiled below, not run: `--all-targets` would run them).
 cargo test --workspace --lib --bins --tests --examples
 cargo test --workspace --doc
-# The network suite once more on the poll(2) selector (examples launched by the tests inherit it).
+# The network suite again on the poll(2) selector and on the fault-injecting one (spurious readiness,
+# EINTR, error events, late events); examples launched by the tests inherit the selector.
 net_tests=()
 for f in tests/tcp_*.rs tests/udp_*.rs tests/unix_*.rs tests/example_*.rs tests/protocol_*.rs \
     tests/transport_*.rs tests/streams_*.rs; do
     [ -e "$f" ] && net_tests+=(--test "$(basename "$f" .rs)")
 done
 TULIP_SELECTOR=poll cargo test -p tulip "${net_tests[@]}"
+TULIP_SELECTOR=fault cargo test -p tulip "${net_tests[@]}"
 cargo bench --workspace --no-run
 # The `zmq` feature (examples/zmq_selector.rs, tests/zmq_selector.rs) links the system libzmq through
 # pkg-config: install Debian's package when it is missing (CI runs this as root, without a terminal).

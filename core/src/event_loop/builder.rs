@@ -84,8 +84,9 @@ impl LoopBuilder {
 
     /// The selector the loop waits on (default: [`DefaultSelector`](crate::selector::DefaultSelector),
     /// epoll on Linux, kqueue on macOS and the BSDs; with the environment variable
-    /// `TULIP_SELECTOR=poll`, [`PollSelector`](crate::selector::PollSelector), so a whole test suite can
-    /// run on either). Any [`Selector`] works, e.g. one that also waits on another library's sockets.
+    /// `TULIP_SELECTOR=poll`, [`PollSelector`](crate::selector::PollSelector), and with
+    /// `TULIP_SELECTOR=fault`, a [`FaultInjectingSelector`](crate::selector::FaultInjectingSelector), so a
+    /// whole test suite can run on either). Any [`Selector`] works, e.g. one that also waits on another library's sockets.
     ///
     /// **asyncio:** `asyncio.SelectorEventLoop(selector)`.
     pub fn selector(mut self, selector: impl Selector) -> Self {

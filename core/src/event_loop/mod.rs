@@ -170,10 +170,15 @@ impl Loop {
     fn from_builder(b: LoopBuilder) -> io::Result<Loop> {
         let backend = match b.selector {
             Some(s) => Backend::Custom(s),
-            None if std::env::var_os("TULIP_SELECTOR").is_some_and(|v| v == "poll") => {
-                Backend::Custom(Box::new(crate::selector::PollSelector::new()?))
-            }
-            None => Backend::new_default()?,
+            None => match std::env::var_os("TULIP_SELECTOR") {
+                Some(v) if v == "poll" => {
+                    Backend::Custom(Box::new(crate::selector::PollSelector::new()?))
+                }
+                Some(v) if v == "fault" => Backend::Custom(Box::new(
+                    crate::selector::FaultInjectingSelector::from_env()?,
+                )),
+                _ => Backend::new_default()?,
+            },
         };
         let reactor = Reactor::new(backend);
         let clock = if b.start_paused {

@@ -109,8 +109,16 @@ impl Backend {
             Backend::Default(s) => s.wait(&mut bufs.default, timeout),
             Backend::Custom(s) => {
                 bufs.custom.clear();
-                s.select(&mut bufs.custom, timeout)?;
-                Ok(bufs.custom.len())
+                match s.select(&mut bufs.custom, timeout) {
+                    Ok(()) => Ok(bufs.custom.len()),
+                    // The contract says a selector retries `EINTR` itself; one that returns it anyway
+                    // has woken up with nothing to report, which is no failure of the poller.
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        bufs.custom.clear();
+                        Ok(0)
+                    }
+                    Err(e) => Err(e),
+                }
             }
         }
     }

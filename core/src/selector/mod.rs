@@ -31,6 +31,9 @@
 //! `TULIP_SELECTOR=poll` makes loops built without an explicit selector use it (so a whole test suite
 //! can run on it).
 //!
+//! [`FaultInjectingSelector`] wraps any selector and injects spurious readiness, `EINTR`, error events
+//! and late events, for tests; `TULIP_SELECTOR=fault` runs a whole test suite on it.
+//!
 //! A loop built without [`LoopBuilder::selector`](crate::LoopBuilder::selector) calls the default
 //! selector statically and reads its native event buffer in place; a selector given to the builder is
 //! called through the trait.
@@ -62,6 +65,7 @@ macro_rules! cfg_kqueue {
 }
 
 mod backend;
+mod fault;
 mod poll;
 
 cfg_epoll! {
@@ -137,6 +141,7 @@ use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
 pub(crate) use self::backend::{Backend, EventBuffers};
+pub use self::fault::{FaultInjectingSelector, Faults};
 pub use self::poll::PollSelector;
 
 /// Which readiness a registration waits for.
