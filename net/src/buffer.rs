@@ -1,12 +1,9 @@
 //! The write side shared by `Transport`, `DatagramTransport` and `StreamWriter`: the buffer, its
-//! high/low water marks, flow control towards the protocol, the closing flags, the direct send that
-//! skips the buffer, and the task that flushes it.
+//! high/low water marks, the pause state, the closing flags, and the direct send that skips the buffer.
 
-use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::Shutdown;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use crate::tcp::TcpStream;
 
@@ -288,67 +285,6 @@ pub(crate) fn send_now(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
         match sock.get_ref().write(data) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             r => return r,
-        }
-    }
-}
-
-/// The task that drives a transport (`Connection`, the datagram `Endpoint`): woken when a write or a
-/// state change needs it, unless it is the one running now (it sees the change before it parks).
-#[derive(Debug, Default)]
-pub(crate) struct TaskSlot {
-    pub(crate) running: bool,
-    waker: Option<Waker>,
-}
-
-impl TaskSlot {
-    /// Wakes the task unless it is running now.
-    #[inline]
-    pub(crate) fn wake(&self) {
-        if !self.running {
-            if let Some(w) = &self.waker {
-                w.wake_by_ref();
-            }
-        }
-    }
-
-    /// The task is about to return `Pending`: remember how to wake it.
-    pub(crate) fn park(&mut self, cx: &mut Context<'_>) {
-        self.running = false;
-        match &self.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => self.waker = Some(cx.waker().clone()),
-        }
-    }
-
-    /// The task is finishing: no more wake-ups.
-    pub(crate) fn take(&mut self) -> Option<Waker> {
-        self.running = false;
-        self.waker.take()
-    }
-}
-
-/// A protocol that can be told to pause and resume writing (`Protocol`, `DatagramProtocol`).
-pub(crate) trait WriteFlow {
-    /// `pause_writing()` when `pause`, else `resume_writing()`.
-    fn tell(&mut self, pause: bool);
-}
-
-/// Tells the protocol about every pause/resume crossing it has not been told yet (a call may cause
-/// another), unless it is running now (its task tells it when it returns) or gone.
-pub(crate) fn deliver_flow<P: WriteFlow + ?Sized>(
-    protocol: impl Fn() -> Option<Rc<RefCell<P>>>,
-    mut take_change: impl FnMut() -> Option<bool>,
-) {
-    loop {
-        let Some(protocol) = protocol() else {
-            return;
-        };
-        let Ok(mut p) = protocol.try_borrow_mut() else {
-            return;
-        };
-        match take_change() {
-            Some(pause) => p.tell(pause),
-            None => return,
         }
     }
 }

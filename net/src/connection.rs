@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::addr::ToSocketAddrs;
-use crate::buffer::WriteFlow;
+use crate::link::WriteFlow;
 use crate::protocol::Protocol;
 use crate::server::ConnGuard;
 use crate::tcp::TcpStream;
@@ -144,39 +144,39 @@ impl<P: Protocol> Connection<P> {
 
     /// Flushes what it can and decides the next step. Runs under the state borrow: no user code here.
     fn step(&self, st: &mut State, cx: &mut Context<'_>) -> Step {
-        st.task.running = true;
+        st.link.task.running = true;
         if let Some(e) = st.error.take() {
             return Step::Finish(Some(e));
         }
-        if st.side.aborted {
+        if st.link.side.aborted {
             return Step::Finish(None);
         }
         // Report a crossing before flushing can undo it, so `pause_writing` and `resume_writing`
         // always come in pairs (a protocol that saw `is_writing_paused()` waits for the resume).
-        if st.side.flow.want != st.side.flow.told && st.protocol.is_some() {
+        if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if !st.side.buf.is_empty() {
-            if let Poll::Ready(Err(e)) = st.side.poll_flush(cx, &self.sock) {
+        if !st.link.side.buf.is_empty() {
+            if let Poll::Ready(Err(e)) = st.link.side.poll_flush(cx, &self.sock) {
                 return Step::Finish(Some(e));
             }
-            st.side.note_low();
+            st.link.side.note_low();
         }
-        if st.side.buf.is_empty() {
-            if st.side.closing {
+        if st.link.side.buf.is_empty() {
+            if st.link.side.closing {
                 return Step::Finish(None);
             }
-            if st.side.eof_requested && !st.side.eof_sent {
-                st.side.eof_sent = true;
+            if st.link.side.eof_requested && !st.link.side.eof_sent {
+                st.link.side.eof_sent = true;
                 if let Err(e) = self.sock.shutdown(Shutdown::Write) {
                     return Step::Finish(Some(e));
                 }
             }
         }
-        if st.side.flow.want != st.side.flow.told && st.protocol.is_some() {
+        if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if st.side.closing || st.reading_paused || self.read_eof {
+        if st.link.side.closing || st.reading_paused || self.read_eof {
             Step::Wait
         } else {
             Step::Read
@@ -185,18 +185,14 @@ impl<P: Protocol> Connection<P> {
 
     /// Parks: records the waker so handle calls (`write`, `close`, `resume_reading`) can wake the task.
     fn park(&self, cx: &mut Context<'_>) {
-        self.transport.inner.state.borrow_mut().task.park(cx);
+        self.transport.inner.state.borrow_mut().link.task.park(cx);
     }
 
     /// Detaches the socket and the protocol from the shared state (outside the borrow, since dropping
     /// them may run user code).
     fn detach_state(&self) {
-        let (sock, protocol, waker) = {
-            let mut st = self.transport.inner.state.borrow_mut();
-            st.side.detach();
-            (st.sock.take(), st.protocol.take(), st.task.take())
-        };
-        drop((sock, protocol, waker));
+        let detached = self.transport.inner.state.borrow_mut().link.detach();
+        drop(detached);
     }
 
     fn finish(&mut self, exc: Option<io::Error>) {
@@ -231,6 +227,7 @@ impl<P: Protocol> Future for Connection<P> {
                         .inner
                         .state
                         .borrow_mut()
+                        .link
                         .side
                         .take_flow_change();
                     if let Some(pause) = change {

@@ -12,7 +12,8 @@ use std::task::{Context, Poll};
 
 use tulip_core::Async;
 
-use crate::buffer::{closed_error, deliver_flow, Pending, TaskSlot, WriteFlow, WriteSide};
+use crate::buffer::{closed_error, Pending};
+use crate::link::{deliver_flow, Link, WriteFlow};
 use crate::protocol::DatagramProtocol;
 
 /// Largest UDP payload; the receive buffer has this size.
@@ -59,14 +60,16 @@ struct Inner {
 }
 
 struct State {
-    sock: Option<Rc<Async<UdpSocket>>>,
-    /// Datagrams the socket would not take yet, their marks and the closing flags.
-    side: WriteSide<Queue>,
+    /// The socket, the datagrams it would not take yet, the task and the protocol.
+    link: Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol>,
     /// Send errors for `error_received`.
     errors: VecDeque<io::Error>,
-    /// The endpoint's task.
-    task: TaskSlot,
-    protocol: Option<Rc<RefCell<dyn DatagramProtocol>>>,
+}
+
+impl AsMut<Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol>> for State {
+    fn as_mut(&mut self) -> &mut Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol> {
+        &mut self.link
+    }
 }
 
 /// Datagrams waiting to be sent, each with its destination (`None`: the connected peer).
@@ -94,8 +97,8 @@ impl fmt::Debug for DatagramTransport {
         d.field("local_addr", &self.inner.local)
             .field("remote_addr", &self.inner.remote);
         if let Ok(st) = self.inner.state.try_borrow() {
-            d.field("closing", &st.side.closing)
-                .field("write_buffer_size", &st.side.buf.bytes);
+            d.field("closing", &st.link.side.closing)
+                .field("write_buffer_size", &st.link.side.buf.bytes);
         }
         d.finish()
     }
@@ -149,25 +152,29 @@ impl DatagramTransport {
             }
         };
         let mut st = self.inner.state.borrow_mut();
-        if st.side.closing {
+        if st.link.side.closing {
             return Err(closed_error());
         }
-        if st.side.buf.datagrams.is_empty() {
-            let sock = st.sock.as_ref().expect("an open transport has its socket");
+        if st.link.side.buf.datagrams.is_empty() {
+            let sock = st
+                .link
+                .sock
+                .as_ref()
+                .expect("an open transport has its socket");
             match send_one(sock.get_ref(), data, target) {
                 Ok(_) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => st.task.wake(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => st.link.task.wake(),
                 Err(e) => {
                     st.errors.push_back(e);
-                    st.task.wake();
+                    st.link.task.wake();
                     return Ok(());
                 }
             }
         }
-        let queue = &mut st.side.buf;
+        let queue = &mut st.link.side.buf;
         queue.datagrams.push_back((data.to_vec(), target));
         queue.bytes += data.len();
-        if st.side.note_high() {
+        if st.link.side.note_high() {
             drop(st);
             self.inner.deliver_flow();
         }
@@ -196,10 +203,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn close(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.side.close() {
-            st.task.wake();
-        }
+        self.inner.state.borrow_mut().link.close();
     }
 
     /// Closes the endpoint at once, dropping queued datagrams; `connection_lost(None)` follows.
@@ -222,10 +226,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn abort(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.side.abort() {
-            st.task.wake();
-        }
+        self.inner.state.borrow_mut().link.abort();
     }
 
     /// Whether the endpoint is closing or closed.
@@ -250,7 +251,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn is_closing(&self) -> bool {
-        self.inner.state.borrow().side.closing
+        self.inner.state.borrow().link.side.closing
     }
 
     /// Bytes queued because the socket would block.
@@ -273,7 +274,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn get_write_buffer_size(&self) -> usize {
-        self.inner.state.borrow().side.buf.bytes
+        self.inner.state.borrow().link.side.buf.bytes
     }
 
     /// Sets the send queue's water marks (`pause_writing` above `high`, `resume_writing` at `low`);
@@ -307,7 +308,13 @@ impl DatagramTransport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let crossed = self.inner.state.borrow_mut().side.set_limits(high, low)?;
+        let crossed = self
+            .inner
+            .state
+            .borrow_mut()
+            .link
+            .side
+            .set_limits(high, low)?;
         if crossed {
             self.inner.deliver_flow();
         }
@@ -376,10 +383,7 @@ impl DatagramTransport {
 impl Inner {
     /// As `transport::Inner::deliver_flow`: tell a protocol that is not running about a crossing.
     fn deliver_flow(&self) {
-        deliver_flow(
-            || self.state.borrow().protocol.clone(),
-            || self.state.borrow_mut().side.take_flow_change(),
-        );
+        deliver_flow(&self.state);
     }
 }
 
@@ -473,11 +477,8 @@ where
     let transport = DatagramTransport {
         inner: Rc::new(Inner {
             state: RefCell::new(State {
-                sock: Some(sock.clone()),
-                side: WriteSide::default(),
+                link: Link::new(sock.clone(), dyn_protocol),
                 errors: VecDeque::new(),
-                task: TaskSlot::default(),
-                protocol: Some(dyn_protocol),
             }),
             local,
             remote: remote_addr,
@@ -514,18 +515,18 @@ enum Step {
 
 impl<P: DatagramProtocol> Endpoint<P> {
     fn step(&self, st: &mut State, cx: &mut Context<'_>) -> Step {
-        st.task.running = true;
-        if st.side.aborted {
+        st.link.task.running = true;
+        if st.link.side.aborted {
             return Step::Finish;
         }
         if let Some(e) = st.errors.pop_front() {
             return Step::Error(e);
         }
         // Report a crossing before sending can undo it (see `connection.rs`).
-        if let Some(pause) = st.side.take_flow_change() {
+        if let Some(pause) = st.link.side.take_flow_change() {
             return Step::Flow(pause);
         }
-        let queue = &mut st.side.buf;
+        let queue = &mut st.link.side.buf;
         while let Some((data, to)) = queue.datagrams.front() {
             match self.sock.poll_write_with(cx, |s| send_one(s, data, *to)) {
                 Poll::Ready(res) => {
@@ -538,15 +539,15 @@ impl<P: DatagramProtocol> Endpoint<P> {
                 Poll::Pending => break,
             }
         }
-        st.side.note_low();
+        st.link.side.note_low();
         if let Some(e) = st.errors.pop_front() {
             return Step::Error(e);
         }
-        if let Some(pause) = st.side.take_flow_change() {
+        if let Some(pause) = st.link.side.take_flow_change() {
             return Step::Flow(pause);
         }
-        if st.side.closing {
-            if st.side.buf.datagrams.is_empty() {
+        if st.link.side.closing {
+            if st.link.side.buf.datagrams.is_empty() {
                 return Step::Finish;
             }
             return Step::Wait;
@@ -555,16 +556,12 @@ impl<P: DatagramProtocol> Endpoint<P> {
     }
 
     fn park(&self, cx: &mut Context<'_>) {
-        self.transport.inner.state.borrow_mut().task.park(cx);
+        self.transport.inner.state.borrow_mut().link.task.park(cx);
     }
 
     fn detach_state(&self) {
-        let (sock, protocol, waker) = {
-            let mut st = self.transport.inner.state.borrow_mut();
-            st.side.detach();
-            (st.sock.take(), st.protocol.take(), st.task.take())
-        };
-        drop((sock, protocol, waker));
+        let detached = self.transport.inner.state.borrow_mut().link.detach();
+        drop(detached);
     }
 }
 

@@ -42,6 +42,7 @@ mod connection;
 mod datagram;
 mod datagram_io;
 mod io;
+mod link;
 pub mod process;
 mod protocol;
 mod server;

@@ -368,7 +368,7 @@ pub trait DatagramProtocol: 'static {
     fn resume_writing(&mut self) {}
 }
 
-impl<P: Protocol + ?Sized> crate::buffer::WriteFlow for P {
+impl<P: Protocol + ?Sized> crate::link::WriteFlow for P {
     fn tell(&mut self, pause: bool) {
         if pause {
             self.pause_writing();
@@ -378,7 +378,7 @@ impl<P: Protocol + ?Sized> crate::buffer::WriteFlow for P {
     }
 }
 
-impl crate::buffer::WriteFlow for dyn DatagramProtocol {
+impl crate::link::WriteFlow for dyn DatagramProtocol {
     fn tell(&mut self, pause: bool) {
         if pause {
             self.pause_writing();

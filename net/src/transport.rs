@@ -6,7 +6,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use crate::buffer::{deliver_flow, TaskSlot, WriteBuf, WriteSide, Written};
+use crate::buffer::{WriteBuf, Written};
+use crate::link::{deliver_flow, Link};
 use crate::protocol::Protocol;
 use crate::tcp::TcpStream;
 
@@ -61,29 +62,28 @@ pub(crate) struct Inner {
 
 /// What the handle and the connection's task share.
 pub(crate) struct State {
-    /// The socket, for `write`'s direct send; `None` once the connection has ended.
-    pub(crate) sock: Option<TcpStream>,
-    /// The buffer, its marks and the closing flags (`closing` also stops reading).
-    pub(crate) side: WriteSide<WriteBuf>,
+    /// The socket, the write side (its `closing` also stops reading), the task and the protocol.
+    pub(crate) link: Link<TcpStream, WriteBuf, dyn Protocol>,
     pub(crate) reading_paused: bool,
     /// A write failed: the connection task reports it to `connection_lost`.
     pub(crate) error: Option<io::Error>,
-    /// The connection task.
-    pub(crate) task: TaskSlot,
-    /// For `pause_writing` from `write` when the protocol is not running; `None` once the connection
-    /// has ended (which breaks the protocol -> transport -> protocol cycle).
-    pub(crate) protocol: Option<Rc<RefCell<dyn Protocol>>>,
+}
+
+impl AsMut<Link<TcpStream, WriteBuf, dyn Protocol>> for State {
+    fn as_mut(&mut self) -> &mut Link<TcpStream, WriteBuf, dyn Protocol> {
+        &mut self.link
+    }
 }
 
 impl State {
     /// A write failed: stop everything and let the task report `err`.
     pub(crate) fn fatal(&mut self, err: io::Error) {
-        if self.error.is_none() && !self.side.lost {
+        if self.error.is_none() && !self.link.side.lost {
             self.error = Some(err);
         }
-        self.side.closing = true;
-        self.side.buf.clear();
-        self.task.wake();
+        self.link.side.closing = true;
+        self.link.side.buf.clear();
+        self.link.task.wake();
     }
 }
 
@@ -94,8 +94,8 @@ impl fmt::Debug for Transport {
         d.field("peer_addr", &self.inner.peer)
             .field("local_addr", &self.inner.local);
         if let Ok(st) = st {
-            d.field("closing", &st.side.closing)
-                .field("write_buffer_size", &st.side.buf.len());
+            d.field("closing", &st.link.side.closing)
+                .field("write_buffer_size", &st.link.side.buf.len());
         }
         d.finish()
     }
@@ -111,12 +111,9 @@ impl Transport {
         Transport {
             inner: Rc::new(Inner {
                 state: RefCell::new(State {
-                    sock: Some(sock),
-                    side: WriteSide::default(),
+                    link: Link::new(sock, protocol),
                     reading_paused: false,
                     error: None,
-                    task: TaskSlot::default(),
-                    protocol: Some(protocol),
                 }),
                 peer,
                 local,
@@ -160,22 +157,26 @@ impl Transport {
     pub fn write(&self, data: &[u8]) -> io::Result<()> {
         let mut guard = self.inner.state.borrow_mut();
         let st = &mut *guard;
-        st.side.check_write()?;
+        st.link.side.check_write()?;
         if data.is_empty() {
             return Ok(());
         }
-        let sock = st.sock.as_ref().expect("an open transport has its socket");
-        match st.side.send_or_buffer(sock, data) {
+        let sock = st
+            .link
+            .sock
+            .as_ref()
+            .expect("an open transport has its socket");
+        match st.link.side.send_or_buffer(sock, data) {
             Ok(Written::Sent) => return Ok(()),
             // The task must arm the socket for writing.
-            Ok(Written::Buffered { first: true }) => st.task.wake(),
+            Ok(Written::Buffered { first: true }) => st.link.task.wake(),
             Ok(Written::Buffered { first: false }) => {}
             Err(e) => {
                 st.fatal(e);
                 return Ok(());
             }
         }
-        if st.side.note_high() {
+        if st.link.side.note_high() {
             drop(guard);
             self.inner.deliver_flow();
         }
@@ -253,8 +254,8 @@ impl Transport {
     pub fn write_eof(&self) -> io::Result<()> {
         let mut guard = self.inner.state.borrow_mut();
         let st = &mut *guard;
-        match &st.sock {
-            Some(sock) => st.side.write_eof(sock),
+        match &st.link.sock {
+            Some(sock) => st.link.side.write_eof(sock),
             // The connection has ended, so `closing` is set: a no-op.
             None => Ok(()),
         }
@@ -312,10 +313,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn close(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.side.close() {
-            st.task.wake();
-        }
+        self.inner.state.borrow_mut().link.close();
     }
 
     /// Closes the connection at once: buffered data is dropped, then `connection_lost(None)` follows
@@ -341,10 +339,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn abort(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.side.abort() {
-            st.task.wake();
-        }
+        self.inner.state.borrow_mut().link.abort();
     }
 
     /// Whether the transport is closing or closed (after `close()`, `abort()`, a fatal error or the end
@@ -371,7 +366,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn is_closing(&self) -> bool {
-        self.inner.state.borrow().side.closing
+        self.inner.state.borrow().link.side.closing
     }
 
     /// Stops reading until [`resume_reading`](Transport::resume_reading): no `data_received` calls
@@ -402,7 +397,7 @@ impl Transport {
     /// ```
     pub fn pause_reading(&self) {
         let mut st = self.inner.state.borrow_mut();
-        if st.side.closing || st.reading_paused {
+        if st.link.side.closing || st.reading_paused {
             return;
         }
         st.reading_paused = true;
@@ -435,11 +430,11 @@ impl Transport {
     /// ```
     pub fn resume_reading(&self) {
         let mut st = self.inner.state.borrow_mut();
-        if st.side.closing || !st.reading_paused {
+        if st.link.side.closing || !st.reading_paused {
             return;
         }
         st.reading_paused = false;
-        st.task.wake();
+        st.link.task.wake();
     }
 
     /// Whether the transport is reading: not paused and not closing.
@@ -468,7 +463,7 @@ impl Transport {
     /// ```
     pub fn is_reading(&self) -> bool {
         let st = self.inner.state.borrow();
-        !st.reading_paused && !st.side.closing
+        !st.reading_paused && !st.link.side.closing
     }
 
     /// Sets the write buffer's water marks: `pause_writing` when the buffer grows above `high`,
@@ -507,7 +502,13 @@ impl Transport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let crossed = self.inner.state.borrow_mut().side.set_limits(high, low)?;
+        let crossed = self
+            .inner
+            .state
+            .borrow_mut()
+            .link
+            .side
+            .set_limits(high, low)?;
         if crossed {
             self.inner.deliver_flow();
         }
@@ -540,7 +541,7 @@ impl Transport {
     /// ```
     pub fn get_write_buffer_limits(&self) -> (usize, usize) {
         let st = self.inner.state.borrow();
-        (st.side.limits.low, st.side.limits.high)
+        (st.link.side.limits.low, st.link.side.limits.high)
     }
 
     /// Whether the write buffer went above the high-water mark and has not yet drained to the low one:
@@ -587,7 +588,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn is_writing_paused(&self) -> bool {
-        self.inner.state.borrow().side.flow.want
+        self.inner.state.borrow().link.side.flow.want
     }
 
     /// How many bytes are buffered, accepted by `write` but not yet sent.
@@ -615,7 +616,7 @@ impl Transport {
     /// ```
     #[doc(alias = "write_buffer_size")]
     pub fn get_write_buffer_size(&self) -> usize {
-        self.inner.state.borrow().side.buf.len()
+        self.inner.state.borrow().link.side.buf.len()
     }
 
     /// The remote address (kept after the connection ends).
@@ -677,9 +678,6 @@ impl Inner {
     /// (then its task does so right after the running method returns). No state is borrowed during the
     /// call.
     pub(crate) fn deliver_flow(&self) {
-        deliver_flow(
-            || self.state.borrow().protocol.clone(),
-            || self.state.borrow_mut().side.take_flow_change(),
-        );
+        deliver_flow(&self.state);
     }
 }
