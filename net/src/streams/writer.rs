@@ -256,24 +256,19 @@ impl StreamWriter {
     /// .unwrap();
     /// ```
     pub async fn drain(&self) -> io::Result<()> {
-        poll_fn(|cx| {
-            let mut st = self.shared.state.borrow_mut();
-            let done = if let Some(e) = &st.error {
-                Err(copy_error(e))
+        self.wait_until(|st| {
+            if let Some(e) = &st.error {
+                Some(Err(copy_error(e)))
             } else if st.closed {
-                Err(io::Error::new(
+                Some(Err(io::Error::new(
                     io::ErrorKind::ConnectionReset,
                     "connection lost",
-                ))
+                )))
             } else if !st.side.flow.want {
-                Ok(())
+                Some(Ok(()))
             } else {
-                st.add_waiter(cx.waker());
-                return Poll::Pending;
-            };
-            // Nothing to wait for: still a turn's worth of work, so a write/drain loop yields.
-            ready!(poll_proceed(cx));
-            Poll::Ready(done)
+                None
+            }
         })
         .await
     }
@@ -425,16 +420,27 @@ impl StreamWriter {
     /// .unwrap();
     /// ```
     pub async fn wait_closed(&self) -> io::Result<()> {
+        self.wait_until(|st| match &st.error {
+            Some(e) => Some(Err(copy_error(e))),
+            None => st.closed.then_some(Ok(())),
+        })
+        .await
+    }
+
+    /// Waits, as one of the writer's waiters, until `outcome` gives a result. A result ready at once
+    /// still spends one unit of the task's cooperative budget, so a `write` + `drain` loop to a peer
+    /// that keeps up yields to the loop now and then.
+    async fn wait_until(
+        &self,
+        outcome: impl Fn(&State) -> Option<io::Result<()>>,
+    ) -> io::Result<()> {
         poll_fn(|cx| {
             let mut st = self.shared.state.borrow_mut();
-            let done = if let Some(e) = &st.error {
-                Err(copy_error(e))
-            } else if st.closed {
-                Ok(())
-            } else {
+            let Some(done) = outcome(&st) else {
                 st.add_waiter(cx.waker());
                 return Poll::Pending;
             };
+            drop(st);
             ready!(poll_proceed(cx));
             Poll::Ready(done)
         })
