@@ -3,11 +3,7 @@
 
 mod support;
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
-
-use support::client::{self, random_bytes};
+use support::client;
 use support::example::Example;
 
 /// 200 connections at once, each echoing 256 KiB of pseudo-random bytes, verified byte for byte (and
@@ -23,47 +19,7 @@ fn concurrent_echo(name: &str) {
 /// the client reads all of them, then EOF.
 fn half_close(name: &str) {
     let server = Example::start(name);
-    let mut s = client::connect(server.addr()).unwrap();
-    let data = random_bytes(42, 100 * 1024);
-    s.write_all(&data).unwrap();
-    s.shutdown(Shutdown::Write).unwrap();
-    let mut echoed = Vec::new();
-    s.read_to_end(&mut echoed).unwrap(); // returns at EOF
-    assert_eq!(echoed.len(), data.len());
-    assert!(echoed == data, "echoed bytes differ");
-}
-
-/// Sets SO_LINGER to 0 and drops the stream: the kernel sends RST instead of FIN.
-fn reset(s: TcpStream) {
-    socket2::SockRef::from(&s)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(s);
-}
-
-/// Writes without reading until the server can no longer echo (its writes block on our full receive
-/// buffer, so ours block on its full one), then resets: the server has unsent bytes when the RST comes.
-fn fill_then_reset(addr: SocketAddr) {
-    let s = client::connect(addr).unwrap();
-    s.set_nonblocking(true).unwrap();
-    let chunk = random_bytes(7, 64 * 1024);
-    let (mut total, mut stalls) = (0usize, 0);
-    // Stop after 20 rounds in a row that could write nothing, or 32 MiB (more than loopback buffers
-    // hold).
-    while stalls < 20 && total < 32 << 20 {
-        match (&s).write(&chunk) {
-            Ok(n) => {
-                total += n;
-                stalls = 0;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                stalls += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => panic!("client write failed: {e}"),
-        }
-    }
-    reset(s);
+    client::half_close(server.addr(), 42, 100 * 1024);
 }
 
 /// A client that resets its connection (SO_LINGER 0, then close) in the middle of an echo, once after
@@ -73,18 +29,11 @@ fn reset_mid_stream(name: &str) {
     let mut server = Example::start(name);
     let addr = server.addr();
 
-    let mut s = client::connect(addr).unwrap();
-    s.write_all(&random_bytes(3, 128 * 1024)).unwrap();
-    let mut some = [0u8; 1024];
-    s.read_exact(&mut some).unwrap();
-    reset(s);
+    client::reset_mid_echo(addr);
 
-    fill_then_reset(addr);
+    client::fill_then_reset(addr, 32 << 20);
 
-    for seed in 0..3 {
-        client::echo_one(addr, 64 * 1024, seed).unwrap();
-    }
-    client::echo_concurrent(addr, 20, 64 * 1024);
+    client::still_echoes(addr);
     assert!(server.is_running(), "{name} exited after a client reset");
 }
 

@@ -13,11 +13,10 @@
 
 mod support;
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
-use support::client::{self, random_bytes};
+use support::client;
 use support::example::Example;
 
 /// 200 connections at once, each echoing 256 KiB of pseudo-random bytes verified byte for byte, each
@@ -32,45 +31,7 @@ fn concurrent_echo(name: &str) {
 /// still buffered, then closes. The client reads every echoed byte, then EOF.
 fn half_close(name: &str) {
     let server = Example::start(name);
-    let mut s = client::connect(server.addr()).unwrap();
-    let data = random_bytes(42, 300 * 1024);
-    s.write_all(&data).unwrap();
-    s.shutdown(Shutdown::Write).unwrap();
-    let mut echoed = Vec::new();
-    s.read_to_end(&mut echoed).unwrap();
-    assert_eq!(echoed.len(), data.len());
-    assert!(echoed == data, "echoed bytes differ");
-}
-
-fn reset(s: TcpStream) {
-    socket2::SockRef::from(&s)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(s);
-}
-
-/// Writes without reading until the server stops taking bytes (it paused reading: its own writes
-/// back to us are stuck), then resets. Returns how much was written.
-fn fill_then_reset(addr: SocketAddr) -> usize {
-    let s = client::connect(addr).unwrap();
-    s.set_nonblocking(true).unwrap();
-    let chunk = random_bytes(7, 64 * 1024);
-    let (mut total, mut stalls) = (0usize, 0);
-    while stalls < 20 && total < 256 << 20 {
-        match (&s).write(&chunk) {
-            Ok(n) => {
-                total += n;
-                stalls = 0;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                stalls += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => panic!("client write failed: {e}"),
-        }
-    }
-    reset(s);
-    total
+    client::half_close(server.addr(), 42, 300 * 1024);
 }
 
 /// A client that resets mid-echo, and one that resets while the server has unsent bytes queued (and
@@ -79,22 +40,15 @@ fn reset_mid_stream(name: &str) {
     let mut server = Example::start(name);
     let addr = server.addr();
 
-    let mut s = client::connect(addr).unwrap();
-    s.write_all(&random_bytes(3, 128 * 1024)).unwrap();
-    let mut some = [0u8; 1024];
-    s.read_exact(&mut some).unwrap();
-    reset(s);
+    client::reset_mid_echo(addr);
 
-    let written = fill_then_reset(addr);
+    let written = client::fill_then_reset(addr, 256 << 20);
     assert!(
         written < 256 << 20,
         "{name} kept reading from a client that never reads: no backpressure"
     );
 
-    for seed in 0..3 {
-        client::echo_one(addr, 64 * 1024, seed).unwrap();
-    }
-    client::echo_concurrent(addr, 20, 64 * 1024);
+    client::still_echoes(addr);
     assert!(server.is_running(), "{name} exited after a client reset");
 }
 

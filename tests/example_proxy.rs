@@ -41,14 +41,7 @@ fn concurrent_200_connections_256_kib_each_through_the_proxy() {
 #[test]
 fn half_close_through_the_proxy() {
     let (_echo, proxy) = echo_behind_proxy();
-    let mut s = client::connect(proxy.addr()).unwrap();
-    let data = random_bytes(11, 200 * 1024);
-    s.write_all(&data).unwrap();
-    s.shutdown(Shutdown::Write).unwrap();
-    let mut echoed = Vec::new();
-    s.read_to_end(&mut echoed).unwrap();
-    assert_eq!(echoed.len(), data.len());
-    assert!(echoed == data, "echoed bytes differ");
+    client::half_close(proxy.addr(), 11, 200 * 1024);
     // And the same with reads interleaved, several times on fresh connections.
     for seed in 0..5 {
         client::echo_one(proxy.addr(), 64 * 1024, seed).unwrap();
@@ -103,14 +96,7 @@ fn a_client_that_never_reads_is_slowed_down_through_the_proxy() {
 #[test]
 fn client_reset_mid_stream_leaves_the_proxy_serving() {
     let (mut echo, mut proxy) = echo_behind_proxy();
-    let mut s = client::connect(proxy.addr()).unwrap();
-    s.write_all(&random_bytes(3, 128 * 1024)).unwrap();
-    let mut some = [0u8; 1024];
-    s.read_exact(&mut some).unwrap();
-    socket2::SockRef::from(&s)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(s);
+    client::reset_mid_echo(proxy.addr());
     client::echo_concurrent(proxy.addr(), 20, 64 * 1024);
     assert!(proxy.is_running() && echo.is_running());
 }

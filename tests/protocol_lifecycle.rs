@@ -13,7 +13,10 @@ use std::time::Duration;
 use tulip::net::{create_connection, create_server, Protocol, TcpStream, Transport};
 
 use support::net::run;
-use support::protocol::{data_of, lost_count, merged, read_to_eof, until, Event, Log, Recorder};
+use support::protocol::{
+    assert_lost, data_of, lost_count, merged, read_to_eof, recording_server, until, Event, Log,
+    Recorder,
+};
 
 /// ```python
 /// class P(asyncio.Protocol):
@@ -27,8 +30,7 @@ use support::protocol::{data_of, lost_count, merged, read_to_eof, until, Event, 
 fn callbacks_in_order_then_lost_once_after_eof() {
     run(async {
         let log = Log::default();
-        let server = create_server(Recorder::factory(&log), "127.0.0.1:0").await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
+        let (server, client) = recording_server(&log, |r| r).await?;
         client.write_all(b"hello").await?;
         client.shutdown(Shutdown::Write)?;
         // eof_received returned false: the server closes, so we read EOF.
@@ -61,25 +63,19 @@ fn callbacks_in_order_then_lost_once_after_eof() {
 fn eof_received_true_keeps_the_write_side_open() {
     run(async {
         let log = Log::default();
-        let mut inner = Recorder::factory(&log);
-        let server = create_server(
-            move || Recorder {
-                keep_open_on_eof: true,
-                reply_on_eof: Some(b"bye"),
-                ..inner()
-            },
-            "127.0.0.1:0",
-        )
+        let (server, client) = recording_server(&log, |r| Recorder {
+            keep_open_on_eof: true,
+            reply_on_eof: Some(b"bye"),
+            ..r
+        })
         .await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
         client.write_all(b"request").await?;
         client.shutdown(Shutdown::Write)?;
         let mut buf = [0u8; 3];
         client.read_exact(&mut buf).await?;
         assert_eq!(&buf, b"bye");
         assert_eq!(client.read(&mut buf).await?, 0);
-        until("connection_lost", || lost_count(&log) == 1).await;
-        assert_eq!(merged(&log).last(), Some(&Event::Lost(None)));
+        assert_lost(&log, None).await;
         server.close();
         io::Result::Ok(())
     })
@@ -96,23 +92,17 @@ fn eof_received_true_keeps_the_write_side_open() {
 fn eof_received_false_flushes_then_closes() {
     run(async {
         let log = Log::default();
-        let mut inner = Recorder::factory(&log);
-        let server = create_server(
-            move || Recorder {
-                on_data: |t, d| t.write(&d.repeat(100_000)).unwrap(),
-                ..inner()
-            },
-            "127.0.0.1:0",
-        )
+        let (server, client) = recording_server(&log, |r| Recorder {
+            on_data: |t, d| t.write(&d.repeat(100_000)).unwrap(),
+            ..r
+        })
         .await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
         client.write_all(b"0123456789").await?;
         client.shutdown(Shutdown::Write)?;
         let got = read_to_eof(&client).await?;
         assert_eq!(got.len(), 1_000_000);
         assert_eq!(got, b"0123456789".repeat(100_000));
-        until("connection_lost", || lost_count(&log) == 1).await;
-        assert_eq!(merged(&log).last(), Some(&Event::Lost(None)));
+        assert_lost(&log, None).await;
         server.close();
         io::Result::Ok(())
     })
@@ -130,23 +120,18 @@ fn eof_received_false_flushes_then_closes() {
 fn close_twice_then_abort_loses_the_connection_once() {
     run(async {
         let log = Log::default();
-        let mut inner = Recorder::factory(&log);
-        let server = create_server(
-            move || Recorder {
-                on_data: |t, d| {
-                    t.write(d).unwrap();
-                    t.close();
-                    t.close();
-                    t.abort();
-                    t.abort();
-                    assert!(t.is_closing());
-                },
-                ..inner()
+        let (server, client) = recording_server(&log, |r| Recorder {
+            on_data: |t, d| {
+                t.write(d).unwrap();
+                t.close();
+                t.close();
+                t.abort();
+                t.abort();
+                assert!(t.is_closing());
             },
-            "127.0.0.1:0",
-        )
+            ..r
+        })
         .await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
         client.write_all(b"x").await?;
         // The small echo went out at once; then EOF.
         let got = read_to_eof(&client).await?;
@@ -224,17 +209,12 @@ fn abort_drops_the_buffer_and_loses_once() {
 fn peer_reset_reaches_connection_lost_as_an_error() {
     run(async {
         let log = Log::default();
-        let server = create_server(Recorder::factory(&log), "127.0.0.1:0").await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
+        let (server, client) = recording_server(&log, |r| r).await?;
         client.write_all(b"before reset").await?;
         until("data_received", || data_of(&log) == b"before reset").await;
         socket2::SockRef::from(client.get_ref()).set_linger(Some(Duration::ZERO))?;
         drop(client);
-        until("connection_lost", || lost_count(&log) == 1).await;
-        assert_eq!(
-            merged(&log).last(),
-            Some(&Event::Lost(Some(io::ErrorKind::ConnectionReset)))
-        );
+        assert_lost(&log, Some(io::ErrorKind::ConnectionReset)).await;
         server.close();
         io::Result::Ok(())
     })
@@ -291,23 +271,18 @@ fn create_connection_makes_the_connection_before_returning() {
 fn protocol_methods_may_reenter_the_transport() {
     run(async {
         let log = Log::default();
-        let mut inner = Recorder::factory(&log);
-        let server = create_server(
-            move || Recorder {
-                on_data: |t, d| {
-                    t.write(d).unwrap();
-                    t.pause_reading();
-                    t.resume_reading();
-                    t.set_write_buffer_limits(None, None).unwrap();
-                    let _ = (t.get_write_buffer_size(), t.is_closing(), t.is_reading());
-                    let _ = format!("{t:?}");
-                },
-                ..inner()
+        let (server, client) = recording_server(&log, |r| Recorder {
+            on_data: |t, d| {
+                t.write(d).unwrap();
+                t.pause_reading();
+                t.resume_reading();
+                t.set_write_buffer_limits(None, None).unwrap();
+                let _ = (t.get_write_buffer_size(), t.is_closing(), t.is_reading());
+                let _ = format!("{t:?}");
             },
-            "127.0.0.1:0",
-        )
+            ..r
+        })
         .await?;
-        let client = TcpStream::connect(server.local_addrs()[0]).await?;
         for _ in 0..10 {
             client.write_all(b"ping").await?;
             let mut buf = [0u8; 4];

@@ -26,10 +26,46 @@ use tulip_core::{spawn_blocking, SpawnBlocking};
 /// ```
 pub trait ToSocketAddrs {
     /// Resolves to the addresses, in the order they should be tried.
+    ///
+    /// **asyncio:** `await loop.getaddrinfo(host, port)`, keeping only the addresses.
+    ///
+    /// # Errors
+    ///
+    /// The awaited [`Resolve`] fails when a host name does not resolve, or when a string is not
+    /// `host:port` (`InvalidInput`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use tulip_net::ToSocketAddrs;
+    /// # tulip_core::run(async {
+    /// let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+    /// assert_eq!(addr.to_socket_addrs().await?, [addr]);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     fn to_socket_addrs(self) -> Resolve;
 }
 
-/// The future returned by [`ToSocketAddrs::to_socket_addrs`].
+/// The future returned by [`ToSocketAddrs::to_socket_addrs`]: ready at once for literal addresses, a
+/// lookup on the blocking pool for host names.
+///
+/// **asyncio:** the awaitable returned by `loop.getaddrinfo()`.
+///
+/// Dropping it before completion leaves a lookup already started to finish on the pool; its result
+/// is discarded.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{Resolve, ToSocketAddrs};
+/// # tulip_core::run(async {
+/// let resolve: Resolve = ("127.0.0.1", 53).to_socket_addrs();
+/// assert_eq!(resolve.await?[0].port(), 53);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Resolve(ResolveInner);

@@ -1,7 +1,11 @@
-//! Write buffers and their high/low water marks, shared by `Transport`, `DatagramTransport` and
-//! `StreamWriter`.
+//! The write side shared by `Transport`, `DatagramTransport` and `StreamWriter`: the buffer, its
+//! high/low water marks, the pause state, the closing flags, and the direct send that skips the buffer.
 
-use std::io;
+use std::io::{self, Write};
+use std::net::Shutdown;
+use std::task::{Context, Poll};
+
+use crate::tcp::TcpStream;
 
 /// asyncio's default high-water mark (64 KiB).
 pub(crate) const DEFAULT_HIGH: usize = 64 * 1024;
@@ -95,6 +99,194 @@ impl Limits {
 pub(crate) struct Flow {
     pub(crate) want: bool,
     pub(crate) told: bool,
+}
+
+/// What a write side can hold: bytes ([`WriteBuf`]) or whole datagrams (`DatagramTransport`'s queue).
+pub(crate) trait Pending {
+    /// Bytes held.
+    fn len(&self) -> usize;
+    /// Drops everything held.
+    fn clear(&mut self);
+}
+
+impl Pending for WriteBuf {
+    #[inline]
+    fn len(&self) -> usize {
+        WriteBuf::len(self)
+    }
+
+    fn clear(&mut self) {
+        WriteBuf::clear(self);
+    }
+}
+
+/// The write side of a transport or writer: what is buffered, its water marks, whether the writer
+/// should be paused, and how far the side has closed. The methods are asyncio's rules for these
+/// fields; the owners add what they do differently (whom to wake, where errors go).
+#[derive(Debug, Default)]
+pub(crate) struct WriteSide<B> {
+    pub(crate) buf: B,
+    pub(crate) limits: Limits,
+    pub(crate) flow: Flow,
+    /// `close()`, `abort()`, a fatal error or the end of the connection: no more writing.
+    pub(crate) closing: bool,
+    /// `abort()`: drop the buffer and end at once.
+    pub(crate) aborted: bool,
+    /// The connection has ended (`connection_lost` called, or the task gone).
+    pub(crate) lost: bool,
+    /// `write_eof()` was called; `eof_sent` once the socket's write side is shut down.
+    pub(crate) eof_requested: bool,
+    pub(crate) eof_sent: bool,
+}
+
+impl<B: Pending> WriteSide<B> {
+    /// Marks the side paused when the buffer is above the high mark. True for a new crossing, which
+    /// the protocol must be told about.
+    #[inline]
+    pub(crate) fn note_high(&mut self) -> bool {
+        if self.buf.len() > self.limits.high && !self.flow.want {
+            self.flow.want = true;
+            return true;
+        }
+        false
+    }
+
+    /// Unpauses the side when the buffer has drained to the low mark. True when it was paused.
+    #[inline]
+    pub(crate) fn note_low(&mut self) -> bool {
+        if self.flow.want && self.buf.len() <= self.limits.low {
+            self.flow.want = false;
+            return true;
+        }
+        false
+    }
+
+    /// `set_write_buffer_limits`: the new marks, then [`WriteSide::note_high`].
+    pub(crate) fn set_limits(
+        &mut self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> io::Result<bool> {
+        self.limits.set(high, low)?;
+        Ok(self.note_high())
+    }
+
+    /// The pause state the protocol has not been told yet, now counted as told.
+    pub(crate) fn take_flow_change(&mut self) -> Option<bool> {
+        if self.flow.want == self.flow.told {
+            return None;
+        }
+        self.flow.told = self.flow.want;
+        Some(self.flow.want)
+    }
+
+    /// `close()`: false when it was already closing.
+    pub(crate) fn close(&mut self) -> bool {
+        !std::mem::replace(&mut self.closing, true)
+    }
+
+    /// `abort()`: closes and drops the buffer; false when the connection has already ended.
+    pub(crate) fn abort(&mut self) -> bool {
+        if self.lost {
+            return false;
+        }
+        self.closing = true;
+        self.aborted = true;
+        self.buf.clear();
+        true
+    }
+
+    /// The connection has ended: nothing more is sent or accepted.
+    pub(crate) fn detach(&mut self) {
+        self.closing = true;
+        self.lost = true;
+        self.buf.clear();
+    }
+}
+
+/// What [`WriteSide::send_or_buffer`] did with the data.
+pub(crate) enum Written {
+    /// All of it went to the socket.
+    Sent,
+    /// Some or all of it is buffered; `first` when the buffer was empty before (whoever flushes it
+    /// must start).
+    Buffered { first: bool },
+}
+
+impl WriteSide<WriteBuf> {
+    /// `write`'s refusals: `NotConnected` while closing, `BrokenPipe` after `write_eof`.
+    #[inline]
+    pub(crate) fn check_write(&self) -> io::Result<()> {
+        if self.closing {
+            return Err(closed_error());
+        }
+        if self.eof_requested {
+            return Err(eof_error());
+        }
+        Ok(())
+    }
+
+    /// Sends what the socket takes at once when nothing is buffered (the buffer must go first), and
+    /// buffers the rest. `Err` is a send error: the connection is broken and nothing was buffered.
+    #[inline]
+    pub(crate) fn send_or_buffer(&mut self, sock: &TcpStream, data: &[u8]) -> io::Result<Written> {
+        let mut rest = data;
+        let first = self.buf.is_empty();
+        if first {
+            match send_now(sock, rest) {
+                Ok(n) if n == rest.len() => return Ok(Written::Sent),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf.extend(rest);
+        Ok(Written::Buffered { first })
+    }
+
+    /// Writes the buffer to the socket until it is empty (`Ready(Ok)`), the socket is full
+    /// (`Pending`, the task is woken when it drains) or a send fails (`WriteZero` for a 0-byte write).
+    #[inline]
+    pub(crate) fn poll_flush(
+        &mut self,
+        cx: &mut Context<'_>,
+        sock: &TcpStream,
+    ) -> Poll<io::Result<()>> {
+        while !self.buf.is_empty() {
+            match sock.poll_write(cx, self.buf.as_slice()) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => self.buf.consume(n),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// `write_eof()`: a no-op while closing or when already asked; shuts the socket's write side
+    /// down now when nothing is buffered, else leaves it to whoever flushes the buffer.
+    pub(crate) fn write_eof(&mut self, sock: &TcpStream) -> io::Result<()> {
+        if self.closing || self.eof_requested {
+            return Ok(());
+        }
+        self.eof_requested = true;
+        if self.buf.is_empty() {
+            self.eof_sent = true;
+            sock.shutdown(Shutdown::Write)?;
+        }
+        Ok(())
+    }
+}
+
+/// One `send(2)` now, retried on `EINTR`: `write`'s fast path, which needs no poller.
+#[inline]
+pub(crate) fn send_now(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    loop {
+        match sock.get_ref().write(data) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
 }
 
 /// An error of the same kind (and OS code) as `e`, for reporting one stored error more than once.

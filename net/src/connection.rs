@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::addr::ToSocketAddrs;
+use crate::link::WriteFlow;
 use crate::protocol::Protocol;
 use crate::server::ConnGuard;
 use crate::tcp::TcpStream;
@@ -143,53 +144,39 @@ impl<P: Protocol> Connection<P> {
 
     /// Flushes what it can and decides the next step. Runs under the state borrow: no user code here.
     fn step(&self, st: &mut State, cx: &mut Context<'_>) -> Step {
-        st.running = true;
+        st.link.task.running = true;
         if let Some(e) = st.error.take() {
             return Step::Finish(Some(e));
         }
-        if st.aborted {
+        if st.link.side.aborted {
             return Step::Finish(None);
         }
         // Report a crossing before flushing can undo it, so `pause_writing` and `resume_writing`
         // always come in pairs (a protocol that saw `is_writing_paused()` waits for the resume).
-        if st.flow.want != st.flow.told && st.protocol.is_some() {
+        if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if !st.buf.is_empty() {
-            loop {
-                match self.sock.poll_write(cx, st.buf.as_slice()) {
-                    Poll::Ready(Ok(0)) => {
-                        return Step::Finish(Some(io::ErrorKind::WriteZero.into()));
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        st.buf.consume(n);
-                        if st.buf.is_empty() {
-                            break;
-                        }
-                    }
-                    Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
-                    Poll::Pending => break,
-                }
+        if !st.link.side.buf.is_empty() {
+            if let Poll::Ready(Err(e)) = st.link.side.poll_flush(cx, &self.sock) {
+                return Step::Finish(Some(e));
             }
-            if st.flow.want && st.buf.len() <= st.limits.low {
-                st.flow.want = false;
-            }
+            st.link.side.note_low();
         }
-        if st.buf.is_empty() {
-            if st.closing {
+        if st.link.side.buf.is_empty() {
+            if st.link.side.closing {
                 return Step::Finish(None);
             }
-            if st.eof_requested && !st.eof_sent {
-                st.eof_sent = true;
+            if st.link.side.eof_requested && !st.link.side.eof_sent {
+                st.link.side.eof_sent = true;
                 if let Err(e) = self.sock.shutdown(Shutdown::Write) {
                     return Step::Finish(Some(e));
                 }
             }
         }
-        if st.flow.want != st.flow.told && st.protocol.is_some() {
+        if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if st.closing || st.reading_paused || self.read_eof {
+        if st.link.side.closing || st.reading_paused || self.read_eof {
             Step::Wait
         } else {
             Step::Read
@@ -198,26 +185,14 @@ impl<P: Protocol> Connection<P> {
 
     /// Parks: records the waker so handle calls (`write`, `close`, `resume_reading`) can wake the task.
     fn park(&self, cx: &mut Context<'_>) {
-        let mut st = self.transport.inner.state.borrow_mut();
-        st.running = false;
-        match &st.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.waker = Some(cx.waker().clone()),
-        }
+        self.transport.inner.state.borrow_mut().link.task.park(cx);
     }
 
     /// Detaches the socket and the protocol from the shared state (outside the borrow, since dropping
     /// them may run user code).
     fn detach_state(&self) {
-        let (sock, protocol, waker) = {
-            let mut st = self.transport.inner.state.borrow_mut();
-            st.closing = true;
-            st.lost = true;
-            st.running = false;
-            st.buf.clear();
-            (st.sock.take(), st.protocol.take(), st.waker.take())
-        };
-        drop((sock, protocol, waker));
+        let detached = self.transport.inner.state.borrow_mut().link.detach();
+        drop(detached);
     }
 
     fn finish(&mut self, exc: Option<io::Error>) {
@@ -247,13 +222,16 @@ impl<P: Protocol> Future for Connection<P> {
             match step {
                 Step::Read => {}
                 Step::Flow => {
-                    if let Some(pause) = this.transport.inner.take_flow_change() {
-                        let mut p = this.protocol.borrow_mut();
-                        if pause {
-                            p.pause_writing();
-                        } else {
-                            p.resume_writing();
-                        }
+                    let change = this
+                        .transport
+                        .inner
+                        .state
+                        .borrow_mut()
+                        .link
+                        .side
+                        .take_flow_change();
+                    if let Some(pause) = change {
+                        this.protocol.borrow_mut().tell(pause);
                     }
                     continue;
                 }

@@ -8,11 +8,12 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use tulip_core::Async;
 
-use crate::buffer::{closed_error, Flow, Limits};
+use crate::buffer::{closed_error, Pending};
+use crate::link::{deliver_flow, Link, WriteFlow};
 use crate::protocol::DatagramProtocol;
 
 /// Largest UDP payload; the receive buffer has this size.
@@ -59,29 +60,34 @@ struct Inner {
 }
 
 struct State {
-    sock: Option<Rc<Async<UdpSocket>>>,
-    /// Datagrams the socket would not take yet.
-    queue: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
-    queued_bytes: usize,
-    limits: Limits,
-    flow: Flow,
+    /// The socket, the datagrams it would not take yet, the task and the protocol.
+    link: Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol>,
     /// Send errors for `error_received`.
     errors: VecDeque<io::Error>,
-    closing: bool,
-    aborted: bool,
-    lost: bool,
-    running: bool,
-    waker: Option<Waker>,
-    protocol: Option<Rc<RefCell<dyn DatagramProtocol>>>,
 }
 
-impl State {
-    fn wake(&self) {
-        if !self.running {
-            if let Some(w) = &self.waker {
-                w.wake_by_ref();
-            }
-        }
+impl AsMut<Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol>> for State {
+    fn as_mut(&mut self) -> &mut Link<Rc<Async<UdpSocket>>, Queue, dyn DatagramProtocol> {
+        &mut self.link
+    }
+}
+
+/// Datagrams waiting to be sent, each with its destination (`None`: the connected peer).
+#[derive(Default)]
+struct Queue {
+    datagrams: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
+    bytes: usize,
+}
+
+impl Pending for Queue {
+    #[inline]
+    fn len(&self) -> usize {
+        self.bytes
+    }
+
+    fn clear(&mut self) {
+        self.datagrams.clear();
+        self.bytes = 0;
     }
 }
 
@@ -91,8 +97,8 @@ impl fmt::Debug for DatagramTransport {
         d.field("local_addr", &self.inner.local)
             .field("remote_addr", &self.inner.remote);
         if let Ok(st) = self.inner.state.try_borrow() {
-            d.field("closing", &st.closing)
-                .field("write_buffer_size", &st.queued_bytes);
+            d.field("closing", &st.link.side.closing)
+                .field("write_buffer_size", &st.link.side.buf.bytes);
         }
         d.finish()
     }
@@ -146,25 +152,29 @@ impl DatagramTransport {
             }
         };
         let mut st = self.inner.state.borrow_mut();
-        if st.closing {
+        if st.link.side.closing {
             return Err(closed_error());
         }
-        if st.queue.is_empty() {
-            let sock = st.sock.as_ref().expect("an open transport has its socket");
+        if st.link.side.buf.datagrams.is_empty() {
+            let sock = st
+                .link
+                .sock
+                .as_ref()
+                .expect("an open transport has its socket");
             match send_one(sock.get_ref(), data, target) {
                 Ok(_) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => st.wake(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => st.link.task.wake(),
                 Err(e) => {
                     st.errors.push_back(e);
-                    st.wake();
+                    st.link.task.wake();
                     return Ok(());
                 }
             }
         }
-        st.queue.push_back((data.to_vec(), target));
-        st.queued_bytes += data.len();
-        if st.queued_bytes > st.limits.high && !st.flow.want {
-            st.flow.want = true;
+        let queue = &mut st.link.side.buf;
+        queue.datagrams.push_back((data.to_vec(), target));
+        queue.bytes += data.len();
+        if st.link.side.note_high() {
             drop(st);
             self.inner.deliver_flow();
         }
@@ -193,12 +203,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn close(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.closing {
-            return;
-        }
-        st.closing = true;
-        st.wake();
+        self.inner.state.borrow_mut().link.close();
     }
 
     /// Closes the endpoint at once, dropping queued datagrams; `connection_lost(None)` follows.
@@ -221,15 +226,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn abort(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.lost {
-            return;
-        }
-        st.closing = true;
-        st.aborted = true;
-        st.queue.clear();
-        st.queued_bytes = 0;
-        st.wake();
+        self.inner.state.borrow_mut().link.abort();
     }
 
     /// Whether the endpoint is closing or closed.
@@ -254,7 +251,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn is_closing(&self) -> bool {
-        self.inner.state.borrow().closing
+        self.inner.state.borrow().link.side.closing
     }
 
     /// Bytes queued because the socket would block.
@@ -277,7 +274,7 @@ impl DatagramTransport {
     /// .unwrap();
     /// ```
     pub fn get_write_buffer_size(&self) -> usize {
-        self.inner.state.borrow().queued_bytes
+        self.inner.state.borrow().link.side.buf.bytes
     }
 
     /// Sets the send queue's water marks (`pause_writing` above `high`, `resume_writing` at `low`);
@@ -311,11 +308,14 @@ impl DatagramTransport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let mut st = self.inner.state.borrow_mut();
-        st.limits.set(high, low)?;
-        if st.queued_bytes > st.limits.high && !st.flow.want {
-            st.flow.want = true;
-            drop(st);
+        let crossed = self
+            .inner
+            .state
+            .borrow_mut()
+            .link
+            .side
+            .set_limits(high, low)?;
+        if crossed {
             self.inner.deliver_flow();
         }
         Ok(())
@@ -383,28 +383,7 @@ impl DatagramTransport {
 impl Inner {
     /// As `transport::Inner::deliver_flow`: tell a protocol that is not running about a crossing.
     fn deliver_flow(&self) {
-        loop {
-            let Some(protocol) = self.state.borrow().protocol.clone() else {
-                return;
-            };
-            let Ok(mut p) = protocol.try_borrow_mut() else {
-                return;
-            };
-            match self.take_flow_change() {
-                Some(true) => p.pause_writing(),
-                Some(false) => p.resume_writing(),
-                None => return,
-            }
-        }
-    }
-
-    fn take_flow_change(&self) -> Option<bool> {
-        let mut st = self.state.borrow_mut();
-        if st.flow.want == st.flow.told {
-            return None;
-        }
-        st.flow.told = st.flow.want;
-        Some(st.flow.want)
+        deliver_flow(&self.state);
     }
 }
 
@@ -498,18 +477,8 @@ where
     let transport = DatagramTransport {
         inner: Rc::new(Inner {
             state: RefCell::new(State {
-                sock: Some(sock.clone()),
-                queue: VecDeque::new(),
-                queued_bytes: 0,
-                limits: Limits::default(),
-                flow: Flow::default(),
+                link: Link::new(sock.clone(), dyn_protocol),
                 errors: VecDeque::new(),
-                closing: false,
-                aborted: false,
-                lost: false,
-                running: false,
-                waker: None,
-                protocol: Some(dyn_protocol),
             }),
             local,
             remote: remote_addr,
@@ -546,24 +515,23 @@ enum Step {
 
 impl<P: DatagramProtocol> Endpoint<P> {
     fn step(&self, st: &mut State, cx: &mut Context<'_>) -> Step {
-        st.running = true;
-        if st.aborted {
+        st.link.task.running = true;
+        if st.link.side.aborted {
             return Step::Finish;
         }
         if let Some(e) = st.errors.pop_front() {
             return Step::Error(e);
         }
         // Report a crossing before sending can undo it (see `connection.rs`).
-        if st.flow.want != st.flow.told {
-            st.flow.told = st.flow.want;
-            return Step::Flow(st.flow.want);
+        if let Some(pause) = st.link.side.take_flow_change() {
+            return Step::Flow(pause);
         }
-        while let Some((data, to)) = st.queue.front() {
+        let queue = &mut st.link.side.buf;
+        while let Some((data, to)) = queue.datagrams.front() {
             match self.sock.poll_write_with(cx, |s| send_one(s, data, *to)) {
                 Poll::Ready(res) => {
-                    let len = data.len();
-                    st.queue.pop_front();
-                    st.queued_bytes -= len;
+                    queue.bytes -= data.len();
+                    queue.datagrams.pop_front();
                     if let Err(e) = res {
                         st.errors.push_back(e);
                     }
@@ -571,18 +539,15 @@ impl<P: DatagramProtocol> Endpoint<P> {
                 Poll::Pending => break,
             }
         }
-        if st.flow.want && st.queued_bytes <= st.limits.low {
-            st.flow.want = false;
-        }
+        st.link.side.note_low();
         if let Some(e) = st.errors.pop_front() {
             return Step::Error(e);
         }
-        if st.flow.want != st.flow.told {
-            st.flow.told = st.flow.want;
-            return Step::Flow(st.flow.want);
+        if let Some(pause) = st.link.side.take_flow_change() {
+            return Step::Flow(pause);
         }
-        if st.closing {
-            if st.queue.is_empty() {
+        if st.link.side.closing {
+            if st.link.side.buf.datagrams.is_empty() {
                 return Step::Finish;
             }
             return Step::Wait;
@@ -591,25 +556,12 @@ impl<P: DatagramProtocol> Endpoint<P> {
     }
 
     fn park(&self, cx: &mut Context<'_>) {
-        let mut st = self.transport.inner.state.borrow_mut();
-        st.running = false;
-        match &st.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.waker = Some(cx.waker().clone()),
-        }
+        self.transport.inner.state.borrow_mut().link.task.park(cx);
     }
 
     fn detach_state(&self) {
-        let (sock, protocol, waker) = {
-            let mut st = self.transport.inner.state.borrow_mut();
-            st.closing = true;
-            st.lost = true;
-            st.running = false;
-            st.queue.clear();
-            st.queued_bytes = 0;
-            (st.sock.take(), st.protocol.take(), st.waker.take())
-        };
-        drop((sock, protocol, waker));
+        let detached = self.transport.inner.state.borrow_mut().link.detach();
+        drop(detached);
     }
 }
 
@@ -635,11 +587,7 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                 }
                 Step::Flow(pause) => {
                     let mut p = this.protocol.borrow_mut();
-                    if pause {
-                        p.pause_writing();
-                    } else {
-                        p.resume_writing();
-                    }
+                    WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
                     continue;
                 }
                 Step::Finish => {

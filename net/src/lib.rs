@@ -11,6 +11,20 @@
 //! first and arms the loop's poller only when the syscall returns `WouldBlock`. Socket options go through
 //! `socket2`; this crate has no `unsafe`.
 //!
+//! # Layout
+//!
+//! - Sockets, one family per module: [`tcp`] (listener, stream, owned halves), [`udp`], [`unix`]
+//!   (listener, stream, datagram). The futures they share are written once, generic over the socket:
+//!   reads and writes of the stream sockets (`io.rs`), sends and receives of the datagram sockets
+//!   (`datagram_io.rs`, [`DatagramSocket`]), accepts of the listeners (`accept.rs`, [`Listener`]).
+//!   Address resolution is `addr.rs`.
+//! - asyncio's Protocol/Transport layer: [`Protocol`] and [`DatagramProtocol`], the handles
+//!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
+//!   `datagram.rs`), [`create_server`] and [`Server`]. What a handle shares with its task is
+//!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
+//! - asyncio's streams on top of TCP: [`StreamReader`], [`StreamWriter`], [`open_connection`],
+//!   [`start_server`] (`streams/`).
+//!
 //! # Examples
 //!
 //! ```
@@ -43,6 +57,7 @@ mod connection;
 mod datagram;
 mod datagram_io;
 mod io;
+mod link;
 mod protocol;
 mod server;
 mod streams;

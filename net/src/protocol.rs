@@ -367,3 +367,23 @@ pub trait DatagramProtocol: 'static {
     /// ```
     fn resume_writing(&mut self) {}
 }
+
+impl<P: Protocol + ?Sized> crate::link::WriteFlow for P {
+    fn tell(&mut self, pause: bool) {
+        if pause {
+            self.pause_writing();
+        } else {
+            self.resume_writing();
+        }
+    }
+}
+
+impl crate::link::WriteFlow for dyn DatagramProtocol {
+    fn tell(&mut self, pause: bool) {
+        if pause {
+            self.pause_writing();
+        } else {
+            self.resume_writing();
+        }
+    }
+}

@@ -2,12 +2,12 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io;
+use std::net::SocketAddr;
 use std::rc::Rc;
-use std::task::Waker;
 
-use crate::buffer::{closed_error, eof_error, Flow, Limits, WriteBuf};
+use crate::buffer::{WriteBuf, Written};
+use crate::link::{deliver_flow, Link};
 use crate::protocol::Protocol;
 use crate::tcp::TcpStream;
 
@@ -62,50 +62,28 @@ pub(crate) struct Inner {
 
 /// What the handle and the connection's task share.
 pub(crate) struct State {
-    /// The socket, for `write`'s direct send; `None` once the connection has ended.
-    pub(crate) sock: Option<TcpStream>,
-    pub(crate) buf: WriteBuf,
-    pub(crate) limits: Limits,
-    pub(crate) flow: Flow,
-    /// `close()`, `abort()`, a fatal error or the end of the connection: no more reading or writing.
-    pub(crate) closing: bool,
-    /// `abort()`: drop the buffer and end at once.
-    pub(crate) aborted: bool,
-    /// `write_eof()` was called; `eof_sent` once the socket's write side is shut down.
-    pub(crate) eof_requested: bool,
-    pub(crate) eof_sent: bool,
+    /// The socket, the write side (its `closing` also stops reading), the task and the protocol.
+    pub(crate) link: Link<TcpStream, WriteBuf, dyn Protocol>,
     pub(crate) reading_paused: bool,
     /// A write failed: the connection task reports it to `connection_lost`.
     pub(crate) error: Option<io::Error>,
-    /// `connection_lost` has been called (or the task is gone).
-    pub(crate) lost: bool,
-    /// The connection task is being polled: it will see any change before it parks, no wake needed.
-    pub(crate) running: bool,
-    pub(crate) waker: Option<Waker>,
-    /// For `pause_writing` from `write` when the protocol is not running; `None` once the connection
-    /// has ended (which breaks the protocol -> transport -> protocol cycle).
-    pub(crate) protocol: Option<Rc<RefCell<dyn Protocol>>>,
+}
+
+impl AsMut<Link<TcpStream, WriteBuf, dyn Protocol>> for State {
+    fn as_mut(&mut self) -> &mut Link<TcpStream, WriteBuf, dyn Protocol> {
+        &mut self.link
+    }
 }
 
 impl State {
-    /// Wakes the connection task unless it is running now.
-    #[inline]
-    pub(crate) fn wake(&self) {
-        if !self.running {
-            if let Some(w) = &self.waker {
-                w.wake_by_ref();
-            }
-        }
-    }
-
     /// A write failed: stop everything and let the task report `err`.
     pub(crate) fn fatal(&mut self, err: io::Error) {
-        if self.error.is_none() && !self.lost {
+        if self.error.is_none() && !self.link.side.lost {
             self.error = Some(err);
         }
-        self.closing = true;
-        self.buf.clear();
-        self.wake();
+        self.link.side.closing = true;
+        self.link.side.buf.clear();
+        self.link.task.wake();
     }
 }
 
@@ -116,8 +94,8 @@ impl fmt::Debug for Transport {
         d.field("peer_addr", &self.inner.peer)
             .field("local_addr", &self.inner.local);
         if let Ok(st) = st {
-            d.field("closing", &st.closing)
-                .field("write_buffer_size", &st.buf.len());
+            d.field("closing", &st.link.side.closing)
+                .field("write_buffer_size", &st.link.side.buf.len());
         }
         d.finish()
     }
@@ -133,20 +111,9 @@ impl Transport {
         Transport {
             inner: Rc::new(Inner {
                 state: RefCell::new(State {
-                    sock: Some(sock),
-                    buf: WriteBuf::default(),
-                    limits: Limits::default(),
-                    flow: Flow::default(),
-                    closing: false,
-                    aborted: false,
-                    eof_requested: false,
-                    eof_sent: false,
+                    link: Link::new(sock, protocol),
                     reading_paused: false,
                     error: None,
-                    lost: false,
-                    running: false,
-                    waker: None,
-                    protocol: Some(protocol),
                 }),
                 peer,
                 local,
@@ -188,35 +155,29 @@ impl Transport {
     /// # });
     /// ```
     pub fn write(&self, data: &[u8]) -> io::Result<()> {
-        let mut st = self.inner.state.borrow_mut();
-        if st.closing {
-            return Err(closed_error());
-        }
-        if st.eof_requested {
-            return Err(eof_error());
-        }
+        let mut guard = self.inner.state.borrow_mut();
+        let st = &mut *guard;
+        st.link.side.check_write()?;
         if data.is_empty() {
             return Ok(());
         }
-        let mut rest = data;
-        if st.buf.is_empty() {
-            let sock = st.sock.as_ref().expect("an open transport has its socket");
-            match send_now(sock, rest) {
-                Ok(n) if n == rest.len() => return Ok(()),
-                Ok(n) => rest = &rest[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => {
-                    st.fatal(e);
-                    return Ok(());
-                }
-            }
+        let sock = st
+            .link
+            .sock
+            .as_ref()
+            .expect("an open transport has its socket");
+        match st.link.side.send_or_buffer(sock, data) {
+            Ok(Written::Sent) => return Ok(()),
             // The task must arm the socket for writing.
-            st.wake();
+            Ok(Written::Buffered { first: true }) => st.link.task.wake(),
+            Ok(Written::Buffered { first: false }) => {}
+            Err(e) => {
+                st.fatal(e);
+                return Ok(());
+            }
         }
-        st.buf.extend(rest);
-        if st.buf.len() > st.limits.high && !st.flow.want {
-            st.flow.want = true;
-            drop(st);
+        if st.link.side.note_high() {
+            drop(guard);
             self.inner.deliver_flow();
         }
         Ok(())
@@ -291,17 +252,13 @@ impl Transport {
     /// # });
     /// ```
     pub fn write_eof(&self) -> io::Result<()> {
-        let mut st = self.inner.state.borrow_mut();
-        if st.closing || st.eof_requested {
-            return Ok(());
+        let mut guard = self.inner.state.borrow_mut();
+        let st = &mut *guard;
+        match &st.link.sock {
+            Some(sock) => st.link.side.write_eof(sock),
+            // The connection has ended, so `closing` is set: a no-op.
+            None => Ok(()),
         }
-        st.eof_requested = true;
-        if st.buf.is_empty() {
-            st.eof_sent = true;
-            let sock = st.sock.as_ref().expect("an open transport has its socket");
-            sock.shutdown(Shutdown::Write)?;
-        }
-        Ok(())
     }
 
     /// Always `true`: TCP can half-close.
@@ -356,12 +313,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn close(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.closing {
-            return;
-        }
-        st.closing = true;
-        st.wake();
+        self.inner.state.borrow_mut().link.close();
     }
 
     /// Closes the connection at once: buffered data is dropped, then `connection_lost(None)` follows
@@ -387,14 +339,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn abort(&self) {
-        let mut st = self.inner.state.borrow_mut();
-        if st.lost {
-            return;
-        }
-        st.closing = true;
-        st.aborted = true;
-        st.buf.clear();
-        st.wake();
+        self.inner.state.borrow_mut().link.abort();
     }
 
     /// Whether the transport is closing or closed (after `close()`, `abort()`, a fatal error or the end
@@ -421,7 +366,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn is_closing(&self) -> bool {
-        self.inner.state.borrow().closing
+        self.inner.state.borrow().link.side.closing
     }
 
     /// Stops reading until [`resume_reading`](Transport::resume_reading): no `data_received` calls
@@ -452,7 +397,7 @@ impl Transport {
     /// ```
     pub fn pause_reading(&self) {
         let mut st = self.inner.state.borrow_mut();
-        if st.closing || st.reading_paused {
+        if st.link.side.closing || st.reading_paused {
             return;
         }
         st.reading_paused = true;
@@ -485,11 +430,11 @@ impl Transport {
     /// ```
     pub fn resume_reading(&self) {
         let mut st = self.inner.state.borrow_mut();
-        if st.closing || !st.reading_paused {
+        if st.link.side.closing || !st.reading_paused {
             return;
         }
         st.reading_paused = false;
-        st.wake();
+        st.link.task.wake();
     }
 
     /// Whether the transport is reading: not paused and not closing.
@@ -518,7 +463,7 @@ impl Transport {
     /// ```
     pub fn is_reading(&self) -> bool {
         let st = self.inner.state.borrow();
-        !st.reading_paused && !st.closing
+        !st.reading_paused && !st.link.side.closing
     }
 
     /// Sets the write buffer's water marks: `pause_writing` when the buffer grows above `high`,
@@ -557,11 +502,14 @@ impl Transport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let mut st = self.inner.state.borrow_mut();
-        st.limits.set(high, low)?;
-        if st.buf.len() > st.limits.high && !st.flow.want {
-            st.flow.want = true;
-            drop(st);
+        let crossed = self
+            .inner
+            .state
+            .borrow_mut()
+            .link
+            .side
+            .set_limits(high, low)?;
+        if crossed {
             self.inner.deliver_flow();
         }
         Ok(())
@@ -593,7 +541,7 @@ impl Transport {
     /// ```
     pub fn get_write_buffer_limits(&self) -> (usize, usize) {
         let st = self.inner.state.borrow();
-        (st.limits.low, st.limits.high)
+        (st.link.side.limits.low, st.link.side.limits.high)
     }
 
     /// Whether the write buffer went above the high-water mark and has not yet drained to the low one:
@@ -640,7 +588,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn is_writing_paused(&self) -> bool {
-        self.inner.state.borrow().flow.want
+        self.inner.state.borrow().link.side.flow.want
     }
 
     /// How many bytes are buffered, accepted by `write` but not yet sent.
@@ -668,7 +616,7 @@ impl Transport {
     /// ```
     #[doc(alias = "write_buffer_size")]
     pub fn get_write_buffer_size(&self) -> usize {
-        self.inner.state.borrow().buf.len()
+        self.inner.state.borrow().link.side.buf.len()
     }
 
     /// The remote address (kept after the connection ends).
@@ -730,39 +678,6 @@ impl Inner {
     /// (then its task does so right after the running method returns). No state is borrowed during the
     /// call.
     pub(crate) fn deliver_flow(&self) {
-        loop {
-            let Some(protocol) = self.state.borrow().protocol.clone() else {
-                return;
-            };
-            let Ok(mut p) = protocol.try_borrow_mut() else {
-                return;
-            };
-            match self.take_flow_change() {
-                Some(true) => p.pause_writing(),
-                Some(false) => p.resume_writing(),
-                None => return,
-            }
-        }
-    }
-
-    /// The crossing the protocol has not been told about (`Some(true)`: pause), now marked as told.
-    pub(crate) fn take_flow_change(&self) -> Option<bool> {
-        let mut st = self.state.borrow_mut();
-        if st.flow.want == st.flow.told {
-            return None;
-        }
-        st.flow.told = st.flow.want;
-        Some(st.flow.want)
-    }
-}
-
-/// One non-blocking `send`, retried on `EINTR`.
-#[inline]
-pub(crate) fn send_now(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
-    loop {
-        match sock.get_ref().write(data) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            r => return r,
-        }
+        deliver_flow(&self.state);
     }
 }

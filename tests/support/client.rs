@@ -3,6 +3,9 @@
 //! ```text
 //! echo_concurrent(addr, 200, 256 * 1024);   // 200 connections at once, 256 KiB each, verified
 //! echo_one(addr, 64 * 1024, 7).unwrap();    // one connection, seed 7
+//! half_close(addr, 42, 100 * 1024);          // write all, EOF, read the whole echo, then EOF
+//! reset_mid_echo(addr);                      // read part of an echo, then reset (RST)
+//! fill_then_reset(addr, 32 << 20);           // write until the server stops taking bytes, then reset
 //! ```
 //!
 //! Each connection writes `len` pseudo-random bytes (seeded per connection, so every connection sends
@@ -164,4 +167,67 @@ pub(crate) fn echo_concurrent(addr: SocketAddr, conns: usize, len: usize) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// Writes `len` pseudo-random bytes (from `seed`) on one connection, shuts its write side down, then
+/// reads to EOF and checks the echo is every byte, in order.
+pub(crate) fn half_close(addr: SocketAddr, seed: u64, len: usize) {
+    let mut s = connect(addr).unwrap();
+    let data = random_bytes(seed, len);
+    s.write_all(&data).unwrap();
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut echoed = Vec::new();
+    s.read_to_end(&mut echoed).unwrap(); // returns at EOF
+    assert_eq!(echoed.len(), data.len());
+    assert!(echoed == data, "echoed bytes differ");
+}
+
+/// Sets SO_LINGER to 0 and drops the stream: the kernel sends RST instead of FIN.
+pub(crate) fn reset(s: TcpStream) {
+    socket2::SockRef::from(&s)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(s);
+}
+
+/// Sends 128 KiB, reads the first KiB of the echo, then resets: the server is mid-echo.
+pub(crate) fn reset_mid_echo(addr: SocketAddr) {
+    let mut s = connect(addr).unwrap();
+    s.write_all(&random_bytes(3, 128 * 1024)).unwrap();
+    let mut some = [0u8; 1024];
+    s.read_exact(&mut some).unwrap();
+    reset(s);
+}
+
+/// Writes without reading until the server stops taking bytes (20 rounds in a row that could write
+/// nothing) or `limit` bytes went out, then resets: the server has unsent bytes when the RST comes.
+/// Returns how much was written.
+pub(crate) fn fill_then_reset(addr: SocketAddr, limit: usize) -> usize {
+    let s = connect(addr).unwrap();
+    s.set_nonblocking(true).unwrap();
+    let chunk = random_bytes(7, 64 * 1024);
+    let (mut total, mut stalls) = (0usize, 0);
+    while stalls < 20 && total < limit {
+        match (&s).write(&chunk) {
+            Ok(n) => {
+                total += n;
+                stalls = 0;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                stalls += 1;
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("client write failed: {e}"),
+        }
+    }
+    reset(s);
+    total
+}
+
+/// After the resets: a few single connections and 20 concurrent ones are echoed in full.
+pub(crate) fn still_echoes(addr: SocketAddr) {
+    for seed in 0..3 {
+        echo_one(addr, 64 * 1024, seed).unwrap();
+    }
+    echo_concurrent(addr, 20, 64 * 1024);
 }

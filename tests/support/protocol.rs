@@ -6,7 +6,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tulip::net::{Protocol, TcpStream, Transport};
+use tulip::net::{create_server, Protocol, Server, TcpStream, Transport};
 
 /// Waits (yielding to the loop, a real-time guard against hangs) until `cond` holds.
 pub(crate) async fn until(what: &str, cond: impl Fn() -> bool) {
@@ -125,4 +125,23 @@ impl Protocol for Recorder {
             .borrow_mut()
             .push(Event::Lost(exc.map(|e| e.kind())));
     }
+}
+
+/// Starts a server on 127.0.0.1 whose connections each run a [`Recorder`] into `log`, changed by
+/// `adjust` (`|r| r` for none), and connects a client to it.
+pub(crate) async fn recording_server(
+    log: &Log,
+    adjust: impl Fn(Recorder) -> Recorder + 'static,
+) -> io::Result<(Server, TcpStream)> {
+    let mut make = Recorder::factory(log);
+    let server = create_server(move || adjust(make()), "127.0.0.1:0").await?;
+    let client = TcpStream::connect(server.local_addrs()[0]).await?;
+    Ok((server, client))
+}
+
+/// Waits until `connection_lost` has been recorded once, then asserts it is the last event and
+/// carries `kind`.
+pub(crate) async fn assert_lost(log: &Log, kind: Option<io::ErrorKind>) {
+    until("connection_lost", || lost_count(log) == 1).await;
+    assert_eq!(merged(log).last(), Some(&Event::Lost(kind)));
 }

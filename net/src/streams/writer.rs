@@ -11,9 +11,8 @@ use std::task::{ready, Context, Poll, Waker};
 
 use tulip_core::coop::poll_proceed;
 
-use crate::buffer::{closed_error, copy_error, eof_error, Limits, WriteBuf};
+use crate::buffer::{copy_error, WriteBuf, WriteSide, Written};
 use crate::tcp::TcpStream;
-use crate::transport::send_now;
 
 /// The writing half of a connection opened by [`open_connection`](crate::open_connection) or accepted
 /// by [`start_server`](crate::start_server).
@@ -67,15 +66,11 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    buf: WriteBuf,
-    limits: Limits,
-    /// Above the high mark since the last time it drained to the low one: `drain` waits.
-    paused: bool,
-    /// `close()` was called; `closed` once the socket is shut down (after the buffer emptied).
-    closing: bool,
+    /// The buffer, its marks and the closing flags. `side.flow.want`: above the high mark since the
+    /// last time it drained to the low one, so `drain` waits. `side.closing`: `close()` was called.
+    side: WriteSide<WriteBuf>,
+    /// The socket is shut down (after the buffer emptied).
     closed: bool,
-    eof_requested: bool,
-    eof_sent: bool,
     /// The first send error.
     error: Option<io::Error>,
     /// A flusher task is running (it exists exactly while the buffer is non-empty).
@@ -96,13 +91,13 @@ impl State {
 
     /// With the buffer empty: send the EOF or the close that was waiting for it.
     fn finish_pending(&mut self, sock: &TcpStream) {
-        if self.eof_requested && !self.eof_sent && !self.closing {
-            self.eof_sent = true;
+        if self.side.eof_requested && !self.side.eof_sent && !self.side.closing {
+            self.side.eof_sent = true;
             if let Err(e) = sock.shutdown(Shutdown::Write) {
                 self.error.get_or_insert(e);
             }
         }
-        if self.closing && !self.closed {
+        if self.side.closing && !self.closed {
             self.closed = true;
             match sock.shutdown(Shutdown::Both) {
                 // Already reset or shut down by the peer: closed all the same.
@@ -120,8 +115,8 @@ impl fmt::Debug for StreamWriter {
         let mut d = f.debug_struct("StreamWriter");
         d.field("peer_addr", &self.shared.sock.peer_addr().ok());
         if let Ok(st) = self.shared.state.try_borrow() {
-            d.field("buffered", &st.buf.len())
-                .field("closing", &st.closing);
+            d.field("buffered", &st.side.buf.len())
+                .field("closing", &st.side.closing);
         }
         d.finish()
     }
@@ -164,38 +159,26 @@ impl StreamWriter {
     /// ```
     pub fn write(&self, data: &[u8]) -> io::Result<()> {
         let mut st = self.shared.state.borrow_mut();
-        if st.closing {
-            return Err(closed_error());
-        }
-        if st.eof_requested {
-            return Err(eof_error());
-        }
+        st.side.check_write()?;
         if let Some(e) = &st.error {
             return Err(copy_error(e));
         }
         if data.is_empty() {
             return Ok(());
         }
-        let mut rest = data;
-        if st.buf.is_empty() {
-            match send_now(&self.shared.sock, rest) {
-                Ok(n) if n == rest.len() => return Ok(()),
-                Ok(n) => rest = &rest[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => {
-                    let copy = copy_error(&e);
-                    st.error = Some(e);
-                    let waiters = st.wake_waiters();
-                    drop(st);
-                    waiters.into_iter().for_each(Waker::wake);
-                    return Err(copy);
-                }
+        match st.side.send_or_buffer(&self.shared.sock, data) {
+            Ok(Written::Sent) => return Ok(()),
+            Ok(Written::Buffered { .. }) => {}
+            Err(e) => {
+                let copy = copy_error(&e);
+                st.error = Some(e);
+                let waiters = st.wake_waiters();
+                drop(st);
+                waiters.into_iter().for_each(Waker::wake);
+                return Err(copy);
             }
         }
-        st.buf.extend(rest);
-        if st.buf.len() > st.limits.high {
-            st.paused = true;
-        }
+        st.side.note_high();
         if !st.flushing {
             st.flushing = true;
             drop(st);
@@ -273,24 +256,19 @@ impl StreamWriter {
     /// .unwrap();
     /// ```
     pub async fn drain(&self) -> io::Result<()> {
-        poll_fn(|cx| {
-            let mut st = self.shared.state.borrow_mut();
-            let done = if let Some(e) = &st.error {
-                Err(copy_error(e))
+        self.wait_until(|st| {
+            if let Some(e) = &st.error {
+                Some(Err(copy_error(e)))
             } else if st.closed {
-                Err(io::Error::new(
+                Some(Err(io::Error::new(
                     io::ErrorKind::ConnectionReset,
                     "connection lost",
-                ))
-            } else if !st.paused {
-                Ok(())
+                )))
+            } else if !st.side.flow.want {
+                Some(Ok(()))
             } else {
-                st.add_waiter(cx.waker());
-                return Poll::Pending;
-            };
-            // Nothing to wait for: still a turn's worth of work, so a write/drain loop yields.
-            ready!(poll_proceed(cx));
-            Poll::Ready(done)
+                None
+            }
         })
         .await
     }
@@ -328,15 +306,7 @@ impl StreamWriter {
     /// ```
     pub fn write_eof(&self) -> io::Result<()> {
         let mut st = self.shared.state.borrow_mut();
-        if st.closing || st.eof_requested {
-            return Ok(());
-        }
-        st.eof_requested = true;
-        if st.buf.is_empty() {
-            st.eof_sent = true;
-            self.shared.sock.shutdown(Shutdown::Write)?;
-        }
-        Ok(())
+        st.side.write_eof(&self.shared.sock)
     }
 
     /// Always `true`: TCP can half-close.
@@ -382,11 +352,10 @@ impl StreamWriter {
     pub fn close(&self) {
         let waiters = {
             let mut st = self.shared.state.borrow_mut();
-            if st.closing {
+            if !st.side.close() {
                 return;
             }
-            st.closing = true;
-            if !st.buf.is_empty() {
+            if !st.side.buf.is_empty() {
                 return; // the flusher finishes the job
             }
             st.finish_pending(&self.shared.sock);
@@ -414,7 +383,7 @@ impl StreamWriter {
     /// ```
     pub fn is_closing(&self) -> bool {
         let st = self.shared.state.borrow();
-        st.closing || st.error.is_some()
+        st.side.closing || st.error.is_some()
     }
 
     /// Waits until `close()` has sent the buffered data and shut the socket down.
@@ -451,16 +420,27 @@ impl StreamWriter {
     /// .unwrap();
     /// ```
     pub async fn wait_closed(&self) -> io::Result<()> {
+        self.wait_until(|st| match &st.error {
+            Some(e) => Some(Err(copy_error(e))),
+            None => st.closed.then_some(Ok(())),
+        })
+        .await
+    }
+
+    /// Waits, as one of the writer's waiters, until `outcome` gives a result. A result ready at once
+    /// still spends one unit of the task's cooperative budget, so a `write` + `drain` loop to a peer
+    /// that keeps up yields to the loop now and then.
+    async fn wait_until(
+        &self,
+        outcome: impl Fn(&State) -> Option<io::Result<()>>,
+    ) -> io::Result<()> {
         poll_fn(|cx| {
             let mut st = self.shared.state.borrow_mut();
-            let done = if let Some(e) = &st.error {
-                Err(copy_error(e))
-            } else if st.closed {
-                Ok(())
-            } else {
+            let Some(done) = outcome(&st) else {
                 st.add_waiter(cx.waker());
                 return Poll::Pending;
             };
+            drop(st);
             ready!(poll_proceed(cx));
             Poll::Ready(done)
         })
@@ -485,7 +465,7 @@ impl StreamWriter {
     /// ```
     #[doc(alias = "write_buffer_size")]
     pub fn get_write_buffer_size(&self) -> usize {
-        self.shared.state.borrow().buf.len()
+        self.shared.state.borrow().side.buf.len()
     }
 
     /// Sets the water marks `drain` uses (asyncio's defaults: 64 KiB high, 16 KiB low; `None` as in
@@ -513,11 +493,7 @@ impl StreamWriter {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let mut st = self.shared.state.borrow_mut();
-        st.limits.set(high, low)?;
-        if st.buf.len() > st.limits.high {
-            st.paused = true;
-        }
+        self.shared.state.borrow_mut().side.set_limits(high, low)?;
         Ok(())
     }
 
@@ -573,7 +549,11 @@ impl Drop for StreamWriter {
     fn drop(&mut self) {
         // Buffered data is still sent by the flusher. Say so in debug mode when nobody closed us, as
         // asyncio's ResourceWarning does.
-        let closing = self.shared.state.try_borrow().map_or(true, |st| st.closing);
+        let closing = self
+            .shared
+            .state
+            .try_borrow()
+            .map_or(true, |st| st.side.closing);
         if !closing && tulip_core::try_get_running_loop().is_some_and(|l| l.debug()) {
             eprintln!(
                 "tulip: StreamWriter to {:?} dropped without close()",
@@ -594,28 +574,12 @@ impl Future for Flusher {
         let shared = &*self.0;
         let waiters = {
             let mut st = shared.state.borrow_mut();
-            let mut woke = false;
-            loop {
-                if st.error.is_some() {
-                    st.buf.clear();
-                    break;
-                }
-                if st.buf.is_empty() {
-                    st.finish_pending(&shared.sock);
-                    break;
-                }
-                match shared.sock.poll_write(cx, st.buf.as_slice()) {
-                    Poll::Ready(Ok(0)) => st.error = Some(io::ErrorKind::WriteZero.into()),
-                    Poll::Ready(Ok(n)) => {
-                        st.buf.consume(n);
-                        if st.paused && st.buf.len() <= st.limits.low {
-                            st.paused = false;
-                            woke = true;
-                        }
-                    }
+            if st.error.is_none() {
+                match st.side.poll_flush(cx, &shared.sock) {
+                    Poll::Ready(Ok(())) => st.finish_pending(&shared.sock),
                     Poll::Ready(Err(e)) => st.error = Some(e),
                     Poll::Pending => {
-                        if !woke {
+                        if !st.side.note_low() {
                             return Poll::Pending;
                         }
                         let w = st.wake_waiters();
@@ -625,8 +589,11 @@ impl Future for Flusher {
                     }
                 }
             }
+            if st.error.is_some() {
+                st.side.buf.clear();
+            }
             st.flushing = false;
-            st.paused = false;
+            st.side.flow.want = false;
             st.wake_waiters()
         };
         waiters.into_iter().for_each(Waker::wake);
