@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -61,8 +61,7 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let buf = &mut *this.buf;
-        this.io.poll_read_with(cx, |mut s| s.read(buf))
+        poll_read(this.io, cx, this.buf)
     }
 }
 
@@ -242,7 +241,7 @@ macro_rules! stream_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io.poll_read_with(cx, |mut s| std::io::Read::read(&mut s, buf))
+                $crate::io::poll_read(&self.io, cx, buf)
             }
 
             fn poll_read_vectored(
@@ -250,8 +249,7 @@ macro_rules! stream_io_impls {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io
-                    .poll_read_with(cx, |mut s| std::io::Read::read_vectored(&mut s, bufs))
+                $crate::io::poll_read_vectored(&self.io, cx, bufs)
             }
         }
 
@@ -291,3 +289,37 @@ macro_rules! stream_io_impls {
     };
 }
 pub(crate) use stream_io_impls;
+
+/// One read from a stream socket. An empty buffer completes at once with 0, as `Read` promises: the
+/// kernel's `recv` of 0 bytes on a stream socket with nothing queued fails with `EAGAIN`, which would
+/// otherwise park the read until the peer sends something.
+#[inline]
+pub(crate) fn poll_read<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>>
+where
+    for<'b> &'b T: Read,
+{
+    if buf.is_empty() {
+        return Poll::Ready(Ok(0));
+    }
+    io.poll_read_with(cx, |mut s| s.read(buf))
+}
+
+/// [`poll_read`] into several buffers; all of them empty completes at once with 0.
+#[inline]
+pub(crate) fn poll_read_vectored<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    bufs: &mut [IoSliceMut<'_>],
+) -> Poll<io::Result<usize>>
+where
+    for<'b> &'b T: Read,
+{
+    if bufs.iter().all(|b| b.is_empty()) {
+        return Poll::Ready(Ok(0));
+    }
+    io.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+}

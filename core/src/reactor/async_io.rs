@@ -242,6 +242,10 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        // An empty read completes at once (a stream socket's `recv` of 0 bytes would wait for data).
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         self.poll_read_with(cx, |mut io| io.read(buf))
     }
 
@@ -250,6 +254,9 @@ where
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok(0));
+        }
         self.poll_read_with(cx, |mut io| io.read_vectored(bufs))
     }
 }
@@ -263,6 +270,10 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        // An empty read completes at once (a stream socket's `recv` of 0 bytes would wait for data).
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         self.poll_read_with(cx, |mut io| io.read(buf))
     }
 }

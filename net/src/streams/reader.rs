@@ -152,6 +152,9 @@ impl StreamReader {
 
     /// Makes room for at least `want` buffered bytes plus a useful read.
     fn make_room(&mut self, want: usize) {
+        // Never more than a chunk past what is buffered: `readexactly(n)` with a huge `n` grows the buffer
+        // as the data arrives instead of reserving (and zeroing) `n` bytes up front.
+        let want = want.min(self.buffered().saturating_add(CHUNK));
         let need = want.max(self.buffered() + MIN_FREE);
         if self.buf.len() - self.start >= need && self.buf.len() - self.end >= MIN_FREE {
             return;

@@ -592,9 +592,7 @@ impl futures_io::AsyncRead for OwnedReadHalf {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.stream
-            .io
-            .poll_read_with(cx, |mut s| s.read_vectored(bufs))
+        crate::io::poll_read_vectored(&self.stream.io, cx, bufs)
     }
 }
 

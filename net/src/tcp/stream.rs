@@ -375,7 +375,7 @@ impl TcpStream {
     /// ```
     #[inline]
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut s| s.read(buf))
+        crate::io::poll_read(&self.io, cx, buf)
     }
 
     /// Polls a write of `buf`.
@@ -420,6 +420,9 @@ impl TcpStream {
     /// ```
     #[inline]
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         self.io.poll_read_with(cx, |s| s.peek(buf))
     }
 

@@ -340,7 +340,7 @@ impl UnixStream {
     /// ```
     #[inline]
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut s| s.read(buf))
+        crate::io::poll_read(&self.io, cx, buf)
     }
 
     /// Polls a write of `buf`.
