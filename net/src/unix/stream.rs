@@ -1,7 +1,7 @@
 //! [`UnixStream`]: a Unix domain stream connection.
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::SocketAddr;
