@@ -31,6 +31,16 @@ pub struct Clock {
 
 impl Clock {
     /// A clock that follows the system's monotonic time.
+    ///
+    /// **asyncio:** `time.monotonic()`, the clock asyncio's loop reads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = tulip_time::Clock::real();
+    /// assert!(!clock.is_paused());
+    /// assert!(clock.now() <= std::time::Instant::now());
+    /// ```
     pub fn real() -> Self {
         Clock {
             paused: Cell::new(None),
@@ -38,6 +48,18 @@ impl Clock {
     }
 
     /// A clock paused at the current instant.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests mock `loop.time()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let t0 = clock.now();
+    /// std::thread::sleep(Duration::from_millis(1));
+    /// assert_eq!(clock.now(), t0);
+    /// ```
     pub fn paused() -> Self {
         Clock {
             paused: Cell::new(Some(Instant::now())),
@@ -45,6 +67,15 @@ impl Clock {
     }
 
     /// The current instant on this clock.
+    ///
+    /// **asyncio:** `loop.time()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// assert_eq!(lp.clock().now(), lp.time());
+    /// ```
     #[inline]
     pub fn now(&self) -> Instant {
         match self.paused.get() {
@@ -54,12 +85,32 @@ impl Clock {
     }
 
     /// Whether the clock is paused.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// assert!(lp.clock().is_paused());
+    /// ```
     #[inline]
     pub fn is_paused(&self) -> bool {
         self.paused.get().is_some()
     }
 
     /// Pauses the clock at its current reading. Pausing a paused clock does nothing.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = tulip_time::Clock::real();
+    /// clock.pause();
+    /// assert!(clock.is_paused());
+    /// assert_eq!(clock.now(), clock.now());
+    /// ```
     pub fn pause(&self) {
         if self.paused.get().is_none() {
             self.paused.set(Some(Instant::now()));
@@ -68,15 +119,37 @@ impl Clock {
 
     /// Lets the clock run again from its current reading... which is real time: a resumed clock reads
     /// [`Instant::now`], so time spent paused past the real instant is not kept.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = tulip_time::Clock::paused();
+    /// clock.resume();
+    /// assert!(!clock.is_paused());
+    /// ```
     pub fn resume(&self) {
         self.paused.set(None);
     }
 
     /// Moves a paused clock forward by `by`.
     ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests advance a mocked `loop.time()`).
+    ///
     /// # Panics
     ///
     /// If the clock is not paused: a real clock cannot be moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let t0 = clock.now();
+    /// clock.advance(Duration::from_secs(2));
+    /// assert_eq!(clock.now() - t0, Duration::from_secs(2));
+    /// ```
     #[track_caller]
     pub fn advance(&self, by: Duration) {
         let now = self
@@ -88,9 +161,23 @@ impl Clock {
 
     /// Moves a paused clock forward to `to`; an instant in the past leaves it where it is.
     ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests set a mocked `loop.time()`).
+    ///
     /// # Panics
     ///
     /// If the clock is not paused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let later = clock.now() + Duration::from_secs(2);
+    /// clock.advance_to(later);
+    /// assert_eq!(clock.now(), later);
+    /// clock.advance_to(later - Duration::from_secs(1)); // the past: stays
+    /// assert_eq!(clock.now(), later);
+    /// ```
     #[track_caller]
     pub fn advance_to(&self, to: Instant) {
         let now = self

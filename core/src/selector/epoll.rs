@@ -97,9 +97,23 @@ fn flags(interest: Interest) -> EventFlags {
 impl EpollSelector {
     /// Opens an epoll instance and the eventfd that [`Selector::notify`] writes to.
     ///
+    /// **asyncio:** `selectors.EpollSelector()`.
+    ///
     /// # Errors
     ///
     /// When the OS refuses (e.g. out of file descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_core::selector::{EpollSelector, Selector};
+    /// let sel = EpollSelector::new().unwrap();
+    /// sel.notify().unwrap();
+    /// let mut events = Vec::new();
+    /// sel.select(&mut events, Some(Duration::ZERO)).unwrap();
+    /// assert!(events.is_empty()); // a wake-up carries no event
+    /// ```
     pub fn new() -> io::Result<EpollSelector> {
         let epoll = epoll::create(CreateFlags::CLOEXEC)?;
         let notifier = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
