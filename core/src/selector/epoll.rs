@@ -83,6 +83,13 @@ impl EpollEvents {
     }
 }
 
+/// A registration's key as epoll's user data.
+#[inline]
+fn data(key: usize) -> EventData {
+    EventData::new_u64(key as u64)
+}
+
+/// Oneshot epoll flags for `interest`.
 fn flags(interest: Interest) -> EventFlags {
     let mut f = EventFlags::ONESHOT;
     if interest.readable {
@@ -138,24 +145,12 @@ impl Selector for EpollSelector {
         // SAFETY: the caller keeps `fd` open until `deregister` (this method's contract), so it is open
         // for the duration of this call.
         let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-        epoll::add(
-            &self.epoll,
-            fd,
-            EventData::new_u64(key as u64),
-            flags(interest),
-        )?;
-        Ok(())
+        Ok(epoll::add(&self.epoll, fd, data(key), flags(interest))?)
     }
 
     #[inline]
     fn reregister(&self, fd: BorrowedFd<'_>, key: usize, interest: Interest) -> io::Result<()> {
-        epoll::modify(
-            &self.epoll,
-            fd,
-            EventData::new_u64(key as u64),
-            flags(interest),
-        )?;
-        Ok(())
+        Ok(epoll::modify(&self.epoll, fd, data(key), flags(interest))?)
     }
 
     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
@@ -164,16 +159,7 @@ impl Selector for EpollSelector {
     }
 
     fn select(&self, out: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        self.wait(&mut events, timeout)?;
-        Self::for_each(&events, |key, readable, writable| {
-            out.push(SelectorEvent {
-                key,
-                readable,
-                writable,
-            })
-        });
-        Ok(())
+        self.select_with(&self.events, out, timeout)
     }
 
     fn notify(&self) -> io::Result<()> {

@@ -93,16 +93,7 @@ impl Selector for KqueueSelector {
     }
 
     fn select(&self, out: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        self.wait(&mut events, timeout)?;
-        Self::for_each(&events, |key, readable, writable| {
-            out.push(SelectorEvent {
-                key,
-                readable,
-                writable,
-            })
-        });
-        Ok(())
+        self.select_with(&self.events, out, timeout)
     }
 
     #[inline]
