@@ -42,12 +42,12 @@ pub enum MissedTickBehavior {
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let mut every = tulip_time::interval(Duration::from_millis(10));
 /// every.tick().await; // at once
 /// every.tick().await; // 10 ms later
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {

@@ -27,10 +27,10 @@ use crate::timers::{self, TimerAction, TimerId};
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// tulip_time::sleep(Duration::from_millis(5)).await;
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     match timers::with_current(|t| t.now()) {
@@ -55,11 +55,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let deadline = tulip_time::now() + Duration::from_millis(5);
 /// tulip_time::sleep_until(deadline).await;
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)

@@ -25,12 +25,12 @@ use crate::Elapsed;
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let slow = tulip_time::sleep(Duration::from_secs(10));
 /// let res = tulip_time::timeout(Duration::from_millis(5), slow).await;
 /// assert!(res.is_err());
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 #[doc(alias = "wait_for")]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
@@ -48,12 +48,12 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let deadline = tulip_time::now() + Duration::from_millis(50);
 /// let v = tulip_time::timeout_at(deadline, async { 7 }).await;
 /// assert_eq!(v, Ok(7));
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
