@@ -71,6 +71,17 @@ where
 }
 
 /// The future returned by [`spawn_blocking`].
+///
+/// **asyncio:** the awaitable `loop.run_in_executor(None, f)` returns.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let fut: tulip_core::SpawnBlocking<u32> = tulip_core::spawn_blocking(|| 6 * 7);
+///     assert_eq!(fut.await, 42);
+/// });
+/// ```
 #[must_use = "dropping it cancels the work if it has not started"]
 pub struct SpawnBlocking<T> {
     /// The pool's handle on the job: dropping it before the job starts cancels it; `None` once detached.
@@ -86,6 +97,18 @@ impl<T> fmt::Debug for SpawnBlocking<T> {
 
 impl<T> SpawnBlocking<T> {
     /// Lets the work finish in the background, dropping its result.
+    ///
+    /// **asyncio:** dropping the future `loop.run_in_executor` returned: the work runs on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// tulip_core::run(async move {
+    ///     tulip_core::spawn_blocking(move || tx.send(7).unwrap()).detach();
+    /// });
+    /// assert_eq!(rx.recv().unwrap(), 7);
+    /// ```
     pub fn detach(mut self) {
         if let Some(task) = self.task.take() {
             task.detach();

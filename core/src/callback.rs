@@ -47,6 +47,20 @@ impl CallbackHandle {
     /// Cancels the callback if it has not run yet; otherwise does nothing.
     ///
     /// **asyncio:** `Handle.cancel()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let ran = Rc::new(Cell::new(false));
+    /// let r = ran.clone();
+    /// let h = lp.call_soon(move || r.set(true));
+    /// h.cancel();
+    /// lp.block_on(tulip_core::yield_now());
+    /// assert!(!ran.get());
+    /// ```
     pub fn cancel(&self) {
         if self.cancelled.replace(true) {
             return;
@@ -59,6 +73,16 @@ impl CallbackHandle {
     /// Whether [`CallbackHandle::cancel`] was called.
     ///
     /// **asyncio:** `Handle.cancelled()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let h = lp.call_soon(|| {});
+    /// assert!(!h.cancelled());
+    /// h.cancel();
+    /// assert!(h.cancelled());
+    /// ```
     pub fn cancelled(&self) -> bool {
         self.cancelled.get()
     }
@@ -118,6 +142,16 @@ impl TimerHandle {
     /// run.
     ///
     /// **asyncio:** `TimerHandle.cancel()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// let h = lp.call_later(Duration::from_secs(60), || unreachable!("cancelled"));
+    /// h.cancel();
+    /// lp.block_on(tulip_time::sleep(Duration::from_secs(120)));
+    /// ```
     pub fn cancel(&self) {
         if self.cancelled.replace(true) {
             return;
@@ -131,6 +165,17 @@ impl TimerHandle {
     /// Whether [`TimerHandle::cancel`] was called.
     ///
     /// **asyncio:** `TimerHandle.cancelled()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let h = lp.call_later(Duration::from_secs(60), || {});
+    /// assert!(!h.cancelled());
+    /// h.cancel();
+    /// assert!(h.cancelled());
+    /// ```
     pub fn cancelled(&self) -> bool {
         self.cancelled.get()
     }
@@ -138,6 +183,15 @@ impl TimerHandle {
     /// When the callback is due, on the loop's clock.
     ///
     /// **asyncio:** `TimerHandle.when()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// let h = lp.call_later(Duration::from_secs(5), || {});
+    /// assert_eq!(h.when(), lp.time() + Duration::from_secs(5));
+    /// ```
     pub fn when(&self) -> Instant {
         self.when
     }

@@ -44,6 +44,8 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 
 /// Whether the running task still has budget left.
 ///
+/// **asyncio:** none (asyncio has no cooperative budget: a coroutine that never awaits starves the loop).
+///
 /// # Examples
 ///
 /// ```

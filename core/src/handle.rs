@@ -71,6 +71,8 @@ impl Handle {
 
     /// The handle of the loop running on this thread, if any.
     ///
+    /// **asyncio:** `asyncio.get_running_loop()`, with `None` where asyncio raises `RuntimeError`.
+    ///
     /// # Examples
     ///
     /// ```

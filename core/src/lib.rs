@@ -183,6 +183,9 @@ pub fn get_running_loop() -> Loop {
 
 /// The loop running on this thread, if any.
 ///
+/// **asyncio:** `asyncio.get_running_loop()`, with `None` where asyncio raises `RuntimeError` (asyncio's
+/// private `events._get_running_loop()`).
+///
 /// # Examples
 ///
 /// ```

@@ -24,6 +24,17 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// **asyncio:** the awaitable `asyncio.sleep(0)` returns.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let y: tulip_core::YieldNow = tulip_core::yield_now();
+///     y.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct YieldNow {

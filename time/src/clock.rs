@@ -75,6 +75,16 @@ fn furthest(at: Instant, by: Duration) -> Instant {
 
 impl Clock {
     /// A clock that follows the system's monotonic time.
+    ///
+    /// **asyncio:** `time.monotonic()`, the clock asyncio's loop reads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = tulip_time::Clock::real();
+    /// assert!(!clock.is_paused());
+    /// assert!(clock.now() <= std::time::Instant::now());
+    /// ```
     pub fn real() -> Self {
         Clock {
             mode: Cell::new(Mode::Real),
@@ -82,6 +92,18 @@ impl Clock {
     }
 
     /// A clock paused at the current instant.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests mock `loop.time()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let t0 = clock.now();
+    /// std::thread::sleep(Duration::from_millis(1));
+    /// assert_eq!(clock.now(), t0);
+    /// ```
     pub fn paused() -> Self {
         Clock {
             mode: Cell::new(Mode::Paused(Instant::now())),
@@ -89,6 +111,15 @@ impl Clock {
     }
 
     /// The current instant on this clock.
+    ///
+    /// **asyncio:** `loop.time()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// assert_eq!(lp.clock().now(), lp.time());
+    /// ```
     #[inline]
     pub fn now(&self) -> Instant {
         match self.mode.get() {
@@ -117,12 +148,32 @@ impl Clock {
     }
 
     /// Whether the clock is paused.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// assert!(lp.clock().is_paused());
+    /// ```
     #[inline]
     pub fn is_paused(&self) -> bool {
         matches!(self.mode.get(), Mode::Paused(_))
     }
 
     /// Pauses the clock at its current reading. Pausing a paused clock does nothing.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = tulip_time::Clock::real();
+    /// clock.pause();
+    /// assert!(clock.is_paused());
+    /// assert_eq!(clock.now(), clock.now());
+    /// ```
     pub fn pause(&self) {
         if !self.is_paused() {
             self.mode.set(Mode::Paused(self.now()));
@@ -132,6 +183,8 @@ impl Clock {
     /// Lets a paused clock run again, from the reading it stood at: time goes on at the real rate from
     /// there, so it neither jumps ahead (a timer due later would fire early) nor goes back. Resuming a
     /// running clock does nothing.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
     ///
     /// # Examples
     ///
@@ -158,9 +211,21 @@ impl Clock {
     /// Moves a paused clock forward by `by`. Any `by` is accepted: one past what an [`Instant`] can
     /// hold moves the clock as far as it can go.
     ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests advance a mocked `loop.time()`).
+    ///
     /// # Panics
     ///
     /// If the clock is not paused: a real clock cannot be moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let t0 = clock.now();
+    /// clock.advance(Duration::from_secs(2));
+    /// assert_eq!(clock.now() - t0, Duration::from_secs(2));
+    /// ```
     #[track_caller]
     pub fn advance(&self, by: Duration) {
         let Mode::Paused(now) = self.mode.get() else {
@@ -171,9 +236,23 @@ impl Clock {
 
     /// Moves a paused clock forward to `to`; an instant in the past leaves it where it is.
     ///
+    /// **asyncio:** none (asyncio has no paused clock; its tests set a mocked `loop.time()`).
+    ///
     /// # Panics
     ///
     /// If the clock is not paused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = tulip_time::Clock::paused();
+    /// let later = clock.now() + Duration::from_secs(2);
+    /// clock.advance_to(later);
+    /// assert_eq!(clock.now(), later);
+    /// clock.advance_to(later - Duration::from_secs(1)); // the past: stays
+    /// assert_eq!(clock.now(), later);
+    /// ```
     #[track_caller]
     pub fn advance_to(&self, to: Instant) {
         let Mode::Paused(now) = self.mode.get() else {

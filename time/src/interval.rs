@@ -38,16 +38,18 @@ pub enum MissedTickBehavior {
 /// never waited would keep its owner from ever yielding), and one too long for an [`Instant`] ticks once,
 /// then never again.
 ///
+/// **asyncio:** `while True: await asyncio.sleep(period)`, without the drift.
+///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let mut every = tulip_time::interval(Duration::from_millis(10));
 /// every.tick().await; // at once
 /// every.tick().await; // 10 ms later
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn interval(period: Duration) -> Interval {
     interval_at(timers::now(), period)
@@ -55,6 +57,8 @@ pub fn interval(period: Duration) -> Interval {
 
 /// Ticks every `period`, the first tick at `start`. Any `start` and `period` are accepted, as for
 /// [`interval`].
+///
+/// **asyncio:** `await asyncio.sleep(start - loop.time())` and then a periodic loop.
 ///
 /// # Examples
 ///
@@ -76,6 +80,19 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 /// A periodic timer; see [`interval`].
 ///
 /// **asyncio:** a `while True: await asyncio.sleep(period)` loop, with a choice of drift behaviour.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// lp.block_on(async {
+///     let mut every = tulip_time::interval(Duration::from_secs(10));
+///     let first = every.tick().await; // at once
+///     let second = every.tick().await;
+///     assert_eq!(second - first, Duration::from_secs(10));
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     next: Instant,
@@ -86,21 +103,81 @@ pub struct Interval {
 
 impl Interval {
     /// The period (at least [`RESOLUTION`]).
+    ///
+    /// **asyncio:** the `period` of the `asyncio.sleep(period)` loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let every = tulip_time::interval(Duration::from_secs(10));
+    ///     assert_eq!(every.period(), Duration::from_secs(10));
+    /// });
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
     /// The missed-tick policy.
+    ///
+    /// **asyncio:** the drift of a `while True: await asyncio.sleep(period)` loop, which is always
+    /// [`MissedTickBehavior::Delay`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let every = tulip_time::interval(Duration::from_secs(1));
+    ///     assert_eq!(every.missed_tick_behavior(), tulip_time::MissedTickBehavior::Burst);
+    /// });
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.behavior
     }
 
     /// Sets the missed-tick policy.
+    ///
+    /// **asyncio:** the drift of a `while True: await asyncio.sleep(period)` loop, which is always
+    /// [`MissedTickBehavior::Delay`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     use tulip_time::MissedTickBehavior;
+    ///     let mut every = tulip_time::interval(Duration::from_secs(1));
+    ///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    ///     assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Skip);
+    /// });
+    /// ```
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.behavior = behavior;
     }
 
     /// Restarts the schedule: the next tick is one period from now.
+    ///
+    /// **asyncio:** restarting the `asyncio.sleep(period)` loop from now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let mut every = tulip_time::interval(Duration::from_secs(10));
+    ///     every.tick().await;
+    ///     tulip_time::sleep(Duration::from_secs(3)).await;
+    ///     every.reset();
+    ///     let next = every.tick().await;
+    ///     assert_eq!(next, tulip_time::now()); // 10 s after the reset, not after the first tick
+    /// });
+    /// ```
     pub fn reset(&mut self) {
         self.next = saturating_add(timers::now(), self.period);
         self.sleep = None;
@@ -108,14 +185,44 @@ impl Interval {
 
     /// Waits for the next tick and returns its scheduled instant.
     ///
+    /// **asyncio:** one `await asyncio.sleep(period)` of the loop.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: dropping the returned future before it completes loses no tick.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let mut every = tulip_time::interval(Duration::from_secs(10));
+    ///     let t0 = every.tick().await;
+    ///     assert_eq!(every.tick().await, t0 + Duration::from_secs(10));
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         std::future::poll_fn(|cx| self.poll_tick(cx)).await
     }
 
     /// Polls for the next tick; see [`Interval::tick`].
+    ///
+    /// **asyncio:** one `await asyncio.sleep(period)` of the loop, as a poll function for hand-written
+    /// futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let mut every = tulip_time::interval(Duration::from_secs(10));
+    ///     let t0 = std::future::poll_fn(|cx| every.poll_tick(cx)).await;
+    ///     let t1 = std::future::poll_fn(|cx| every.poll_tick(cx)).await;
+    ///     assert_eq!(t1 - t0, Duration::from_secs(10));
+    /// });
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let sleep = self.sleep.get_or_insert_with(|| sleep_until(self.next));
         if Pin::new(&mut *sleep).poll(cx).is_pending() {

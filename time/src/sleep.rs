@@ -30,10 +30,10 @@ use crate::timers::{self, TimerAction, TimerId};
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// tulip_time::sleep(Duration::from_millis(5)).await;
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     match timers::with_current(|t| t.now()) {
@@ -58,11 +58,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let deadline = tulip_time::now() + Duration::from_millis(5);
 /// tulip_time::sleep_until(deadline).await;
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
@@ -70,10 +70,25 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
+/// **asyncio:** the coroutine `asyncio.sleep(delay)` returns.
+///
 /// `Send` and `Unpin`: it holds only its deadline and the key of its timer.
 ///
 /// A `sleep(duration)` made outside a running loop measures `duration` from its first poll, on the
 /// polling loop's clock; until then [`Sleep::deadline`] counts from when it was made.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// lp.block_on(async {
+///     let s: tulip_time::Sleep = tulip_time::sleep(Duration::from_secs(1));
+///     let t0 = tulip_time::now();
+///     s.await;
+///     assert_eq!(tulip_time::now() - t0, Duration::from_secs(1));
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
@@ -93,16 +108,60 @@ impl Sleep {
     }
 
     /// The instant this sleep completes at.
+    ///
+    /// **asyncio:** `loop.time() + delay`, the instant `asyncio.sleep(delay)` waits for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let s = tulip_time::sleep(Duration::from_secs(5));
+    ///     assert_eq!(s.deadline(), tulip_time::now() + Duration::from_secs(5));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// Whether the deadline has passed on the running loop's clock.
+    ///
+    /// **asyncio:** `loop.time() >= deadline`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let s = tulip_time::sleep(Duration::from_secs(5));
+    ///     assert!(!s.is_elapsed());
+    ///     tulip_time::sleep(Duration::from_secs(5)).await;
+    ///     assert!(s.is_elapsed());
+    /// });
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         timers::now() >= self.deadline
     }
 
     /// Moves the deadline (asyncio `Timeout.reschedule`). The next poll registers the new one.
+    ///
+    /// **asyncio:** `Timeout.reschedule(when)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let mut s = tulip_time::sleep(Duration::from_secs(3600));
+    ///     let soon = tulip_time::now() + Duration::from_secs(1);
+    ///     s.reset(soon);
+    ///     s.await;
+    ///     assert_eq!(tulip_time::now(), soon);
+    /// });
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel_timer();
         self.deadline = deadline;

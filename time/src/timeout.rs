@@ -25,12 +25,12 @@ use crate::Elapsed;
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let slow = tulip_time::sleep(Duration::from_secs(10));
 /// let res = tulip_time::timeout(Duration::from_millis(5), slow).await;
 /// assert!(res.is_err());
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 #[doc(alias = "wait_for")]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
@@ -48,12 +48,12 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// ```
 /// use std::time::Duration;
-/// # let rt = async {
+/// # let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// # lp.block_on(async {
 /// let deadline = tulip_time::now() + Duration::from_millis(50);
 /// let v = tulip_time::timeout_at(deadline, async { 7 }).await;
 /// assert_eq!(v, Ok(7));
-/// # };
-/// # let _ = rt;
+/// # });
 /// ```
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
@@ -64,6 +64,20 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 
 pin_project! {
     /// The future returned by [`timeout`] and [`timeout_at`].
+    ///
+    /// **asyncio:** the awaitable `asyncio.wait_for(aw, timeout)` returns; the `asyncio.Timeout` of
+    /// `async with asyncio.timeout(delay)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let t: tulip_time::Timeout<_> = tulip_time::timeout(Duration::from_secs(1), async { 7 });
+    ///     assert_eq!(t.await, Ok(7));
+    /// });
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Timeout<F> {
@@ -75,21 +89,78 @@ pin_project! {
 
 impl<F> Timeout<F> {
     /// The deadline.
+    ///
+    /// **asyncio:** `Timeout.when()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let t = tulip_time::timeout(Duration::from_secs(5), async {});
+    ///     assert_eq!(t.deadline(), tulip_time::now() + Duration::from_secs(5));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.sleep.deadline()
     }
 
     /// Moves the deadline (asyncio `Timeout.reschedule(when)`).
+    ///
+    /// **asyncio:** `Timeout.reschedule(when)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let slow = tulip_time::sleep(Duration::from_secs(2));
+    ///     let t = tulip_time::timeout(Duration::from_secs(1), slow);
+    ///     let mut t = std::pin::pin!(t);
+    ///     let later = tulip_time::now() + Duration::from_secs(3);
+    ///     t.as_mut().reschedule(later);
+    ///     assert_eq!(t.deadline(), later);
+    ///     assert!(t.await.is_ok()); // the 2 s sleep now fits
+    /// });
+    /// ```
     pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) {
         self.project().sleep.reset(deadline);
     }
 
     /// The inner future.
+    ///
+    /// **asyncio:** none (`asyncio.wait_for` does not expose the awaitable it wraps).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let t = tulip_time::timeout(Duration::from_secs(1), std::future::ready(3));
+    ///     assert!(format!("{:?}", t.get_ref()).contains("Ready"));
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// Gives the inner future back, dropping the deadline.
+    ///
+    /// **asyncio:** none (`asyncio.wait_for` does not give back the awaitable it wraps).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+    /// lp.block_on(async {
+    ///     let t = tulip_time::timeout(Duration::from_secs(1), async { 9 });
+    ///     assert_eq!(t.into_inner().await, 9); // no deadline any more
+    /// });
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }

@@ -64,22 +64,116 @@ pub struct ExceptionContext<'a> {
 
 impl<'a> ExceptionContext<'a> {
     /// What happened.
+    ///
+    /// **asyncio:** the context's `message` key, as a kind to match on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(None));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| *s.borrow_mut() = Some(ctx.kind()));
+    /// lp.block_on(async {
+    ///     tulip_core::spawn(async { panic!("lost") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), Some(tulip_core::ExceptionKind::UnobservedTaskPanic));
+    /// ```
     pub fn kind(&self) -> ExceptionKind {
         self.kind
     }
     /// A one-line description, as the default handler prints it.
+    ///
+    /// **asyncio:** `context['message']`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(None));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| *s.borrow_mut() = Some(ctx.message().to_string()));
+    /// lp.block_on(async {
+    ///     tulip_core::spawn(async { panic!("lost") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// assert!(!seen.borrow().as_deref().unwrap().is_empty());
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
     /// The task involved, if any.
+    ///
+    /// **asyncio:** `context['task']`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(None));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| *s.borrow_mut() = Some(ctx.task().map(|t| t.id())));
+    /// lp.block_on(async {
+    ///     tulip_core::spawn(async { panic!("lost") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// assert!(seen.borrow().unwrap().is_some());
+    /// ```
     pub fn task(&self) -> Option<&'a TaskInfo> {
         self.task
     }
     /// The panic payload, for panics.
+    ///
+    /// **asyncio:** `context['exception']`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(None));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| {
+    ///     *s.borrow_mut() = Some(ctx.panic().and_then(|p| p.downcast_ref::<&str>().copied()))
+    /// });
+    /// lp.block_on(async {
+    ///     tulip_core::spawn(async { panic!("lost") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), Some(Some("lost")));
+    /// ```
     pub fn panic(&self) -> Option<&'a (dyn Any + Send)> {
         self.panic
     }
     /// The panic message, when the payload is a string.
+    ///
+    /// **asyncio:** `str(context['exception'])`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(None));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| {
+    ///     *s.borrow_mut() = Some(ctx.panic_message().map(String::from))
+    /// });
+    /// lp.block_on(async {
+    ///     tulip_core::spawn(async { panic!("lost") }).detach();
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), Some(Some("lost".to_string())));
+    /// ```
     pub fn panic_message(&self) -> Option<&'a str> {
         self.panic.map(panic_message)
     }

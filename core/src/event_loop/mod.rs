@@ -157,6 +157,9 @@ impl Loop {
 
     /// A builder for a loop with other settings.
     ///
+    /// **asyncio:** `asyncio.new_event_loop()` followed by `loop.set_debug(...)` and friends; here the
+    /// settings come first.
+    ///
     /// # Examples
     ///
     /// ```
@@ -436,6 +439,8 @@ impl Loop {
 
     /// The loop's clock, to pause and advance it in tests.
     ///
+    /// **asyncio:** the clock behind `loop.time()`; asyncio has no paused clock.
+    ///
     /// # Examples
     ///
     /// ```
@@ -450,6 +455,9 @@ impl Loop {
     }
 
     /// A `Send + Sync` handle for other threads.
+    ///
+    /// **asyncio:** the loop object other threads pass to `call_soon_threadsafe` and
+    /// `asyncio.run_coroutine_threadsafe`.
     ///
     /// # Examples
     ///

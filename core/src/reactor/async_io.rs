@@ -53,6 +53,9 @@ impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
 impl<T: AsFd> Async<T> {
     /// Puts `io` in non-blocking mode and registers it with the loop running on this thread.
     ///
+    /// **asyncio:** what `loop.add_reader(fd, ...)` / `add_writer` register (here lazily, at the first
+    /// operation that would block); the socket's `setblocking(False)`.
+    ///
     /// # Errors
     ///
     /// When the descriptor cannot be made non-blocking.
@@ -60,6 +63,22 @@ impl<T: AsFd> Async<T> {
     /// # Panics
     ///
     /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     assert!(a.get_ref().peer_addr().is_ok());
+    ///     drop(b);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn new(io: T) -> io::Result<Async<T>> {
         rustix::io::ioctl_fionbio(io.as_fd(), true)?;
@@ -68,9 +87,30 @@ impl<T: AsFd> Async<T> {
 
     /// Registers `io`, which the caller has already put in non-blocking mode, with the running loop.
     ///
+    /// **asyncio:** `loop.add_reader(fd, ...)` on a socket already set with `setblocking(False)`.
+    ///
     /// # Panics
     ///
     /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let a = Async::new_nonblocking(a);
+    ///     (&b).write_all(b"x")?;
+    ///     let mut buf = [0u8; 1];
+    ///     assert_eq!(a.read_with(|mut s| s.read(&mut buf)).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn new_nonblocking(io: T) -> Async<T> {
         let reactor = crate::event_loop::expect_current("Async::new")
@@ -85,6 +125,24 @@ impl<T: AsFd> Async<T> {
     }
 
     /// The wrapped I/O object.
+    ///
+    /// **asyncio:** `transport.get_extra_info('socket')`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     assert!(a.get_ref().local_addr().is_ok());
+    ///     drop(b);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[inline]
     pub fn get_ref(&self) -> &T {
         self.io.as_ref().expect("Async holds its io until dropped")
@@ -92,16 +150,56 @@ impl<T: AsFd> Async<T> {
 
     /// Mutable access to the wrapped I/O object.
     ///
+    /// **asyncio:** `transport.get_extra_info('socket')`, for calls that need `&mut`.
+    ///
     /// # Safety
     ///
     /// The caller must not close or replace the descriptor (e.g. with `mem::replace`) while it is
     /// registered: the reactor deletes it from the poller on drop by its number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let mut a = Async::new(a)?;
+    ///     // SAFETY: only reads the socket's state; the descriptor is neither closed nor replaced.
+    ///     let peer = unsafe { a.get_mut() }.peer_addr();
+    ///     assert!(peer.is_ok());
+    ///     drop(b);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[inline]
     pub unsafe fn get_mut(&mut self) -> &mut T {
         self.io.as_mut().expect("Async holds its io until dropped")
     }
 
     /// Unregisters the descriptor and gives the I/O object back (still in non-blocking mode).
+    ///
+    /// **asyncio:** `loop.remove_reader(fd)` / `remove_writer(fd)`, keeping the socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?.into_inner()?;
+    ///     (&b).write_all(b"x")?;
+    ///     let mut buf = [0u8; 1];
+    ///     assert_eq!((&a).read(&mut buf)?, 1); // data was already there: no blocking
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
         self.source.remove();
         Ok(self.io.take().expect("Async holds its io until dropped"))
@@ -109,35 +207,130 @@ impl<T: AsFd> Async<T> {
 
     /// Waits until the descriptor is readable (or has an error or hang-up to report).
     ///
+    /// **asyncio:** `loop.add_reader(fd, fut.set_result, None)` then `await fut`.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"x")?;
+    ///     a.readable().await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn readable(&self) -> Readable<'_, T> {
         Readable(self)
     }
 
     /// Waits until the descriptor is writable.
     ///
+    /// **asyncio:** `loop.add_writer(fd, fut.set_result, None)` then `await fut`.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     a.writable().await?; // an empty socket buffer is writable at once
+    ///     drop(b);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn writable(&self) -> Writable<'_, T> {
         Writable(self)
     }
 
     /// Polls for read readiness; see [`Async::readable`].
+    ///
+    /// **asyncio:** `loop.add_reader(fd, callback)`, as a poll function for hand-written futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"x")?;
+    ///     std::future::poll_fn(|cx| a.poll_readable(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.source.poll_ready(Interest::Read, cx)
     }
 
     /// Polls for write readiness; see [`Async::writable`].
+    ///
+    /// **asyncio:** `loop.add_writer(fd, callback)`, as a poll function for hand-written futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     std::future::poll_fn(|cx| a.poll_writable(cx)).await?;
+    ///     drop(b);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.source.poll_ready(Interest::Write, cx)
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for read readiness in between.
     ///
+    /// **asyncio:** the body of an `add_reader` callback, as a poll function for hand-written futures.
+    ///
     /// The fast path (data already there) is one call of `op` and no poller call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"hi")?;
+    ///     let mut buf = [0u8; 2];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read_with(cx, |mut s| s.read(&mut buf))).await?;
+    ///     assert_eq!(n, 2);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[inline]
     pub fn poll_read_with<R>(
         &self,
@@ -157,6 +350,28 @@ impl<T: AsFd> Async<T> {
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for write readiness in between.
+    ///
+    /// **asyncio:** the body of an `add_writer` callback, as a poll function for hand-written futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let n = std::future::poll_fn(|cx| a.poll_write_with(cx, |mut s| s.write(b"hi"))).await?;
+    ///     assert_eq!(n, 2);
+    ///     let mut buf = [0u8; 2];
+    ///     (&b).read_exact(&mut buf)?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[inline]
     pub fn poll_write_with<R>(
         &self,
@@ -182,6 +397,25 @@ impl<T: AsFd> Async<T> {
     /// # Cancel safety
     ///
     /// Cancel safe when `op` is: it is only ever retried after `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"ping")?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = a.read_with(|mut s| s.read(&mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         std::future::poll_fn(|cx| self.poll_read_with(cx, &mut op)).await
     }
@@ -189,6 +423,25 @@ impl<T: AsFd> Async<T> {
     /// Runs a write-like operation until it stops returning `WouldBlock`.
     ///
     /// **asyncio:** the body of an `add_writer` callback, written as a coroutine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let n = a.write_with(|mut s| s.write(b"pong")).await?;
+    ///     let mut buf = [0u8; 4];
+    ///     (&b).read_exact(&mut buf[..n])?;
+    ///     assert_eq!(&buf[..n], b"pong");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         std::future::poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
     }
@@ -210,6 +463,26 @@ impl<T: AsFd> Drop for Async<T> {
 }
 
 /// The future returned by [`Async::readable`].
+///
+/// **asyncio:** the future `await`ed after `loop.add_reader(fd, fut.set_result, None)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use tulip_core::Async;
+///
+/// tulip_core::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let a = Async::new(a)?;
+///     (&b).write_all(b"x")?;
+///     let ready: tulip_core::Readable<'_, UnixStream> = a.readable();
+///     ready.await?;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Readable<'a, T: AsFd>(&'a Async<T>);
@@ -222,6 +495,25 @@ impl<T: AsFd> Future for Readable<'_, T> {
 }
 
 /// The future returned by [`Async::writable`].
+///
+/// **asyncio:** the future `await`ed after `loop.add_writer(fd, fut.set_result, None)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// use tulip_core::Async;
+///
+/// tulip_core::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let a = Async::new(a)?;
+///     let ready: tulip_core::Writable<'_, UnixStream> = a.writable();
+///     ready.await?;
+///     drop(b);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Writable<'a, T: AsFd>(&'a Async<T>);

@@ -83,6 +83,13 @@ impl EpollEvents {
     }
 }
 
+/// A registration's key as epoll's user data.
+#[inline]
+fn data(key: usize) -> EventData {
+    EventData::new_u64(key as u64)
+}
+
+/// Oneshot epoll flags for `interest`.
 fn flags(interest: Interest) -> EventFlags {
     let mut f = EventFlags::ONESHOT;
     if interest.readable {
@@ -97,9 +104,23 @@ fn flags(interest: Interest) -> EventFlags {
 impl EpollSelector {
     /// Opens an epoll instance and the eventfd that [`Selector::notify`] writes to.
     ///
+    /// **asyncio:** `selectors.EpollSelector()`.
+    ///
     /// # Errors
     ///
     /// When the OS refuses (e.g. out of file descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_core::selector::{EpollSelector, Selector};
+    /// let sel = EpollSelector::new().unwrap();
+    /// sel.notify().unwrap();
+    /// let mut events = Vec::new();
+    /// sel.select(&mut events, Some(Duration::ZERO)).unwrap();
+    /// assert!(events.is_empty()); // a wake-up carries no event
+    /// ```
     pub fn new() -> io::Result<EpollSelector> {
         let epoll = epoll::create(CreateFlags::CLOEXEC)?;
         let notifier = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
@@ -124,24 +145,12 @@ impl Selector for EpollSelector {
         // SAFETY: the caller keeps `fd` open until `deregister` (this method's contract), so it is open
         // for the duration of this call.
         let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-        epoll::add(
-            &self.epoll,
-            fd,
-            EventData::new_u64(key as u64),
-            flags(interest),
-        )?;
-        Ok(())
+        Ok(epoll::add(&self.epoll, fd, data(key), flags(interest))?)
     }
 
     #[inline]
     fn reregister(&self, fd: BorrowedFd<'_>, key: usize, interest: Interest) -> io::Result<()> {
-        epoll::modify(
-            &self.epoll,
-            fd,
-            EventData::new_u64(key as u64),
-            flags(interest),
-        )?;
-        Ok(())
+        Ok(epoll::modify(&self.epoll, fd, data(key), flags(interest))?)
     }
 
     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
@@ -150,16 +159,7 @@ impl Selector for EpollSelector {
     }
 
     fn select(&self, out: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        self.wait(&mut events, timeout)?;
-        Self::for_each(&events, |key, readable, writable| {
-            out.push(SelectorEvent {
-                key,
-                readable,
-                writable,
-            })
-        });
-        Ok(())
+        self.select_with(&self.events, out, timeout)
     }
 
     fn notify(&self) -> io::Result<()> {

@@ -51,9 +51,23 @@ impl fmt::Debug for KqueueSelector {
 impl KqueueSelector {
     /// Opens a kqueue descriptor.
     ///
+    /// **asyncio:** `selectors.KqueueSelector()`.
+    ///
     /// # Errors
     ///
     /// When the OS refuses (e.g. out of file descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_core::selector::{KqueueSelector, Selector};
+    /// let sel = KqueueSelector::new().unwrap();
+    /// sel.notify().unwrap();
+    /// let mut events = Vec::new();
+    /// sel.select(&mut events, Some(Duration::ZERO)).unwrap();
+    /// assert!(events.is_empty()); // a wake-up carries no event
+    /// ```
     pub fn new() -> io::Result<KqueueSelector> {
         Ok(KqueueSelector {
             poller: Poller::new()?,
@@ -79,16 +93,7 @@ impl Selector for KqueueSelector {
     }
 
     fn select(&self, out: &mut Vec<SelectorEvent>, timeout: Option<Duration>) -> io::Result<()> {
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        self.wait(&mut events, timeout)?;
-        Self::for_each(&events, |key, readable, writable| {
-            out.push(SelectorEvent {
-                key,
-                readable,
-                writable,
-            })
-        });
-        Ok(())
+        self.select_with(&self.events, out, timeout)
     }
 
     #[inline]

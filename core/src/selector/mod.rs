@@ -38,77 +38,37 @@
 //! selector statically and reads its native event buffer in place; a selector given to the builder is
 //! called through the trait.
 
-/// Items compiled where epoll is the default selector.
-macro_rules! cfg_epoll {
-    ($($item:item)*) => {$(
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        $item
-    )*};
-}
-
-/// Items compiled where kqueue (through `polling`) is the default selector. The same list is in
-/// `core/Cargo.toml` (the `polling` dependency).
-macro_rules! cfg_kqueue {
-    ($($item:item)*) => {$(
-        #[cfg(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-        ))]
-        $item
-    )*};
-}
-
 mod backend;
 mod fault;
 mod poll;
 
-cfg_epoll! {
-    mod epoll;
-    pub use self::epoll::EpollSelector;
-    /// The selector a loop uses unless told otherwise: [`EpollSelector`] on this platform.
-    ///
-    /// **asyncio:** `selectors.DefaultSelector`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tulip_core::selector::DefaultSelector;
-    /// let lp = tulip_core::Loop::builder()
-    ///     .selector(DefaultSelector::new().unwrap())
-    ///     .build()
-    ///     .unwrap();
-    /// assert_eq!(lp.block_on(async { 2 }), 2);
-    /// ```
-    pub type DefaultSelector = EpollSelector;
+// The platform's default selector, chosen once. The kqueue list is also in `core/Cargo.toml` (the
+// `polling` dependency).
+cfg_if::cfg_if! {
+    if #[cfg(any(target_os = "linux", target_os = "android"))] {
+        mod epoll;
+        pub use self::epoll::EpollSelector;
+        use self::epoll::EpollSelector as Platform;
+    } else if #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+    ))] {
+        mod kqueue;
+        pub use self::kqueue::KqueueSelector;
+        use self::kqueue::KqueueSelector as Platform;
+    } else {
+        use self::poll::PollSelector as Platform;
+    }
 }
 
-cfg_kqueue! {
-    mod kqueue;
-    pub use self::kqueue::KqueueSelector;
-    /// The selector a loop uses unless told otherwise: [`KqueueSelector`] on this platform.
-    ///
-    /// **asyncio:** `selectors.DefaultSelector`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tulip_core::selector::DefaultSelector;
-    /// let lp = tulip_core::Loop::builder()
-    ///     .selector(DefaultSelector::new().unwrap())
-    ///     .build()
-    ///     .unwrap();
-    /// assert_eq!(lp.block_on(async { 2 }), 2);
-    /// ```
-    pub type DefaultSelector = KqueueSelector;
-}
-
-/// The selector a loop uses unless told otherwise: [`PollSelector`] on this platform.
+/// The selector a loop uses unless told otherwise: `EpollSelector` on Linux and Android,
+/// `KqueueSelector` on macOS, iOS and the BSDs, [`PollSelector`] on other Unixes.
 ///
 /// **asyncio:** `selectors.DefaultSelector`.
 ///
@@ -122,22 +82,11 @@ cfg_kqueue! {
 ///     .unwrap();
 /// assert_eq!(lp.block_on(async { 2 }), 2);
 /// ```
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-)))]
-pub type DefaultSelector = PollSelector;
+pub type DefaultSelector = Platform;
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub(crate) use self::backend::{Backend, EventBuffers};
@@ -324,4 +273,24 @@ pub(crate) trait NativeSelector: Selector + Sized {
 
     /// Calls `f(key, readable, writable)` for each event in `events` (wake-ups left out).
     fn for_each(events: &Self::Events, f: impl FnMut(usize, bool, bool));
+
+    /// [`Selector::select`] through the native path: waits into `buf` (the selector's own buffer,
+    /// locked only by the loop thread that selects) and copies the events to `out`.
+    fn select_with(
+        &self,
+        buf: &Mutex<Self::Events>,
+        out: &mut Vec<SelectorEvent>,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        let mut events = buf.lock().unwrap_or_else(|e| e.into_inner());
+        self.wait(&mut events, timeout)?;
+        Self::for_each(&events, |key, readable, writable| {
+            out.push(SelectorEvent {
+                key,
+                readable,
+                writable,
+            })
+        });
+        Ok(())
+    }
 }

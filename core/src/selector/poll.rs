@@ -59,9 +59,23 @@ impl fmt::Debug for PollSelector {
 impl PollSelector {
     /// Creates the selector and its wake-up pipe.
     ///
+    /// **asyncio:** `selectors.PollSelector()`.
+    ///
     /// # Errors
     ///
     /// When the pipe cannot be created (e.g. out of descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_core::selector::{PollSelector, Selector};
+    /// let sel = PollSelector::new().unwrap();
+    /// sel.notify().unwrap();
+    /// let mut events = Vec::new();
+    /// sel.select(&mut events, Some(Duration::ZERO)).unwrap();
+    /// assert!(events.is_empty()); // a wake-up carries no event
+    /// ```
     pub fn new() -> io::Result<PollSelector> {
         let (wake_read, wake_write) =
             rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;

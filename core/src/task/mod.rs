@@ -51,6 +51,17 @@ pub struct TaskId(pub(crate) u64);
 
 impl TaskId {
     /// The id as a number.
+    ///
+    /// **asyncio:** `id(task)`, the object's identity (asyncio tasks have no id of their own).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {});
+    ///     assert_eq!(t.id().as_u64().to_string(), t.id().to_string());
+    /// });
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0
     }
@@ -84,14 +95,41 @@ pub enum TaskOutcome {
 
 impl TaskOutcome {
     /// Whether the future returned its output.
+    ///
+    /// **asyncio:** `not task.cancelled() and task.exception() is None` in a done-callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::TaskOutcome;
+    /// assert!(TaskOutcome::Finished.is_finished() && !TaskOutcome::Panicked.is_finished());
+    /// ```
     pub fn is_finished(self) -> bool {
         self == TaskOutcome::Finished
     }
     /// Whether the task was cancelled.
+    ///
+    /// **asyncio:** `task.cancelled()` in a done-callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::TaskOutcome;
+    /// assert!(TaskOutcome::Cancelled.is_cancelled() && !TaskOutcome::Finished.is_cancelled());
+    /// ```
     pub fn is_cancelled(self) -> bool {
         self == TaskOutcome::Cancelled
     }
     /// Whether the future panicked.
+    ///
+    /// **asyncio:** `task.exception() is not None` in a done-callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::TaskOutcome;
+    /// assert!(TaskOutcome::Panicked.is_panicked() && !TaskOutcome::Cancelled.is_panicked());
+    /// ```
     pub fn is_panicked(self) -> bool {
         self == TaskOutcome::Panicked
     }
@@ -122,14 +160,59 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     /// The task's id.
+    ///
+    /// **asyncio:** `id(task)`, the object's identity (asyncio tasks have no id of their own).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("worker").spawn(async {
+    ///         tulip_core::current_task().unwrap()
+    ///     });
+    ///     let id = t.id();
+    ///     let info = t.await;
+    ///     assert_eq!(info.id(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
     /// The task's name, if it was given one (asyncio `get_name()`).
+    ///
+    /// **asyncio:** `task.get_name()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("worker").spawn(async {
+    ///         tulip_core::current_task().unwrap()
+    ///     });
+    ///     let id = t.id();
+    ///     let info = t.await;
+    ///     assert_eq!(info.name(), Some("worker"));
+    /// });
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
     /// Where the task was spawned.
+    ///
+    /// **asyncio:** `task._source_traceback`, the creation traceback asyncio keeps in debug mode only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("worker").spawn(async {
+    ///         tulip_core::current_task().unwrap()
+    ///     });
+    ///     let id = t.id();
+    ///     let info = t.await;
+    ///     assert_eq!(info.location().file(), file!());
+    /// });
+    /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.location
     }
@@ -184,16 +267,52 @@ impl<T> fmt::Debug for Task<T> {
 
 impl<T> Task<T> {
     /// The task's id.
+    ///
+    /// **asyncio:** `id(task)`, the object's identity (asyncio tasks have no id of their own).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async { tulip_core::current_task().unwrap().id() });
+    ///     let id = t.id();
+    ///     assert_eq!(t.await, id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.inner.metadata().id
     }
 
     /// The task's name, if it was spawned with one (asyncio `Task.get_name()`).
+    ///
+    /// **asyncio:** `Task.get_name()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("fetch").spawn(async { 5 });
+    ///     assert_eq!(t.name(), Some("fetch"));
+    ///     assert_eq!(t.await, 5);
+    /// });
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.inner.metadata().name.as_deref()
     }
 
     /// Where the task was spawned.
+    ///
+    /// **asyncio:** `task._source_traceback`, the creation traceback asyncio keeps in debug mode only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("fetch").spawn(async { 5 });
+    ///     assert_eq!(t.location().line(), line!() - 1);
+    ///     assert_eq!(t.await, 5);
+    /// });
+    /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.inner.metadata().location
     }
@@ -256,7 +375,8 @@ impl<T> Task<T> {
     /// `None` if it was cancelled (or had panicked; the panic then reaches the exception handler).
     /// Cancelling a finished or already cancelled task is harmless.
     ///
-    /// **asyncio:** `Task.cancel()` followed by awaiting the task. Differences: the future is dropped at its
+    /// **asyncio:** `Task.cancel()` followed by awaiting the task. Differences: the future is dropped at
+    /// its
     /// current `.await` rather than receiving `CancelledError`, and this waits for that to happen.
     ///
     /// # Examples
@@ -358,6 +478,18 @@ impl<T> Future for Task<T> {
 }
 
 /// The future returned by [`Task::join`].
+///
+/// **asyncio:** `await asyncio.gather(task, return_exceptions=True)` for one task: the outcome as a
+/// value, not re-raised.
+///
+/// # Examples
+///
+/// ```
+/// tulip_core::run(async {
+///     let join: tulip_core::Join<u32> = tulip_core::spawn(async { 3 }).join();
+///     assert_eq!(join.await.unwrap(), 3);
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Join<T> {
@@ -414,28 +546,86 @@ pub struct TaskError {
 
 impl TaskError {
     /// The task's id.
+    ///
+    /// **asyncio:** `id(task)` of the task that raised (asyncio's exception does not name its task).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async { panic!("boom") });
+    ///     let id = t.id();
+    ///     assert_eq!(t.join().await.unwrap_err().id(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
     /// Whether the task was cancelled.
+    ///
+    /// **asyncio:** `isinstance(e, asyncio.CancelledError)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = tulip_core::run(async {
+    ///     tulip_core::spawn(std::future::pending::<()>())
+    /// });
+    /// // `run` cancelled the task it left pending.
+    /// let other = tulip_core::Loop::new().unwrap();
+    /// assert!(other.block_on(t.join()).unwrap_err().is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.kind, ErrorKind::Cancelled)
     }
     /// Whether the task panicked.
+    ///
+    /// **asyncio:** an exception other than `CancelledError` from `await task`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let err = tulip_core::spawn(async { panic!("boom") }).join().await.unwrap_err();
+    ///     assert!(err.is_panic());
+    /// });
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.kind, ErrorKind::Panicked(_))
     }
     /// The panic payload.
     ///
+    /// **asyncio:** the exception object itself.
+    ///
     /// # Panics
     ///
     /// If the task was cancelled rather than panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let err = tulip_core::spawn(async { panic!("boom") }).join().await.unwrap_err();
+    ///     assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    /// });
+    /// ```
     #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         self.try_into_panic()
             .unwrap_or_else(|_| panic!("TaskError::into_panic on a cancelled task"))
     }
     /// The panic payload, or the error back if the task was cancelled.
+    ///
+    /// **asyncio:** `task.exception()`, without raising `CancelledError` for a cancelled task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let err = tulip_core::spawn(async { panic!("boom") }).join().await.unwrap_err();
+    ///     assert!(err.try_into_panic().is_ok());
+    /// });
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, TaskError> {
         match self.kind {
             ErrorKind::Panicked(p) => Ok(p),
@@ -492,6 +682,8 @@ impl From<TaskError> for io::Error {
 
 /// Spawn options: a name (asyncio's `create_task(coro, name=...)` / `Task.set_name`).
 ///
+/// **asyncio:** the keyword arguments of `asyncio.create_task(coro, name=...)`.
+///
 /// # Examples
 ///
 /// ```
@@ -508,12 +700,35 @@ pub struct Builder {
 
 impl Builder {
     /// Default options: no name.
+    ///
+    /// **asyncio:** `asyncio.create_task(coro)` without keyword arguments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().spawn(async { 1 });
+    ///     assert_eq!(t.name(), None);
+    ///     assert_eq!(t.await, 1);
+    /// });
+    /// ```
     pub fn new() -> Self {
         Builder::default()
     }
 
     /// Names the task (asyncio `set_name`); the name shows in `all_tasks()`, debug-mode reports and
     /// panic reports.
+    ///
+    /// **asyncio:** `asyncio.create_task(coro, name=name)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("fetch").spawn(async {});
+    ///     assert_eq!(t.name(), Some("fetch"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
         self.name = Some(name.into());
         self
@@ -521,9 +736,20 @@ impl Builder {
 
     /// Spawns on the loop running on this thread; see [`spawn`](crate::spawn).
     ///
+    /// **asyncio:** `asyncio.create_task(coro, name=...)`.
+    ///
     /// # Panics
     ///
     /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::task::Builder::new().name("adder").spawn(async { 1 + 2 });
+    ///     assert_eq!(t.await, 3);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> Task<F::Output>
     where
@@ -538,6 +764,23 @@ impl Builder {
     }
 
     /// Spawns a `Send` future on the loop behind `handle`, from any thread.
+    ///
+    /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`, with a task name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let handle = tulip_core::Handle::current();
+    ///     let t = std::thread::spawn(move || {
+    ///         tulip_core::task::Builder::new().name("from-thread").spawn_on(&handle, async { 4 })
+    ///     })
+    ///     .join()
+    ///     .unwrap();
+    ///     assert_eq!(t.name(), Some("from-thread"));
+    ///     assert_eq!(t.await, 4);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn_on<F>(self, handle: &crate::Handle, future: F) -> Task<F::Output>
     where
