@@ -250,3 +250,15 @@ fn files_and_name_resolution_hold_the_paused_clock() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Work put on the pool while no loop runs counts on the loop that awaits it, from its first poll.
+#[test]
+fn blocking_work_made_outside_the_loop_holds_the_paused_clock() {
+    let job = tulip::spawn_blocking(|| {
+        std::thread::sleep(Duration::from_millis(100));
+        "done"
+    });
+    let lp = paused_loop();
+    let got = lp.block_on(tulip::time::timeout(Duration::from_millis(1), job));
+    assert_eq!(got, Ok("done"));
+}

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 /// The monotonic clock a loop reads its time from.
 ///
 /// A real clock reads [`Instant::now`]. A paused clock stands still until it is advanced, either by hand
-/// ([`Clock::advance`]) or by the loop, which, when it has nothing ready to run, jumps the paused clock
-/// straight to the next timer's deadline. Timer tests on a paused clock are exact and take no wall time
-/// (tokio's `start_paused`).
+/// ([`Clock::advance`]) or by the loop, which, when it has nothing ready to run and no work in flight on
+/// the blocking pool, jumps the paused clock straight to the next timer's deadline. Timer tests on a
+/// paused clock are exact and take no wall time (tokio's `start_paused`). A resumed clock runs on from
+/// its paused reading, so no timer fires early.
 ///
 /// **asyncio:** `loop.time()` reads this clock. asyncio has no paused clock; its tests mock `time()`.
 ///

@@ -13,6 +13,7 @@ use crate::Elapsed;
 /// Runs `future` for at most `duration`; past that it is dropped and the result is [`Elapsed`].
 ///
 /// The future is polled before the deadline is checked, so a future that is ready at once always wins.
+/// Any `duration` is accepted: `Duration::MAX` is no deadline at all.
 ///
 /// **asyncio:** `asyncio.wait_for(aw, timeout)` and `async with asyncio.timeout(delay)`. Differences:
 /// the inner future is dropped (Rust's cancellation) instead of receiving `CancelledError`.

@@ -105,9 +105,10 @@ impl LoopBuilder {
         self
     }
 
-    /// Starts the loop's clock paused: time moves only when the loop has nothing ready to run, and then
-    /// jumps straight to the next timer's deadline. Timer tests become exact and take no wall time
-    /// (tokio's `start_paused`).
+    /// Starts the loop's clock paused: time moves only when the loop has nothing ready to run and no
+    /// work in flight on the blocking pool ([`spawn_blocking`](crate::spawn_blocking), `fs`, name
+    /// resolution), and then jumps straight to the next timer's deadline. Timer tests become exact and
+    /// take no wall time (tokio's `start_paused`).
     ///
     /// **asyncio:** none (asyncio has no paused clock; its tests mock `loop.time()`).
     ///

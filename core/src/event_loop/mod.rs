@@ -384,10 +384,12 @@ impl Loop {
         self.inner().call_soon(Box::new(f))
     }
 
-    /// Schedules `f` to run once `delay` has passed.
+    /// Schedules `f` to run once `delay` has passed. Any `delay` is accepted: one too long for an
+    /// [`Instant`] (such as `Duration::MAX`) schedules "never": the callback stays pending (and
+    /// cancellable) but never runs.
     ///
-    /// **asyncio:** `loop.call_later(delay, callback, *args)`. Differences: `delay` is a `Duration`; the
-    /// [`TimerHandle`] cancels on `cancel()`, not on drop.
+    /// **asyncio:** `loop.call_later(delay, callback, *args)`. Differences: `delay` is a `Duration`
+    /// (`float("inf")` is `Duration::MAX`); the [`TimerHandle`] cancels on `cancel()`, not on drop.
     ///
     /// # Examples
     ///
@@ -404,7 +406,8 @@ impl Loop {
     }
 
     /// Schedules `f` to run at `when` on the loop's clock ([`Loop::time`]). Callbacks due at the same
-    /// instant run in the order they were scheduled.
+    /// instant run in the order they were scheduled; cancelling one from another of them stops it. Any
+    /// `when` is accepted; one more than about 584 million years ahead is "never".
     ///
     /// **asyncio:** `loop.call_at(when, callback, *args)`.
     ///

@@ -18,8 +18,18 @@ use crate::coop;
 /// poller and the task parked until it is ready. One waker per direction, so one task can read while
 /// another writes.
 ///
+/// # Moving to another loop
+///
+/// An `Async<T>` with `T: Send` is `Send`, and it belongs to whichever loop uses it: made on loop A and
+/// moved to a thread running loop B, it leaves A's poller for B's on the first operation that would
+/// block there (the check costs nothing while operations complete at once). This holds whether A still
+/// runs, sits idle, or was closed, and covers every tulip socket and signal stream, which are built on
+/// `Async`. So a loop that accepts connections can hand each to a worker thread's loop (through its
+/// [`Handle`](crate::Handle)) with nothing lost. Use it from one loop at a time.
+///
 /// **asyncio:** `loop.add_reader(fd, cb)` / `loop.add_writer(fd, cb)` for coroutines, and
-/// `loop.sock_recv` / `sock_sendall` for sockets.
+/// `loop.sock_recv` / `sock_sendall` for sockets. asyncio ties a socket to one loop; moving it means
+/// detaching it and wrapping the descriptor again on the other loop.
 ///
 /// # Examples
 ///
@@ -38,6 +48,34 @@ use crate::coop;
 ///     std::io::Result::Ok(())
 /// })
 /// .unwrap();
+/// ```
+///
+/// Made on one loop, used on another thread's loop:
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use tulip_core::Async;
+///
+/// let (a, b) = tulip_core::Loop::new()?.block_on(async {
+///     let (a, b) = UnixStream::pair()?;
+///     std::io::Result::Ok((Async::new(a)?, Async::new(b)?))
+/// })?; // that loop is gone now
+/// std::thread::spawn(move || {
+///     tulip_core::run(async {
+///         let reader = tulip_core::spawn(async move {
+///             let mut buf = [0u8; 4];
+///             a.read_with(|mut s| s.read(&mut buf)).await.map(|n| buf[..n].to_vec())
+///         });
+///         tulip_core::yield_now().await; // the reader waits: it registers with this loop
+///         b.write_with(|mut s| s.write(b"moved")).await?;
+///         assert_eq!(reader.await?, b"move");
+///         std::io::Result::Ok(())
+///     })
+/// })
+/// .join()
+/// .unwrap()?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct Async<T: AsFd> {
     source: Arc<Source>,
