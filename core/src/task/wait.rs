@@ -302,7 +302,9 @@ impl<F: Future> FusedStream for AsCompleted<F> {
 /// use std::cell::Cell;
 /// use std::rc::Rc;
 /// use std::time::Duration;
-/// tulip_core::run(async {
+/// // A paused clock: the two sleeps end in deadline order, however busy the machine is.
+/// let lp = tulip_core::Loop::builder().start_paused(true).build().unwrap();
+/// lp.block_on(async {
 ///     let saved = Rc::new(Cell::new(false));
 ///     let s = saved.clone();
 ///     let outer = tulip_core::spawn(tulip_core::shield(async move {
