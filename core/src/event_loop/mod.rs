@@ -112,9 +112,12 @@ impl Drop for LoopOwner {
 ///
 /// # Implementation
 ///
-/// One iteration runs what is ready (the callbacks that were queued when it began, then tasks up to a
-/// budget), fires due timers from the hierarchical wheel, and waits once in the poller (`epoll_wait` on
-/// Linux) with the next timer deadline as its timeout, or zero when work is pending. No helper thread.
+/// One FIFO of ready handles (asyncio's `_ready`): task steps, callbacks and the main future of
+/// `block_on`, in the order they became ready. An iteration fires due timers from the hierarchical wheel
+/// (or, with nothing ready, first waits in the poller, `epoll_wait` on Linux, until the next timer
+/// deadline), then runs exactly the handles that were ready when it began; whatever becomes ready
+/// meanwhile runs in a later iteration. While busy, the poller is checked with a zero timeout every 61
+/// handles; what it wakes joins the back of the queue. No helper thread.
 ///
 /// # Examples
 ///
@@ -221,9 +224,12 @@ impl Loop {
     }
 
     /// Runs `future` on this loop until it completes, driving every task and timer meanwhile, and returns
-    /// its output. Tasks still pending afterwards stay on the loop for the next call.
+    /// its output. The future is scheduled like a task: its first step runs after the handles already
+    /// ready, and each wake-up queues its next step behind them. Tasks and callbacks still pending
+    /// afterwards stay on the loop for the next call.
     ///
-    /// **asyncio:** `loop.run_until_complete(future)`.
+    /// **asyncio:** `loop.run_until_complete(future)`. Differences: returns as soon as the future
+    /// completes, without finishing the iteration; [`Loop::stop`] does not interrupt it.
     ///
     /// # Panics
     ///
@@ -329,8 +335,9 @@ impl Loop {
     }
 
     /// Closes the loop: cancels every pending task (dropping each future exactly once, on this thread),
-    /// runs the done-callbacks that cancellation scheduled, and drops pending callbacks and timers.
-    /// Closing twice is harmless.
+    /// runs the done-callbacks that cancellation scheduled and the `call_soon_threadsafe` callbacks it
+    /// had accepted, and drops the other pending callbacks and timers. This also holds when the loop is
+    /// dropped during thread-local teardown. Closing twice is harmless.
     ///
     /// **asyncio:** `loop.close()` after `asyncio.run`'s "cancel all tasks" step.
     ///
@@ -375,8 +382,9 @@ impl Loop {
         self.inner().spawn_local(None, Location::caller(), future)
     }
 
-    /// Schedules `f` to run on the next iteration. Callbacks run in the order they were scheduled; one
-    /// scheduled while callbacks run waits for the next iteration.
+    /// Schedules `f` to run on the next iteration. It joins the back of the ready queue it shares with
+    /// task steps, so handles run in the order they became ready; one scheduled during an iteration runs
+    /// in the next one.
     ///
     /// **asyncio:** `loop.call_soon(callback, *args)`. Differences: the closure captures its arguments.
     ///
