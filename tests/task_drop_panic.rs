@@ -70,10 +70,9 @@ fn watch<T>(t: &Task<T>) -> Rc<Cell<Option<TaskOutcome>>> {
 }
 
 fn reported_drop_panic(reports: &Rc<RefCell<Vec<Report>>>) -> bool {
-    reports
-        .borrow()
-        .iter()
-        .any(|r| r.message.contains("boom in drop") || r.panic_message.as_deref() == Some("boom in drop"))
+    reports.borrow().iter().any(|r| {
+        r.message.contains("boom in drop") || r.panic_message.as_deref() == Some("boom in drop")
+    })
 }
 
 /// Spawns a task that keeps ticking, to check that the loop and other tasks go on.
@@ -208,39 +207,45 @@ impl Drop for ReadyThenPanicOnDrop {
 
 #[test]
 fn future_that_completes_then_panics_in_drop_gets_an_outcome() {
-    isolated("future_that_completes_then_panics_in_drop_gets_an_outcome", || {
-        let lp = paused_loop();
-        let reports = record_exceptions(&lp);
-        let l2 = lp.clone();
-        lp.block_on(async move {
-            let t = tulip::spawn(ReadyThenPanicOnDrop { polled: false });
-            let outcome = watch(&t);
-            let err = t.join().await.expect_err("a panic in drop is a panic");
-            assert!(err.is_panic());
-            settle().await;
-            assert_eq!(outcome.get(), Some(TaskOutcome::Panicked));
-            assert!(l2.all_tasks().is_empty(), "{:?}", l2.all_tasks());
-        });
-        drop(reports);
-    });
+    isolated(
+        "future_that_completes_then_panics_in_drop_gets_an_outcome",
+        || {
+            let lp = paused_loop();
+            let reports = record_exceptions(&lp);
+            let l2 = lp.clone();
+            lp.block_on(async move {
+                let t = tulip::spawn(ReadyThenPanicOnDrop { polled: false });
+                let outcome = watch(&t);
+                let err = t.join().await.expect_err("a panic in drop is a panic");
+                assert!(err.is_panic());
+                settle().await;
+                assert_eq!(outcome.get(), Some(TaskOutcome::Panicked));
+                assert!(l2.all_tasks().is_empty(), "{:?}", l2.all_tasks());
+            });
+            drop(reports);
+        },
+    );
 }
 
 #[test]
 fn detached_task_that_completes_then_panics_in_drop_is_reported() {
-    isolated("detached_task_that_completes_then_panics_in_drop_is_reported", || {
-        let lp = paused_loop();
-        let reports = record_exceptions(&lp);
-        let l2 = lp.clone();
-        lp.block_on(async move {
-            let t = tulip::spawn(ReadyThenPanicOnDrop { polled: false });
-            let outcome = watch(&t);
-            t.detach();
-            settle().await;
-            assert_eq!(outcome.get(), Some(TaskOutcome::Panicked));
-            assert!(l2.all_tasks().is_empty(), "{:?}", l2.all_tasks());
-        });
-        assert!(reported_drop_panic(&reports), "{:?}", reports.borrow());
-    });
+    isolated(
+        "detached_task_that_completes_then_panics_in_drop_is_reported",
+        || {
+            let lp = paused_loop();
+            let reports = record_exceptions(&lp);
+            let l2 = lp.clone();
+            lp.block_on(async move {
+                let t = tulip::spawn(ReadyThenPanicOnDrop { polled: false });
+                let outcome = watch(&t);
+                t.detach();
+                settle().await;
+                assert_eq!(outcome.get(), Some(TaskOutcome::Panicked));
+                assert!(l2.all_tasks().is_empty(), "{:?}", l2.all_tasks());
+            });
+            assert!(reported_drop_panic(&reports), "{:?}", reports.borrow());
+        },
+    );
 }
 
 #[test]

@@ -39,17 +39,13 @@ pub(crate) enum State {
     Closed,
 }
 
-/// A `call_soon` callback waiting in the ready queue.
-struct Callback {
-    id: u64,
-    f: Box<dyn FnOnce()>,
-}
-
 /// One handle in the ready queue (asyncio's `_ready` deque): a task's next step, a callback, or the
 /// main future of `block_on`, which is scheduled like a task.
 enum Ready {
     Task(TaskRunnable),
-    Callback(Callback),
+    /// A callback. Its id (for `CallbackHandle::cancel`) is implicit: callbacks get consecutive ids as
+    /// they are queued and leave the queue in that order, so it is `next_callback_to_run`.
+    Callback(Box<dyn FnOnce()>),
     /// The main future of the `block_on` call with this generation was woken. A marker left over from
     /// an earlier call (another generation) is skipped.
     Main(u64),
@@ -678,9 +674,7 @@ impl LoopInner {
     fn enqueue_callback(&self, f: Box<dyn FnOnce()>) -> u64 {
         let id = self.next_callback_id.get();
         self.next_callback_id.set(id + 1);
-        self.ready
-            .borrow_mut()
-            .push_back(Ready::Callback(Callback { id, f }));
+        self.ready.borrow_mut().push_back(Ready::Callback(f));
         id
     }
 

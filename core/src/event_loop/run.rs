@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tulip_time::{timers, TimerAction};
 
-use super::{Callback, ExceptionContext, ExceptionKind, LoopInner, Ready, State};
+use super::{ExceptionContext, ExceptionKind, LoopInner, Ready, State};
 use crate::context;
 use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
@@ -62,32 +62,57 @@ impl Drop for ClosingGuard {
     }
 }
 
+thread_local! {
+    /// Only its address is used: it tells threads apart more cheaply than `thread::current().id()`.
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// An id of the calling thread, unique among live threads.
+#[inline]
+fn thread_mark() -> usize {
+    THREAD_MARK.with(|m| std::ptr::from_ref(m) as usize)
+}
+
 /// The waker of the future passed to `block_on`: the first wake since its last poll schedules a
-/// `Main` marker in the ready queue (locally, or through the injector from another thread).
+/// `Main` marker in the ready queue (directly on the loop's thread, through the injector elsewhere).
 struct MainWake {
-    /// Set while a marker is queued (or once `block_on` has returned, so late wakes do nothing).
+    /// Set while a marker is queued, and for good once `block_on` has returned, so late wakes do
+    /// nothing.
     woken: AtomicBool,
     generation: u64,
     shared: Arc<Shared>,
+    /// The `block_on` call's loop and thread. Invariant: `inner` points to a live `LoopInner` whenever
+    /// `woken` is `false` and the caller runs on thread `thread` (`block_on` owns an `Rc` of it and sets
+    /// `woken` for good before returning, on that thread).
+    inner: *const LoopInner,
+    thread: usize,
 }
+
+// SAFETY: `inner` is only dereferenced on the thread that created it (checked against `thread`), under
+// the invariant above; every other field is `Send + Sync`.
+unsafe impl Send for MainWake {}
+// SAFETY: as for `Send`: shared references reach `inner` only on its own thread.
+unsafe impl Sync for MainWake {}
 
 impl Wake for MainWake {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
+    #[inline]
     fn wake_by_ref(self: &Arc<Self>) {
         if self.woken.swap(true, Ordering::AcqRel) {
             return;
         }
-        let local = context::with_current(|inner| {
-            let mine = Arc::ptr_eq(&inner.shared, &self.shared);
-            if mine {
-                inner.ready.borrow_mut().push_back(Ready::Main(self.generation));
-            }
-            mine
-        });
-        if local != Some(true) {
+        if thread_mark() == self.thread {
+            // SAFETY: `woken` was `false` and this is `block_on`'s thread, so by the invariant on
+            // `inner` its `block_on` is still running and the loop is alive.
+            let inner = unsafe { &*self.inner };
+            inner
+                .ready
+                .borrow_mut()
+                .push_back(Ready::Main(self.generation));
+        } else {
             // A closed loop refuses it; its `block_on` has returned, so there is nothing to wake.
             let _ = self.shared.inject(Injected::Main(self.generation));
         }
@@ -138,6 +163,8 @@ impl LoopInner {
             woken: AtomicBool::new(true),
             generation,
             shared: self.shared.clone(),
+            inner: Rc::as_ptr(self),
+            thread: thread_mark(),
         });
         let _running = RunningGuard {
             inner: self,
@@ -192,8 +219,7 @@ impl LoopInner {
         let mut since_io = 0usize;
         loop {
             let stopping = forever && self.stop_requested.get();
-            self.begin_iteration(stopping);
-            let ntodo = self.ready.borrow().len();
+            let ntodo = self.begin_iteration(stopping);
             for _ in 0..ntodo {
                 let next = self.ready.borrow_mut().pop_front();
                 match next {
@@ -219,9 +245,10 @@ impl LoopInner {
     }
 
     /// The start of an iteration: work from other threads joins the ready queue; then due timers fire,
-    /// or, with nothing ready, the loop waits in the poller for I/O, a timer or a wake.
+    /// or, with nothing ready, the loop waits in the poller for I/O, a timer or a wake. Returns how many
+    /// handles are ready.
     #[inline]
-    fn begin_iteration(&self, stopping: bool) {
+    fn begin_iteration(&self, stopping: bool) -> usize {
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
@@ -236,6 +263,7 @@ impl LoopInner {
             }
             self.fire_timers();
         }
+        self.ready.borrow().len()
     }
 
     /// Whether anything is queued to run.
@@ -314,8 +342,8 @@ impl LoopInner {
     }
 
     /// Runs one callback, unless its handle cancelled it.
-    fn run_callback(&self, cb: Callback) {
-        let Callback { id, f } = cb;
+    fn run_callback(&self, f: Box<dyn FnOnce()>) {
+        let id = self.next_callback_to_run.get();
         self.next_callback_to_run.set(id + 1);
         if !self.cancelled_callbacks.borrow().is_empty() {
             let mut cancelled = self.cancelled_callbacks.borrow_mut();
@@ -368,10 +396,15 @@ impl LoopInner {
     }
 
     /// Fires the timers that are due: wakes sleeping futures, queues `call_later` callbacks.
+    #[inline]
     fn fire_timers(&self) {
-        if self.timers.is_empty() {
-            return;
+        if !self.timers.is_empty() {
+            self.fire_due_timers();
         }
+    }
+
+    #[inline(never)]
+    fn fire_due_timers(&self) {
         let Some(next) = self.timers.next_deadline() else {
             return;
         };
