@@ -247,7 +247,7 @@ impl LoopInner {
     /// The start of an iteration: work from other threads joins the ready queue; then due timers fire,
     /// or, with nothing ready, the loop waits in the poller for I/O, a timer or a wake. Returns how many
     /// handles are ready.
-    #[inline]
+    #[inline(always)]
     fn begin_iteration(&self, stopping: bool) -> usize {
         if !self.shared.injector.is_empty() {
             self.drain_injector();
