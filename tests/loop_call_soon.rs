@@ -60,8 +60,14 @@ fn free_call_soon_from_tasks_and_callbacks_keeps_fifo_order() {
 /// scheduled by callbacks run this time around -- they will be run the next time (after another I/O
 /// poll)."
 ///
-/// A task that was ready when the tick began runs in that tick, so it comes between a callback and the
-/// callback that callback scheduled.
+/// Task steps and callbacks share the ready queue: the task spawned first runs first, then `a`, then
+/// what `a` scheduled, on the next tick.
+///
+/// ```python
+/// t = asyncio.create_task(task())      # appends "task"
+/// loop.call_soon(a)                    # appends "a", then call_soon(b)
+/// await t                              # seen == ["task", "a", "b, scheduled by a"]
+/// ```
 #[test]
 fn callback_scheduled_during_a_tick_runs_next_tick() {
     let seen: Log<&str> = log();
@@ -78,7 +84,7 @@ fn callback_scheduled_during_a_tick_runs_next_tick() {
         task.await;
         yield_many(3).await;
     });
-    assert_eq!(*seen.borrow(), ["a", "task", "b, scheduled by a"]);
+    assert_eq!(*seen.borrow(), ["task", "a", "b, scheduled by a"]);
 }
 
 /// asyncio runs only the callbacks that were ready when a tick began, so a callback that keeps

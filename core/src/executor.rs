@@ -20,6 +20,8 @@ pub(crate) enum Injected {
     Task(TaskRunnable),
     /// A `call_soon_threadsafe` callback.
     Callback(Box<dyn FnOnce() + Send>),
+    /// The main future of `block_on` (of that generation) was woken off the loop's thread.
+    Main(u64),
 }
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);

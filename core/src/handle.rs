@@ -124,7 +124,9 @@ impl Handle {
 
     /// Schedules `f` to run on the loop's thread, from any thread, and wakes the loop.
     ///
-    /// Returns `false` (and drops `f`) if the loop has shut down.
+    /// Returns whether `f` will run: `true` means it runs on the loop, in the order it arrived, even when
+    /// the loop starts closing meanwhile (shutdown runs every callback it accepted); `false` means the
+    /// loop has shut down and `f` was dropped (on this thread).
     ///
     /// **asyncio:** `loop.call_soon_threadsafe(callback, *args)`. Differences: no handle is returned.
     ///

@@ -1,12 +1,12 @@
-//! `yield_now`: let every other ready task and callback run once.
+//! `yield_now`: let every task step and callback that is ready run first.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Yields to the loop: the task goes to the back of the run queue, so every other ready task gets a turn
-/// before it resumes. Due timers and I/O get theirs at least every 61 task polls, so a task that keeps
-/// yielding cannot starve them.
+/// Yields to the loop: the task's next step goes to the back of the ready queue, so every task step and
+/// callback that was ready before it (and due timers) runs first; it resumes in the next loop iteration.
+/// A task that keeps yielding cannot starve timers or I/O.
 ///
 /// **asyncio:** `await asyncio.sleep(0)`.
 ///

@@ -24,6 +24,10 @@ pub enum ExceptionKind {
     UnobservedTaskPanic,
     /// A `call_soon` / `call_later` / `call_at` / done-callback panicked (asyncio: "Exception in callback").
     CallbackPanic,
+    /// A task's future panicked while it was being dropped (when the task was cancelled, or after it
+    /// finished). The task still got its outcome and its done-callbacks (asyncio has no counterpart:
+    /// a coroutine's `finally` raising is the closest).
+    TaskDropPanic,
     /// Debug mode: a task poll or a callback held the loop longer than `slow_callback_duration`
     /// (asyncio logs "Executing <Task ...> took 0.153 seconds").
     SlowCallback {

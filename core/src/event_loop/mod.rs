@@ -40,21 +40,30 @@ pub(crate) enum State {
     Closed,
 }
 
-/// A `call_soon` callback waiting in the ready queue.
-struct Callback {
-    id: u64,
-    f: Box<dyn FnOnce()>,
+/// One handle in the ready queue (asyncio's `_ready` deque): a task's next step, a callback, or the
+/// main future of `block_on`, which is scheduled like a task.
+enum Ready {
+    Task(TaskRunnable),
+    /// A callback. Its id (for `CallbackHandle::cancel`) is implicit: callbacks get consecutive ids as
+    /// they are queued and leave the queue in that order, so it is `next_callback_to_run`.
+    Callback(Box<dyn FnOnce()>),
+    /// The main future of the `block_on` call with this generation was woken. A marker left over from
+    /// an earlier call (another generation) is skipped.
+    Main(u64),
 }
 
 /// Everything a loop owns. Loop-local: plain `Cell`/`RefCell`, no locks; other threads reach the loop
 /// only through [`Shared`].
 pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
-    /// Runnable tasks, FIFO.
-    ready: RefCell<VecDeque<TaskRunnable>>,
-    /// `call_soon` callbacks, FIFO; ids increase along the queue.
-    callbacks: RefCell<VecDeque<Callback>>,
+    /// The ready handles, FIFO: task steps, callbacks and the main future in the order they became
+    /// ready. An iteration runs the ones queued when it began. Callback ids increase along the queue.
+    ready: RefCell<VecDeque<Ready>>,
     next_callback_id: Cell<u64>,
+    /// Id of the next callback to leave the queue: callbacks with a smaller id have run or were dropped.
+    next_callback_to_run: Cell<u64>,
+    /// Generation of the current (or last) `block_on` call, to tell its `Main` markers from stale ones.
+    main_generation: Cell<u64>,
     /// Ids of queued callbacks whose handle was cancelled (rare; checked only when non-empty).
     cancelled_callbacks: RefCell<Vec<u64>>,
     pub(crate) timers: Rc<Timers>,
@@ -75,8 +84,6 @@ pub(crate) struct LoopInner {
     stop_requested: Cell<bool>,
     /// `add_reader` / `add_writer` watches.
     fd_watches: RefCell<fd_watch::FdWatches>,
-    /// Wakes `run_forever` when `stop` is called.
-    stop_waker: RefCell<Option<Waker>>,
     /// The public owner, so `get_running_loop()` can hand out a `Loop`.
     owner: RefCell<Weak<LoopOwner>>,
 }
@@ -104,9 +111,12 @@ impl Drop for LoopOwner {
 ///
 /// # Implementation
 ///
-/// One iteration runs what is ready (the callbacks that were queued when it began, then tasks up to a
-/// budget), fires due timers from the hierarchical wheel, and waits once in the poller (`epoll_wait` on
-/// Linux) with the next timer deadline as its timeout, or zero when work is pending. No helper thread.
+/// One FIFO of ready handles (asyncio's `_ready`): task steps, callbacks and the main future of
+/// `block_on`, in the order they became ready. An iteration fires due timers from the hierarchical wheel
+/// (or, with nothing ready, first waits in the poller, `epoll_wait` on Linux, until the next timer
+/// deadline), then runs exactly the handles that were ready when it began; whatever becomes ready
+/// meanwhile runs in a later iteration. While busy, the poller is checked with a zero timeout every 61
+/// handles; what it wakes joins the back of the queue. No helper thread.
 ///
 /// # Examples
 ///
@@ -192,8 +202,9 @@ impl Loop {
         let inner = Rc::new(LoopInner {
             shared: Shared::new(reactor),
             ready: RefCell::new(VecDeque::with_capacity(64)),
-            callbacks: RefCell::new(VecDeque::new()),
             next_callback_id: Cell::new(0),
+            next_callback_to_run: Cell::new(0),
+            main_generation: Cell::new(0),
             cancelled_callbacks: RefCell::new(Vec::new()),
             timers: Rc::new(Timers::new(clock)),
             blocking_in_flight: Arc::new(AtomicUsize::new(0)),
@@ -208,7 +219,6 @@ impl Loop {
             current_task: Cell::new(None),
             current_name: RefCell::new(None),
             stop_requested: Cell::new(false),
-            stop_waker: RefCell::new(None),
             fd_watches: RefCell::new(fd_watch::FdWatches::default()),
             owner: RefCell::new(Weak::new()),
         });
@@ -222,9 +232,12 @@ impl Loop {
     }
 
     /// Runs `future` on this loop until it completes, driving every task and timer meanwhile, and returns
-    /// its output. Tasks still pending afterwards stay on the loop for the next call.
+    /// its output. The future is scheduled like a task: its first step runs after the handles already
+    /// ready, and each wake-up queues its next step behind them. Tasks and callbacks still pending
+    /// afterwards stay on the loop for the next call.
     ///
-    /// **asyncio:** `loop.run_until_complete(future)`.
+    /// **asyncio:** `loop.run_until_complete(future)`. Differences: returns as soon as the future
+    /// completes, without finishing the iteration; [`Loop::stop`] does not interrupt it.
     ///
     /// # Panics
     ///
@@ -259,34 +272,30 @@ impl Loop {
     /// ```
     #[track_caller]
     pub fn run_forever(&self) {
-        let inner = self.inner().clone();
-        self.inner().block_on(std::future::poll_fn(move |cx| {
-            if inner.stop_requested.replace(false) {
-                std::task::Poll::Ready(())
-            } else {
-                *inner.stop_waker.borrow_mut() = Some(cx.waker().clone());
-                std::task::Poll::Pending
-            }
-        }))
+        self.inner().run_forever()
     }
 
-    /// Makes [`Loop::run_forever`] return after the current iteration.
+    /// Makes [`Loop::run_forever`] return once the current iteration has run every handle that was
+    /// ready when it began (handles scheduled during it run on the next run). Called before
+    /// `run_forever`, that call runs one full iteration and returns. [`Loop::block_on`] ignores it.
     ///
     /// **asyncio:** `loop.stop()`.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
     /// let lp = tulip_core::Loop::new().unwrap();
+    /// let ran = Rc::new(Cell::new(false));
+    /// let r = ran.clone();
+    /// lp.call_soon(move || r.set(true));
     /// lp.stop();
-    /// lp.run_forever(); // returns at once: stop() was called before
+    /// lp.run_forever(); // one iteration: runs the callback, then returns
+    /// assert!(ran.get());
     /// ```
     pub fn stop(&self) {
         self.inner().stop_requested.set(true);
-        let waker = self.inner().stop_waker.borrow_mut().take();
-        if let Some(w) = waker {
-            w.wake();
-        }
     }
 
     /// Whether the loop is running (inside `block_on` / `run_forever`).
@@ -321,8 +330,9 @@ impl Loop {
     }
 
     /// Closes the loop: cancels every pending task (dropping each future exactly once, on this thread),
-    /// runs the done-callbacks that cancellation scheduled, and drops pending callbacks and timers.
-    /// Closing twice is harmless.
+    /// runs the done-callbacks that cancellation scheduled and the `call_soon_threadsafe` callbacks it
+    /// had accepted, and drops the other pending callbacks and timers. This also holds when the loop is
+    /// dropped during thread-local teardown. Closing twice is harmless.
     ///
     /// **asyncio:** `loop.close()` after `asyncio.run`'s "cancel all tasks" step.
     ///
@@ -367,8 +377,9 @@ impl Loop {
         self.inner().spawn_local(None, Location::caller(), future)
     }
 
-    /// Schedules `f` to run on the next iteration. Callbacks run in the order they were scheduled; one
-    /// scheduled while callbacks run waits for the next iteration.
+    /// Schedules `f` to run on the next iteration. It joins the back of the ready queue it shares with
+    /// task steps, so handles run in the order they became ready; one scheduled during an iteration runs
+    /// in the next one.
     ///
     /// **asyncio:** `loop.call_soon(callback, *args)`. Differences: the closure captures its arguments.
     ///
@@ -634,9 +645,10 @@ impl Loop {
 }
 
 impl LoopInner {
+    /// Schedules a task's next step at the back of the ready queue.
     #[inline]
     pub(crate) fn push_ready(&self, runnable: TaskRunnable) {
-        self.ready.borrow_mut().push_back(runnable);
+        self.ready.borrow_mut().push_back(Ready::Task(runnable));
     }
 
     #[track_caller]
@@ -669,12 +681,14 @@ impl LoopInner {
     fn enqueue_callback(&self, f: Box<dyn FnOnce()>) -> u64 {
         let id = self.next_callback_id.get();
         self.next_callback_id.set(id + 1);
-        self.callbacks.borrow_mut().push_back(Callback { id, f });
+        self.ready.borrow_mut().push_back(Ready::Callback(f));
         id
     }
 
     pub(crate) fn cancel_callback(&self, id: u64) {
-        let queued = self.callbacks.borrow().front().is_some_and(|c| c.id <= id);
+        // Callbacks leave the queue in id order, so one whose id has not been reached is still queued.
+        let queued = id >= self.next_callback_to_run.get()
+            && matches!(self.state.get(), State::Idle | State::Running);
         if queued {
             self.cancelled_callbacks.borrow_mut().push(id);
         }
@@ -775,6 +789,61 @@ pub(crate) fn report_unobserved_panic(info: &TaskInfo, payload: &(dyn std::any::
     if context::with_current(|inner| inner.call_exception_handler(&ctx)).is_none() {
         default_exception_handler(&ctx);
     }
+}
+
+/// A task's future panicked in its `Drop`: tell the exception handler of the task's loop (the one running
+/// or shutting down on this thread), or print it when none is reachable.
+#[cold]
+pub(crate) fn report_task_drop_panic(
+    loop_id: u64,
+    info: &TaskInfo,
+    payload: &(dyn std::any::Any + Send),
+) {
+    let ctx = ExceptionContext {
+        kind: ExceptionKind::TaskDropPanic,
+        message: format!(
+            "{info} panicked while its future was dropped: {}",
+            task::panic_message(payload)
+        ),
+        task: Some(info),
+        panic: Some(payload),
+    };
+    let handled = context::with_current(|inner| {
+        (inner.shared.id == loop_id).then(|| inner.call_exception_handler(&ctx))
+    })
+    .flatten()
+    .or_else(|| {
+        run::with_closing(|inner| {
+            (inner.shared.id == loop_id).then(|| inner.call_exception_handler(&ctx))
+        })
+        .flatten()
+    });
+    if handled.is_none() {
+        default_exception_handler(&ctx);
+    }
+}
+
+/// Runs `f` with the loop whose id is `loop_id` when it runs on this thread, or is shutting down here
+/// (also during thread-local teardown, when the current-loop slot is gone). Whether it was reached.
+pub(crate) fn with_loop(loop_id: u64, f: impl FnOnce(&LoopInner)) -> bool {
+    let mut f = Some(f);
+    let found = context::with_current(|inner| {
+        if inner.shared.id == loop_id {
+            if let Some(f) = f.take() {
+                f(inner);
+            }
+        }
+    });
+    if found.is_none() {
+        run::with_closing(|inner| {
+            if inner.shared.id == loop_id {
+                if let Some(f) = f.take() {
+                    f(inner);
+                }
+            }
+        });
+    }
+    f.is_none()
 }
 
 /// The loop running on this thread.

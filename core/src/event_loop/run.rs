@@ -1,5 +1,6 @@
 //! One loop iteration and the loops built from it: `block_on` and shutdown.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
@@ -11,140 +12,280 @@ use std::time::{Duration, Instant};
 
 use tulip_time::{timers, TimerAction};
 
-use super::{ExceptionContext, ExceptionKind, LoopInner, State};
+use super::{ExceptionContext, ExceptionKind, LoopInner, Ready, State};
 use crate::context;
 use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
 use crate::task::{panic_message, TaskInfo};
 
-/// Tasks run per iteration at most before timers and I/O get a turn.
-const TICK_BUDGET: usize = 61;
-/// While work keeps coming, poll I/O (with a zero timeout) after this many task polls and callbacks
-/// (tokio's `event_interval`).
+/// While work keeps coming, poll I/O (with a zero timeout) after this many ready handles (tokio's
+/// `event_interval`). I/O wakes go to the back of the ready queue, so this never reorders ready handles.
 const IO_INTERVAL: usize = 61;
 /// Shutdown gives up re-running cancellation after this many rounds (a future whose `Drop` spawns
 /// forever).
 const SHUTDOWN_ROUNDS: usize = 1000;
 
-/// The waker of the future passed to `block_on`: a flag, plus a poller notification when woken from
-/// another thread.
-struct MainWake {
-    woken: AtomicBool,
-    shared: Arc<Shared>,
+thread_local! {
+    /// The loop shutting down on this thread, for tasks that finish while the thread's other
+    /// thread-locals (the current loop among them) are already destroyed. A raw pointer has no
+    /// destructor, so this slot stays readable during thread-local teardown.
+    static CLOSING: Cell<*const LoopInner> = const { Cell::new(std::ptr::null()) };
 }
+
+/// Runs `f` with the loop shutting down on this thread, if any (see `CLOSING`).
+pub(crate) fn with_closing<R>(f: impl FnOnce(&LoopInner) -> R) -> Option<R> {
+    let ptr = CLOSING.try_with(Cell::get).ok()?;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ClosingGuard` stores a pointer to the `LoopInner` that `shutdown` borrows for its whole
+    // run, and clears it before `shutdown` returns (also on unwind); the slot is thread-local, so the
+    // pointer is only read on the thread running `shutdown`, while the borrow is alive.
+    Some(f(unsafe { &*ptr }))
+}
+
+/// Publishes a loop in `CLOSING` for the duration of its shutdown.
+struct ClosingGuard(*const LoopInner);
+
+impl ClosingGuard {
+    fn new(inner: &LoopInner) -> ClosingGuard {
+        let prev = CLOSING
+            .try_with(|c| c.replace(inner))
+            .unwrap_or(std::ptr::null());
+        ClosingGuard(prev)
+    }
+}
+
+impl Drop for ClosingGuard {
+    fn drop(&mut self) {
+        let _ = CLOSING.try_with(|c| c.set(self.0));
+    }
+}
+
+thread_local! {
+    /// Only its address is used: it tells threads apart more cheaply than `thread::current().id()`.
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// An id of the calling thread, unique among live threads.
+#[inline]
+fn thread_mark() -> usize {
+    THREAD_MARK.with(|m| std::ptr::from_ref(m) as usize)
+}
+
+/// The waker of the future passed to `block_on`: the first wake since its last poll schedules a
+/// `Main` marker in the ready queue (directly on the loop's thread, through the injector elsewhere).
+struct MainWake {
+    /// Set while a marker is queued, and for good once `block_on` has returned, so late wakes do
+    /// nothing.
+    woken: AtomicBool,
+    generation: u64,
+    shared: Arc<Shared>,
+    /// The `block_on` call's loop and thread. Invariant: `inner` points to a live `LoopInner` whenever
+    /// `woken` is `false` and the caller runs on thread `thread` (`block_on` owns an `Rc` of it and sets
+    /// `woken` for good before returning, on that thread).
+    inner: *const LoopInner,
+    thread: usize,
+}
+
+// SAFETY: `inner` is only dereferenced on the thread that created it (checked against `thread`), under
+// the invariant above; every other field is `Send + Sync`.
+unsafe impl Send for MainWake {}
+// SAFETY: as for `Send`: shared references reach `inner` only on its own thread.
+unsafe impl Sync for MainWake {}
 
 impl Wake for MainWake {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
+    #[inline]
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, Ordering::SeqCst) {
-            self.shared.notify_if_parked();
+        if self.woken.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if thread_mark() == self.thread {
+            // SAFETY: `woken` was `false` and this is `block_on`'s thread, so by the invariant on
+            // `inner` its `block_on` is still running and the loop is alive.
+            let inner = unsafe { &*self.inner };
+            inner
+                .ready
+                .borrow_mut()
+                .push_back(Ready::Main(self.generation));
+        } else {
+            // A closed loop refuses it; its `block_on` has returned, so there is nothing to wake.
+            let _ = self.shared.inject(Injected::Main(self.generation));
         }
     }
 }
 
-/// Puts the loop back to `Idle` however `block_on` ends (including by a panic in the main future).
-struct RunningGuard<'a>(&'a LoopInner);
+/// Puts the loop back to `Idle` however a run ends (including by a panic in the main future), and
+/// makes later wakes of the main future no-ops.
+struct RunningGuard<'a> {
+    inner: &'a LoopInner,
+    main: Option<Arc<MainWake>>,
+}
 
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
-        self.0.state.set(State::Idle);
+        if let Some(main) = &self.main {
+            main.woken.store(true, Ordering::Release);
+        }
+        self.inner.state.set(State::Idle);
     }
 }
 
 impl LoopInner {
     #[track_caller]
-    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+    fn check_can_run(&self, what: &str) {
         if context::current().is_some() {
             panic!(
-                "block_on called from inside a running tulip loop; this would deadlock: \
+                "{what} called from inside a running tulip loop; this would deadlock: \
                  spawn the future and await its Task instead"
             );
         }
         match self.state.get() {
             State::Idle => {}
-            State::Closed | State::Closing => panic!("block_on called on a closed tulip loop"),
+            State::Closed | State::Closing => panic!("{what} called on a closed tulip loop"),
             State::Running => unreachable!("a running loop is current on its thread"),
         }
+    }
+
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+        self.check_can_run("block_on");
         let _enter = context::enter(self.clone());
         let _timers = timers::enter(self.timers.clone());
         self.state.set(State::Running);
-        let _running = RunningGuard(self);
-
+        let generation = self.main_generation.get().wrapping_add(1);
+        self.main_generation.set(generation);
         let main = Arc::new(MainWake {
             woken: AtomicBool::new(true),
+            generation,
             shared: self.shared.clone(),
+            inner: Rc::as_ptr(self),
+            thread: thread_mark(),
         });
+        let _running = RunningGuard {
+            inner: self,
+            main: Some(main.clone()),
+        };
+        // The main future's first step queues behind what is already ready, as asyncio's
+        // `run_until_complete` wraps it in a task.
+        self.ready.borrow_mut().push_back(Ready::Main(generation));
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        let out = self.run_iterations(false, |gen| {
+            if gen != generation || !main.woken.swap(false, Ordering::AcqRel) {
+                return None;
+            }
+            match coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx)) {
+                Poll::Ready(v) => Some(v),
+                Poll::Pending => None,
+            }
+        });
+        match out {
+            Some(v) => v,
+            None => unreachable!("block_on runs until its future completes"),
+        }
+    }
+
+    /// `run_forever`: iterations until `stop()`; the iteration during which it is called (or the first
+    /// one, when it was called before) runs to its end.
+    #[track_caller]
+    pub(crate) fn run_forever(self: &Rc<Self>) {
+        self.check_can_run("run_forever");
+        let _enter = context::enter(self.clone());
+        let _timers = timers::enter(self.timers.clone());
+        self.state.set(State::Running);
+        let _running = RunningGuard {
+            inner: self,
+            main: None,
+        };
+        let _ = self.run_iterations(true, |_| None::<()>);
+    }
+
+    /// Runs loop iterations. Each one moves in work from other threads, fires due timers (or waits in
+    /// the poller when nothing is ready), then runs exactly the handles that were ready when it began
+    /// (uvloop's `ntodo`); what becomes ready meanwhile runs in a later iteration, in the order it
+    /// became ready. `on_main` gets each `Main` marker and ends the run by returning `Some`; with
+    /// `forever`, a `stop()` ends it after the current iteration.
+    fn run_iterations<R>(
+        &self,
+        forever: bool,
+        mut on_main: impl FnMut(u64) -> Option<R>,
+    ) -> Option<R> {
         let mut since_io = 0usize;
         loop {
-            if main.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(v) =
-                    coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx))
-                {
-                    return v;
+            let stopping = forever && self.stop_requested.get();
+            let ntodo = self.begin_iteration(stopping);
+            for _ in 0..ntodo {
+                let next = self.ready.borrow_mut().pop_front();
+                match next {
+                    Some(Ready::Task(r)) => self.run_task(r),
+                    Some(Ready::Callback(cb)) => self.run_callback(cb),
+                    Some(Ready::Main(gen)) => {
+                        if let Some(v) = on_main(gen) {
+                            return Some(v);
+                        }
+                    }
+                    None => break,
                 }
-            }
-            since_io += 1 + self.run_ready_batch();
-            if self.has_work() || main.woken.load(Ordering::Acquire) {
+                since_io += 1;
                 if since_io >= IO_INTERVAL {
                     since_io = 0;
                     self.poll_io(Some(Duration::ZERO));
                 }
-                self.fire_timers();
-            } else {
-                since_io = 0;
-                self.park(&main.woken);
+            }
+            if forever && self.stop_requested.replace(false) {
+                return None;
             }
         }
+    }
+
+    /// The start of an iteration: work from other threads joins the ready queue; then due timers fire,
+    /// or, with nothing ready, the loop waits in the poller for I/O, a timer or a wake. Returns how many
+    /// handles are ready.
+    #[inline(always)]
+    fn begin_iteration(&self, stopping: bool) -> usize {
+        if !self.shared.injector.is_empty() {
+            self.drain_injector();
+        }
+        if self.ready.borrow().is_empty() && !stopping {
+            self.park();
+            if !self.shared.injector.is_empty() {
+                self.drain_injector();
+            }
+        } else {
+            if stopping {
+                self.poll_io(Some(Duration::ZERO));
+            }
+            self.fire_timers();
+        }
+        self.ready.borrow().len()
     }
 
     /// Whether anything is queued to run.
     #[inline]
     fn has_work(&self) -> bool {
-        !self.ready.borrow().is_empty()
-            || !self.callbacks.borrow().is_empty()
-            || !self.shared.injector.is_empty()
+        !self.ready.borrow().is_empty() || !self.shared.injector.is_empty()
     }
 
-    /// Runs the callbacks queued when the batch began, then up to `TICK_BUDGET` tasks. Returns how many
-    /// it ran.
-    fn run_ready_batch(&self) -> usize {
-        if !self.shared.injector.is_empty() {
-            self.drain_injector();
-        }
-        let ntodo = self.callbacks.borrow().len();
-        for _ in 0..ntodo {
-            let cb = self.callbacks.borrow_mut().pop_front();
-            match cb {
-                Some(cb) => self.run_callback(cb.id, cb.f),
-                None => break,
-            }
-        }
-        let mut ran = ntodo;
-        for _ in 0..TICK_BUDGET {
-            let next = self.ready.borrow_mut().pop_front();
-            match next {
-                Some(r) => self.run_task(r),
-                None => break,
-            }
-            ran += 1;
-        }
-        ran
-    }
-
-    /// Moves work sent from other threads onto the local queues.
+    /// Moves the work other threads sent before this call onto the ready queue (only that much, so a
+    /// thread that keeps sending cannot hold the loop here).
     fn drain_injector(&self) {
-        while let Ok(work) = self.shared.injector.pop() {
+        let n = self.shared.injector.len();
+        for _ in 0..n {
+            let Ok(work) = self.shared.injector.pop() else {
+                break;
+            };
             match work {
                 Injected::Task(r) => self.push_ready(r),
                 Injected::Callback(f) => {
                     self.enqueue_callback(f);
                 }
+                Injected::Main(gen) => self.ready.borrow_mut().push_back(Ready::Main(gen)),
             }
         }
     }
@@ -201,7 +342,9 @@ impl LoopInner {
     }
 
     /// Runs one callback, unless its handle cancelled it.
-    fn run_callback(&self, id: u64, f: Box<dyn FnOnce()>) {
+    fn run_callback(&self, f: Box<dyn FnOnce()>) {
+        let id = self.next_callback_to_run.get();
+        self.next_callback_to_run.set(id + 1);
         if !self.cancelled_callbacks.borrow().is_empty() {
             let mut cancelled = self.cancelled_callbacks.borrow_mut();
             if let Some(i) = cancelled.iter().position(|&c| c == id) {
@@ -253,10 +396,15 @@ impl LoopInner {
     }
 
     /// Fires the timers that are due: wakes sleeping futures, queues `call_later` callbacks.
+    #[inline]
     fn fire_timers(&self) {
-        if self.timers.is_empty() {
-            return;
+        if !self.timers.is_empty() {
+            self.fire_due_timers();
         }
+    }
+
+    #[inline(never)]
+    fn fire_due_timers(&self) {
         let Some(next) = self.timers.next_deadline() else {
             return;
         };
@@ -317,7 +465,7 @@ impl LoopInner {
     }
 
     /// Nothing is ready: sleep in the poller until I/O, a wake from another thread, or the next timer.
-    fn park(&self, main_woken: &AtomicBool) {
+    fn park(&self) {
         let clock = self.timers.clock();
         if clock.is_paused() {
             // Read before looking for work: a blocking job wakes its waiter before it stops counting, so
@@ -325,14 +473,14 @@ impl LoopInner {
             let blocking = self.blocking_in_flight.load(Ordering::SeqCst) > 0;
             self.poll_io(Some(Duration::ZERO));
             self.fire_timers();
-            if self.has_work() || main_woken.load(Ordering::Acquire) {
+            if self.has_work() {
                 return;
             }
             match self.timers.next_deadline() {
                 // Idle with a paused clock: jump to the next deadline, unless work on the blocking pool
                 // is in flight (it takes real time; its end wakes the loop).
                 Some(next) if !blocking => clock.advance_to(next),
-                _ => self.poll_io_parked(None, main_woken),
+                _ => self.poll_io_parked(None),
             }
         } else {
             let timeout = self.timers.next_deadline().map(|next| {
@@ -342,16 +490,16 @@ impl LoopInner {
                 let ms = d.as_nanos().div_ceil(1_000_000);
                 Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
             });
-            self.poll_io_parked(timeout, main_woken);
+            self.poll_io_parked(timeout);
         }
         self.fire_timers();
     }
 
     /// A blocking poller wait, announced through `Shared::parked` so other threads notify it.
-    fn poll_io_parked(&self, timeout: Option<Duration>, main_woken: &AtomicBool) {
+    fn poll_io_parked(&self, timeout: Option<Duration>) {
         self.shared.parked.store(true, Ordering::SeqCst);
         std::sync::atomic::fence(Ordering::SeqCst);
-        if main_woken.load(Ordering::SeqCst) || !self.shared.injector.is_empty() {
+        if !self.shared.injector.is_empty() {
             self.shared.parked.store(false, Ordering::SeqCst);
             return;
         }
@@ -360,7 +508,8 @@ impl LoopInner {
     }
 
     /// Cancels every pending task (on this thread, so `!Send` futures are dropped where they live), runs
-    /// the callbacks that produces, then drops what is left. Idempotent.
+    /// the callbacks that produces and those other threads were told would run, then drops what is
+    /// left. Idempotent.
     pub(crate) fn shutdown(self: &Rc<Self>) {
         if matches!(self.state.get(), State::Closing | State::Closed) {
             return;
@@ -368,6 +517,8 @@ impl LoopInner {
         self.state.set(State::Closing);
         let _enter = context::enter(self.clone());
         let _timers = timers::enter(self.timers.clone());
+        // During thread-local teardown `enter` may fail; tasks finishing now still find the loop here.
+        let _closing = ClosingGuard::new(self);
         let watches = self.fd_watches.borrow_mut().take_all();
         drop(watches);
         for _ in 0..SHUTDOWN_ROUNDS {
@@ -378,38 +529,41 @@ impl LoopInner {
             self.drain_injector();
             // Only what is queued now: a future whose `Drop` spawns again is handled next round, so a
             // spawn-forever chain ends after `SHUTDOWN_ROUNDS`.
-            let queued = self.ready.borrow().len();
-            for _ in 0..queued {
-                let next = self.ready.borrow_mut().pop_front();
-                let Some(r) = next else { break };
-                r.metadata().request_cancel();
-                self.run_task(r);
-            }
-            let ntodo = self.callbacks.borrow().len();
-            for _ in 0..ntodo {
-                let cb = self.callbacks.borrow_mut().pop_front();
-                if let Some(cb) = cb {
-                    self.run_callback(cb.id, cb.f);
-                }
-            }
+            self.run_ready_cancelling();
             if !self.has_work() && self.registry.borrow().len() == 0 {
                 break;
             }
         }
+        // From here on other threads are refused; what they sent before was accepted (for a
+        // `call_soon_threadsafe`, `true` was returned), so it runs: callbacks are called, tasks are
+        // cancelled.
         self.shared.close();
-        while let Ok(work) = self.shared.injector.pop() {
-            if let Injected::Task(r) = work {
-                r.metadata().request_cancel();
-                self.run_task(r);
-            }
+        while !self.shared.injector.is_empty() {
+            self.drain_injector();
         }
-        let leftovers: Vec<_> = self.callbacks.borrow_mut().drain(..).collect();
-        drop(leftovers);
+        self.run_ready_cancelling();
         let leftovers: Vec<_> = self.ready.borrow_mut().drain(..).collect();
         drop(leftovers);
         let done = self.registry.borrow_mut().take_all_callbacks();
         drop(done);
         self.timers.clear();
         self.state.set(State::Closed);
+    }
+
+    /// Shutdown: runs the handles queued now, cancelling each task instead of polling it.
+    fn run_ready_cancelling(&self) {
+        let queued = self.ready.borrow().len();
+        for _ in 0..queued {
+            let next = self.ready.borrow_mut().pop_front();
+            match next {
+                Some(Ready::Task(r)) => {
+                    r.metadata().request_cancel();
+                    self.run_task(r);
+                }
+                Some(Ready::Callback(cb)) => self.run_callback(cb),
+                Some(Ready::Main(_)) => {}
+                None => break,
+            }
+        }
     }
 }

@@ -48,6 +48,10 @@ impl Drop for UnobservedPanic {
 pin_project! {
     /// Wraps a task's future. Borrows the task's metadata, which lives in the same allocation and outlives
     /// the future (async-task's `spawn_unchecked` allows a future to borrow its metadata).
+    ///
+    /// The harness drops the future itself, on every path, inside `catch_unwind`: a future whose `Drop`
+    /// panics never unwinds into async-task (which would abort the process) and never leaves the task
+    /// without an outcome.
     pub(crate) struct Harness<'a, F> {
         meta: &'a TaskMeta,
         #[pin]
@@ -56,11 +60,14 @@ pin_project! {
 
     impl<'a, F> PinnedDrop for Harness<'a, F> {
         fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
+            let this = this.project();
             if this.future.is_some() {
                 // Dropped before finishing: cancelled (Task::cancel, a dropped handle, loop shutdown).
-                this.future.set(None);
+                let panic = drop_future(this.future);
                 finish(this.meta, TaskOutcome::Cancelled);
+                if let Some(payload) = panic {
+                    report_drop_panic(this.meta, payload);
+                }
             }
         }
     }
@@ -75,6 +82,13 @@ impl<'a, F> Harness<'a, F> {
     }
 }
 
+/// Drops the future in place and leaves `None`, catching a panic from its `Drop`. (An assignment whose
+/// drop of the old value unwinds still stores the new value, so the slot never holds a dropped future.)
+#[inline]
+fn drop_future<F>(mut slot: Pin<&mut Option<F>>) -> Option<Box<dyn Any + Send>> {
+    catch_unwind(AssertUnwindSafe(|| slot.set(None))).err()
+}
+
 impl<F: Future> Future for Harness<'_, F> {
     type Output = TaskResult<F::Output>;
 
@@ -83,8 +97,11 @@ impl<F: Future> Future for Harness<'_, F> {
         let mut this = self.project();
         let meta = *this.meta;
         if meta.cancel_requested() {
-            this.future.set(None);
+            let panic = drop_future(this.future);
             finish(meta, TaskOutcome::Cancelled);
+            if let Some(payload) = panic {
+                report_drop_panic(meta, payload);
+            }
             return Poll::Ready(Err(Failure::Cancelled));
         }
         let fut = match this.future.as_mut().as_pin_mut() {
@@ -99,22 +116,53 @@ impl<F: Future> Future for Harness<'_, F> {
                 }
                 Poll::Pending
             }
-            Ok(Poll::Ready(v)) => {
-                this.future.set(None);
-                finish(meta, TaskOutcome::Finished);
-                Poll::Ready(Ok(v))
-            }
+            Ok(Poll::Ready(v)) => match drop_future(this.future) {
+                None => {
+                    finish(meta, TaskOutcome::Finished);
+                    Poll::Ready(Ok(v))
+                }
+                Some(payload) => {
+                    // Finished, then panicked in `Drop`: the panic is the outcome, as if the future had
+                    // panicked on its way out.
+                    drop_output(meta, v);
+                    Poll::Ready(Err(panicked(meta, payload)))
+                }
+            },
             Err(payload) => {
-                // A panic in the future's Drop propagates to the executor, which contains it.
-                this.future.set(None);
-                finish(meta, TaskOutcome::Panicked);
-                Poll::Ready(Err(Failure::Panicked(UnobservedPanic {
-                    payload: Some(payload),
-                    info: TaskInfo::from_meta(meta),
-                })))
+                if let Some(second) = drop_future(this.future) {
+                    report_drop_panic(meta, second);
+                }
+                Poll::Ready(Err(panicked(meta, payload)))
             }
         }
     }
+}
+
+/// Records a panic as the task's outcome.
+#[cold]
+fn panicked(meta: &TaskMeta, payload: Box<dyn Any + Send>) -> Failure {
+    finish(meta, TaskOutcome::Panicked);
+    Failure::Panicked(UnobservedPanic {
+        payload: Some(payload),
+        info: TaskInfo::from_meta(meta),
+    })
+}
+
+/// Drops an output nobody will get, containing a panic from its `Drop`.
+#[cold]
+fn drop_output<T>(meta: &TaskMeta, v: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(v))) {
+        report_drop_panic(meta, payload);
+    }
+}
+
+/// Tells the task's loop that its future panicked while being dropped.
+#[cold]
+fn report_drop_panic(meta: &TaskMeta, payload: Box<dyn Any + Send>) {
+    let info = TaskInfo::from_meta(meta);
+    crate::event_loop::report_task_drop_panic(meta.loop_id, &info, &*payload);
+    // The payload's own `Drop` is user code too.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
 }
 
 /// First `Pending` of a task: enter the loop's registry, so `all_tasks` lists it and shutdown can wake
@@ -136,10 +184,8 @@ fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
         // Finished in its first poll with nobody watching: the loop has nothing to update.
         return;
     }
-    context::with_current(|inner| {
-        if inner.shared.id == meta.loop_id {
-            inner.task_finished(meta, outcome, has_callbacks);
-        }
+    crate::event_loop::with_loop(meta.loop_id, |inner| {
+        inner.task_finished(meta, outcome, has_callbacks);
     });
 }
 

@@ -414,7 +414,9 @@ impl<T> Task<T> {
 
     /// Adds a callback to run on the task's loop once the task has ended, with its outcome. Added after
     /// the task ended, it is still run, scheduled with `call_soon` (never called inline). Callbacks run in
-    /// the order they were added, each exactly once.
+    /// the order they were added, each exactly once, and before the task that awaits this one resumes
+    /// (its wake-up is queued after them, as asyncio's awaiter wake-up is a later done-callback). A
+    /// panic in the future's `Drop` still gives the task an outcome and runs its callbacks.
     ///
     /// **asyncio:** `Task.add_done_callback(fn)`. Differences: the callback receives the outcome rather
     /// than the task (the handle may have been moved or awaited meanwhile).
