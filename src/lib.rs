@@ -8,6 +8,13 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "macros")]
+pub use tulip_macros::{main, test};
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub mod __macro_support;
+
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
