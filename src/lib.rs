@@ -26,6 +26,17 @@ pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
 
+/// HTTP with hyper 1.x (feature `hyper`): hyper's executor, timer and I/O traits implemented on the
+/// loop, a connector for hyper-util's pooled client, and the crates themselves (`hyper`, `hyper_util`,
+/// `http_body_util`) at the versions these are for. See `examples/http_server.rs` and
+/// `examples/http_client.rs`.
+///
+/// **asyncio:** none in the standard library; what aiohttp is to asyncio.
+#[cfg(feature = "hyper")]
+pub mod hyper {
+    pub use tulip_hyper::*;
+}
+
 /// Tasks: the [`Task`] handle, spawn options, outcomes.
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.

@@ -11,6 +11,8 @@
 
 pub(crate) mod client;
 pub(crate) mod example;
+#[cfg(feature = "hyper")]
+pub(crate) mod http;
 pub(crate) mod net;
 
 use std::cell::RefCell;

@@ -378,6 +378,21 @@ impl TcpStream {
         self.io.poll_read_with(cx, |mut s| s.read(buf))
     }
 
+    /// Polls a read into memory that need not be initialised (socket2's `recv`): for callers whose
+    /// buffers are spare capacity, such as hyper's `ReadBufCursor`, which would otherwise zero them on
+    /// every read. Returns how many bytes, from the start of `buf`, are now initialised.
+    ///
+    /// **asyncio:** no counterpart (the poll-level form of `loop.sock_recv_into()`).
+    #[inline]
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_read_with(cx, |s| socket2::SockRef::from(s).recv(buf))
+    }
+
     /// Polls a write of `buf`.
     ///
     /// **asyncio:** no counterpart (the poll-level form of `loop.sock_send()`).
