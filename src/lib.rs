@@ -37,6 +37,16 @@ pub mod hyper {
     pub use tulip_hyper::*;
 }
 
+/// TLS on rustls (feature `tls`): `start_tls` on a connected stream, `open_connection` and
+/// `start_server` with a TLS config, asyncio-style reader and writer over the encrypted stream. See
+/// `examples/tls_echo.rs`.
+///
+/// **asyncio:** `ssl=` / `server_hostname=` on `open_connection` / `start_server`, `loop.start_tls()`.
+#[cfg(feature = "tls")]
+pub mod tls {
+    pub use tulip_tls::*;
+}
+
 /// Tasks: the [`Task`] handle, spawn options, outcomes.
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.

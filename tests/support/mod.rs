@@ -14,6 +14,8 @@ pub(crate) mod example;
 #[cfg(feature = "hyper")]
 pub(crate) mod http;
 pub(crate) mod net;
+#[cfg(all(feature = "tls", feature = "rcgen"))]
+pub(crate) mod tls;
 
 use std::cell::RefCell;
 use std::future::Future;
