@@ -18,6 +18,9 @@ cargo bench --workspace --no-run
 cargo test --features hyper --test hyper_server --test hyper_client
 # Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates).
 cargo test --features tls,rcgen --test tls_streams
+# async-tungstenite on tulip's streams (examples/websocket_echo.rs; the crate is an optional dependency
+# used only there).
+cargo test --features async-tungstenite --test websocket_echo
 # The `zmq` feature (examples/zmq_selector.rs, tests/zmq_selector.rs) links the system libzmq through
 # pkg-config: install Debian's package when it is missing (CI runs this as root, without a terminal).
 if ! pkg-config --exists libzmq 2>/dev/null; then
