@@ -700,6 +700,22 @@ impl UnixStream {
     /// every read. Returns how many bytes, from the start of `buf`, are now initialised.
     ///
     /// **asyncio:** no counterpart (the poll-level form of `loop.sock_recv_into()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// # tulip_core::run(async {
+    /// let (client, server) = tulip_net::UnixStream::pair()?;
+    /// client.write_all(b"abc").await?;
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+    /// let n = poll_fn(|cx| server.poll_read_uninit(cx, &mut buf)).await?;
+    /// // The first `n` bytes of `buf` now hold data.
+    /// assert!((1..=3).contains(&n));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     #[inline]
     pub fn poll_read_uninit(
         &self,
