@@ -48,8 +48,8 @@ pub(crate) fn entry(kind: Kind, args: TokenStream, item: TokenStream) -> TokenSt
 fn check(kind: Kind, func: &ItemFn) -> syn::Result<()> {
     let sig = &func.sig;
     if sig.asyncness.is_none() {
-        return Err(syn::Error::new_spanned(
-            &sig.fn_token,
+        return Err(syn::Error::new(
+            sig.fn_token.span,
             format!(
                 "the `async` keyword is missing from the function declaration: {} runs an \
                  `async fn`",
