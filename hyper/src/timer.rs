@@ -109,3 +109,41 @@ impl Future for TulipSleep {
 }
 
 impl Sleep for TulipSleep {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::rt::Timer;
+
+    fn paused_loop() -> tulip_core::Loop {
+        tulip_core::Loop::builder()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn reset_moves_our_sleep_in_place() {
+        paused_loop().block_on(async {
+            let timer = TulipTimer::new();
+            let start = timer.now();
+            let mut sleep = timer.sleep(Duration::from_secs(10));
+            let before: *const dyn Sleep = &*sleep;
+            timer.reset(&mut sleep, start + Duration::from_secs(20));
+            // No new allocation: the same sleep, with a later deadline.
+            assert!(std::ptr::addr_eq(before, &*sleep));
+            sleep.as_mut().await;
+            assert_eq!(timer.now() - start, Duration::from_secs(20));
+        });
+    }
+
+    #[test]
+    fn sleep_until_follows_the_paused_clock() {
+        paused_loop().block_on(async {
+            let timer = TulipTimer::new();
+            let start = timer.now();
+            timer.sleep_until(start + Duration::from_secs(90)).await;
+            assert_eq!(timer.now() - start, Duration::from_secs(90));
+        });
+    }
+}
