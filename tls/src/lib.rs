@@ -15,6 +15,12 @@
 //! same methods and errors; the writer buffers `write()` calls and sends them on `drain()`, `close()`
 //! or drop.
 //!
+//! The reader and the writer share one TLS stream (`Rc<RefCell<_>>`, borrowed only inside a poll). A
+//! tulip socket keeps one waker per direction, so when rustls must send while reading (a TLS 1.3
+//! `KeyUpdate` answer, an alert) while the socket's send buffer is full and a `drain()` waits in
+//! another task, the reading task's waker replaces the draining task's, which may then miss its
+//! wake-up. A known limitation: it needs a full send buffer and one of those rare records at once.
+//!
 //! # Examples
 //!
 //! A server and a client that verifies it (the certificate comes from your CA; the tests and the

@@ -127,6 +127,9 @@ where
 /// A listening TLS server from [`start_server`].
 ///
 /// **asyncio:** `asyncio.Server` (`close()`, `sockets`).
+///
+/// Dropping it stops accepting, as [`close`](TlsServer::close) does (asyncio's server lives on until
+/// closed): keep it while the server should serve.
 #[derive(Debug)]
 pub struct TlsServer {
     local_addr: SocketAddr,
