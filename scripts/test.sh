@@ -16,6 +16,13 @@ done
 TULIP_SELECTOR=poll cargo test -p tulip "${net_tests[@]}"
 TULIP_SELECTOR=fault cargo test -p tulip "${net_tests[@]}"
 cargo bench --workspace --no-run
+# Feature `hyper` (tulip::hyper, examples http_server/http_client): tests that say so in their first line.
+cargo test --features hyper --test hyper_server --test hyper_client
+# Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates).
+cargo test --features tls,rcgen --test tls_streams
+# async-tungstenite on tulip's streams (examples/websocket_echo.rs; the crate is an optional dependency
+# used only there).
+cargo test --features async-tungstenite --test websocket_echo
 # The `zmq` feature (examples/zmq_selector.rs, tests/zmq_selector.rs) links the system libzmq through
 # pkg-config: install Debian's package when it is missing (CI runs this as root, without a terminal).
 if ! pkg-config --exists libzmq 2>/dev/null; then

@@ -15,6 +15,13 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "macros")]
+pub use tulip_macros::{main, test};
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub mod __macro_support;
+
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
@@ -25,6 +32,27 @@ pub use tulip_core::{
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
+
+/// HTTP with hyper 1.x (feature `hyper`): hyper's executor, timer and I/O traits implemented on the
+/// loop, a connector for hyper-util's pooled client, and the crates themselves (`hyper`, `hyper_util`,
+/// `http_body_util`) at the versions these are for. See `examples/http_server.rs` and
+/// `examples/http_client.rs`.
+///
+/// **asyncio:** none in the standard library; what aiohttp is to asyncio.
+#[cfg(feature = "hyper")]
+pub mod hyper {
+    pub use tulip_hyper::*;
+}
+
+/// TLS on rustls (feature `tls`): `start_tls` on a connected stream, `open_connection` and
+/// `start_server` with a TLS config, asyncio-style reader and writer over the encrypted stream. See
+/// `examples/tls_echo.rs`.
+///
+/// **asyncio:** `ssl=` / `server_hostname=` on `open_connection` / `start_server`, `loop.start_tls()`.
+#[cfg(feature = "tls")]
+pub mod tls {
+    pub use tulip_tls::*;
+}
 
 /// Tasks: spawn options ([`task::Builder`]), cancellation, and the futures and errors of the task
 /// combinators. The task handle itself and the combinators are at the crate root ([`Task`],

@@ -11,8 +11,12 @@
 
 pub(crate) mod client;
 pub(crate) mod example;
+#[cfg(feature = "hyper")]
+pub(crate) mod http;
 pub(crate) mod net;
 pub(crate) mod protocol;
+#[cfg(all(feature = "tls", feature = "rcgen"))]
+pub(crate) mod tls;
 
 use std::cell::RefCell;
 use std::future::Future;

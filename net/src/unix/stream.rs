@@ -343,6 +343,41 @@ impl UnixStream {
         crate::io::poll_read(&self.io, cx, buf)
     }
 
+    /// Polls a read into memory that need not be initialised (socket2's `recv`): for callers whose
+    /// buffers are spare capacity, such as hyper's `ReadBufCursor`, which would otherwise zero them on
+    /// every read. Returns how many bytes, from the start of `buf`, are now initialised; an empty `buf`
+    /// completes at once with 0.
+    ///
+    /// **asyncio:** no counterpart (the poll-level form of `loop.sock_recv_into()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// # tulip_core::run(async {
+    /// let (client, server) = tulip_net::UnixStream::pair()?;
+    /// client.write_all(b"abc").await?;
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+    /// let n = poll_fn(|cx| server.poll_read_uninit(cx, &mut buf)).await?;
+    /// // The first `n` bytes of `buf` now hold data.
+    /// assert!((1..=3).contains(&n));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.io
+            .poll_read_with(cx, |s| socket2::SockRef::from(s).recv(buf))
+    }
+
     /// Polls a write of `buf`.
     ///
     /// **asyncio:** no counterpart (the poll-level form of `loop.sock_send()`).

@@ -1,0 +1,64 @@
+//! TLS on tulip with rustls: [`start_tls`](start_tls_client) on a connected stream, and asyncio's
+//! `ssl=` on [`open_connection`] and [`start_server`], with asyncio-style
+//! [`TlsStreamReader`]/[`TlsStreamWriter`] over the encrypted stream.
+//!
+//! **asyncio:** the `ssl` module's `SSLContext` (here rustls' [`ClientConfig`](rustls::ClientConfig) and
+//! [`ServerConfig`](rustls::ServerConfig)), `loop.start_tls()`, `StreamWriter.start_tls()`, and the
+//! `ssl=` / `server_hostname=` arguments of `open_connection` / `start_server`.
+//!
+//! # Implementation
+//!
+//! rustls through futures-rustls, on the `futures_io` traits that tulip's sockets implement, with
+//! *ring* as the crypto provider (it needs only a C compiler to build). The asyncio-style streams here
+//! are their own types rather than `tulip_net`'s `StreamReader`/`StreamWriter`, which are built on a
+//! `TcpStream`'s non-blocking sends: a TLS writer must encrypt before it sends. The reader keeps the
+//! same methods and errors; the writer buffers `write()` calls and sends them on `drain()`, `close()`
+//! or drop.
+//!
+//! The reader and the writer share one TLS stream (`Rc<RefCell<_>>`, borrowed only inside a poll). A
+//! tulip socket keeps one waker per direction, so when rustls must send while reading (a TLS 1.3
+//! `KeyUpdate` answer, an alert) while the socket's send buffer is full and a `drain()` waits in
+//! another task, the reading task's waker replaces the draining task's, which may then miss its
+//! wake-up. A known limitation: it needs a full send buffer and one of those rare records at once.
+//!
+//! # Examples
+//!
+//! A server and a client that verifies it (the certificate comes from your CA; the tests and the
+//! `tls_echo` example make one with rcgen):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+//! # fn configs() -> (ServerConfig, ClientConfig) { unimplemented!() }
+//! # tulip_core::run(async {
+//! let (server_config, client_config) = configs();
+//! let server = tulip_tls::start_server("127.0.0.1:0", Arc::new(server_config), |mut r, w| async move {
+//!     let line = r.readline().await?;
+//!     w.write(&line)?;
+//!     w.close();
+//!     w.wait_closed().await
+//! })
+//! .await?;
+//! let (mut reader, writer) =
+//!     tulip_tls::open_connection(server.local_addr(), Arc::new(client_config), "localhost").await?;
+//! writer.write(b"hello\n")?;
+//! writer.drain().await?;
+//! assert_eq!(reader.readline().await?, b"hello\n");
+//! # std::io::Result::Ok(())
+//! # }).unwrap();
+//! ```
+#![forbid(unsafe_code)]
+
+mod reader;
+mod server;
+mod start_tls;
+mod writer;
+
+pub use reader::TlsStreamReader;
+pub use server::{open_connection, start_server, TlsServer};
+pub use start_tls::{start_tls_client, start_tls_server};
+pub use writer::TlsStreamWriter;
+
+pub use futures_rustls::{client, server as server_stream, TlsAcceptor, TlsConnector, TlsStream};
+pub use rustls;
+pub use rustls::pki_types;

@@ -1,0 +1,33 @@
+//! What `#[tulip::main]` and `#[tulip::test]` expand to call. Not a public API: the expansion is the only
+//! caller, and the shape may change with the attributes.
+
+use std::future::Future;
+
+/// The attribute's options, as the expansion writes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `Some` overrides the loop's default (the `TULIP_DEBUG` environment variable).
+    pub debug: Option<bool>,
+    /// Start the loop's clock paused.
+    pub start_paused: bool,
+}
+
+/// Runs `body` to completion on a new loop built with `opts`, then closes the loop (as `tulip::run`).
+///
+/// # Panics
+///
+/// When the OS refuses a poller (out of file descriptors), when a loop already runs on this thread, or
+/// when `body` panics (a test's failed assertion reaches the test harness this way).
+#[track_caller]
+pub fn run<F: Future>(opts: Options, body: F) -> F::Output {
+    let mut builder = crate::Loop::builder().start_paused(opts.start_paused);
+    if let Some(on) = opts.debug {
+        builder = builder.debug(on);
+    }
+    let lp = builder
+        .build()
+        .unwrap_or_else(|e| panic!("tulip: could not create the event loop: {e}"));
+    let out = lp.block_on(body);
+    lp.close();
+    out
+}
