@@ -42,6 +42,7 @@ pub mod fs;
 mod handle;
 pub mod process;
 mod reactor;
+pub mod runtime;
 pub mod selector;
 pub mod signal;
 pub mod sync;
@@ -58,6 +59,7 @@ pub use callback::{CallbackHandle, TimerHandle};
 pub use event_loop::{default_exception_handler, Builder, ExceptionContext, ExceptionKind, Loop};
 pub use handle::Handle;
 pub use reactor::{Async, Readable, Writable};
+pub use runtime::Runtime;
 pub use task::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
