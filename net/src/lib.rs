@@ -41,8 +41,10 @@ mod buffer;
 mod connection;
 mod datagram;
 mod io;
+mod on_workers;
 mod protocol;
 mod server;
+mod server_options;
 mod streams;
 pub mod tcp;
 mod transport;
@@ -53,8 +55,12 @@ pub use addr::{lookup_host, Resolve, ToSocketAddrs};
 pub use connection::create_connection;
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
+pub use on_workers::{
+    create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
+};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use server::{create_server, Server};
+pub use server_options::ServerOptions;
 pub use streams::{
     open_connection, start_server, HandlerOutput, IncompleteReadError, LimitOverrunError,
     ReadError, StreamReader, StreamWriter,

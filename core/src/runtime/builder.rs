@@ -248,7 +248,9 @@ impl RuntimeBuilder {
                     break;
                 }
                 Err(_) => {
-                    failure = Some(io::Error::other("a runtime worker thread exited while starting"));
+                    failure = Some(io::Error::other(
+                        "a runtime worker thread exited while starting",
+                    ));
                     break;
                 }
             }

@@ -54,8 +54,8 @@ use std::time::{Duration, Instant};
 use crate::task::Task;
 use crate::Handle;
 
-pub use builder::RuntimeBuilder;
 pub(crate) use builder::LoopSettings;
+pub use builder::RuntimeBuilder;
 pub use placement::Placement;
 pub use worker::{current_worker, on_shutdown};
 
@@ -126,7 +126,9 @@ impl RuntimeHandle {
     pub fn current() -> RuntimeHandle {
         match RuntimeHandle::try_current() {
             Some(h) => h,
-            None => panic!("RuntimeHandle::current called on a thread that is not a runtime worker"),
+            None => {
+                panic!("RuntimeHandle::current called on a thread that is not a runtime worker")
+            }
         }
     }
 
@@ -175,7 +177,11 @@ impl RuntimeHandle {
 
     /// Every worker's loop handle, in worker order.
     pub fn handles(&self) -> Vec<Handle> {
-        self.shared.workers.iter().map(|w| w.handle.clone()).collect()
+        self.shared
+            .workers
+            .iter()
+            .map(|w| w.handle.clone())
+            .collect()
     }
 
     /// Spawns a `Send` future on a worker chosen by the runtime's [`Placement`]. To run `!Send` work,
@@ -370,7 +376,10 @@ impl Runtime {
                  spawn the future and await its Task instead"
             );
         }
-        let task = self.handle.worker(0).spawn_named(None, Location::caller(), future);
+        let task = self
+            .handle
+            .worker(0)
+            .spawn_named(None, Location::caller(), future);
         match park::park_on(task.join()) {
             Ok(v) => v,
             Err(e) if e.is_panic() => resume_unwind(e.into_panic()),

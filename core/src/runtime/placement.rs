@@ -44,7 +44,9 @@ impl Placer {
         Placer {
             placement,
             next: AtomicUsize::new(0),
-            loads: (0..workers).map(|_| Arc::new(AtomicUsize::new(0))).collect(),
+            loads: (0..workers)
+                .map(|_| Arc::new(AtomicUsize::new(0)))
+                .collect(),
         }
     }
 
