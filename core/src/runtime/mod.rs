@@ -339,9 +339,8 @@ impl Runtime {
     }
 
     /// Runs `future` as a task on worker 0 and blocks the calling thread (which runs no loop) until it
-    /// completes. Inside it, [`spawn`](crate::spawn) spawns on worker 0 and `!Send` values are fine
-    /// across `.await`s as long as the future itself, as handed over, is `Send`: build `!Send` state
-    /// inside the `async` block.
+    /// completes. Inside it, [`spawn`](crate::spawn) spawns on worker 0 (and those tasks may be
+    /// `!Send`); for a main future that is itself `!Send`, see [`Runtime::block_on_local`].
     ///
     /// **asyncio:** `asyncio.run(main())`, on worker 0. Differences: tasks left running when `future`
     /// ends keep running until the runtime shuts down.
@@ -385,6 +384,39 @@ impl Runtime {
             Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
             Err(_) => panic!("Runtime::block_on: the runtime shut down before the future finished"),
         }
+    }
+
+    /// Like [`Runtime::block_on`] for a future that is not `Send`: `make_future` is sent to worker 0 and
+    /// called there, and the future it returns runs as a local task on worker 0 (it may hold `Rc`s and
+    /// other `!Send` values across `.await`s). Only the output crosses back.
+    ///
+    /// **asyncio:** `asyncio.run(main())`, on worker 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`Runtime::block_on`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let n = rt.block_on_local(|| async {
+    ///     let shared = Rc::new(std::cell::Cell::new(1));
+    ///     tulip_core::yield_now().await; // an `Rc` held across an await
+    ///     shared.set(shared.get() + 1);
+    ///     shared.get()
+    /// });
+    /// assert_eq!(n, 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on_local<M, F>(&self, make_future: M) -> F::Output
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        self.block_on(async move { crate::spawn(make_future()).await })
     }
 
     /// Shuts the runtime down: every worker runs its [`on_shutdown`] hooks (servers started on the
