@@ -57,7 +57,10 @@ fn four_workers_serve_a_thousand_concurrent_connections() {
     client::echo_concurrent(servers.local_addr(), 1000, 16 * 1024);
     let counts = snapshot(&served);
     assert_eq!(counts.iter().sum::<usize>(), 1000, "per worker: {counts:?}");
-    assert!(counts.iter().all(|&c| c > 0), "a worker served nothing: {counts:?}");
+    assert!(
+        counts.iter().all(|&c| c > 0),
+        "a worker served nothing: {counts:?}"
+    );
     rt.shutdown_timeout(Duration::from_secs(5));
 }
 
@@ -103,7 +106,10 @@ fn protocol_servers_on_every_worker() {
     client::echo_concurrent(servers.local_addr(), 200, 32 * 1024);
     let counts = snapshot(&served);
     assert_eq!(counts.iter().sum::<usize>(), 200);
-    assert!(counts.iter().all(|&c| c > 0), "a worker served nothing: {counts:?}");
+    assert!(
+        counts.iter().all(|&c| c > 0),
+        "a worker served nothing: {counts:?}"
+    );
     rt.shutdown_timeout(Duration::from_secs(5));
 }
 

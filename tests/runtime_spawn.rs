@@ -77,10 +77,18 @@ fn runtime_spawn_reaches_every_worker_under_both_placements() {
             }));
         }
         // Wait until all forty have started (they run on other threads).
-        while per_worker.iter().map(|a| a.load(Ordering::SeqCst)).sum::<usize>() < WORKERS * 10 {
+        while per_worker
+            .iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .sum::<usize>()
+            < WORKERS * 10
+        {
             thread::yield_now();
         }
-        let counts: Vec<usize> = per_worker.iter().map(|a| a.load(Ordering::SeqCst)).collect();
+        let counts: Vec<usize> = per_worker
+            .iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .collect();
         assert_eq!(counts, vec![10; WORKERS], "{placement:?}");
         rt.shutdown_timeout(Duration::ZERO);
         assert!(tasks.iter().all(|t| t.is_finished()), "{placement:?}");
@@ -100,7 +108,9 @@ fn least_loaded_avoids_the_busy_worker() {
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let long = rt.spawn(async move {
         let w = current_worker();
-        tulip::spawn_blocking(move || release_rx.recv()).await.unwrap();
+        tulip::spawn_blocking(move || release_rx.recv())
+            .await
+            .unwrap();
         w
     });
     let second = rt.spawn(async { current_worker() });
@@ -208,7 +218,11 @@ fn builder_checks_and_names_threads() {
 #[cfg(target_os = "linux")]
 #[test]
 fn pinned_workers_run_on_their_cpu() {
-    let rt = Runtime::builder().workers(2).pin_cpus(true).build().unwrap();
+    let rt = Runtime::builder()
+        .workers(2)
+        .pin_cpus(true)
+        .build()
+        .unwrap();
     for i in 0..2 {
         let (tx, rx) = std::sync::mpsc::channel();
         rt.worker(i).call_soon_threadsafe(move || {
@@ -219,7 +233,10 @@ fn pinned_workers_run_on_their_cpu() {
                 .map(|v| v.trim().to_owned());
             tx.send(allowed).unwrap();
         });
-        let allowed = rx.recv().unwrap().expect("Cpus_allowed_list in /proc/thread-self/status");
+        let allowed = rx
+            .recv()
+            .unwrap()
+            .expect("Cpus_allowed_list in /proc/thread-self/status");
         // One CPU: a single number, no range or list.
         assert!(
             allowed.parse::<usize>().is_ok(),

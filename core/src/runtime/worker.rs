@@ -228,7 +228,9 @@ async fn serve(control: &Control, local: &WorkerLocal) {
         // A panicking hook must not stop the others or the drain.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
     }
-    while control.phase() < CANCELLING && !crate::all_tasks().is_empty() {
+    while control.phase() < CANCELLING
+        && !crate::context::with_current(|l| l.is_idle()).unwrap_or(true)
+    {
         tulip_time::sleep(DRAIN_POLL).await;
     }
 }
