@@ -32,10 +32,17 @@
 //! Usage: `cargo run --release --example echo_protocol -- [ADDR]` (default `127.0.0.1:8888`; port 0
 //! picks a free port). Prints `listening on <ip:port>` once bound, then serves until SIGINT/SIGTERM,
 //! after which it stops accepting and gives open connections 5 s to finish.
+//!
+//! With `--workers N` it serves on a [`tulip::Runtime`] of N threads, one server per worker on the same
+//! address (`SO_REUSEPORT`, `tulip::net::create_server_on_workers`), still printing one `listening on`
+//! line.
 
 use std::io::{self, Write};
 
 use tulip::net::{Protocol, Transport};
+
+#[path = "support/workers.rs"]
+mod workers;
 
 #[derive(Default)]
 struct EchoProtocol {
@@ -67,10 +74,28 @@ impl Protocol for EchoProtocol {
     }
 }
 
+fn serve_on_workers(addr: String, n: usize) -> io::Result<()> {
+    let rt = tulip::Runtime::builder().workers(n).build()?;
+    let stop = workers::stop_signal(&rt)?;
+    let handle = rt.handle();
+    let servers = rt.block_on(async move {
+        tulip::net::create_server_on_workers(&handle, EchoProtocol::default, addr.as_str()).await
+    })?;
+    println!("listening on {}", servers.local_addr());
+    io::stdout().flush()?;
+    workers::serve_until(rt, stop, "echo_protocol", std::time::Duration::from_secs(5))
+}
+
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let n = workers::take_workers(&mut args)?;
+    let addr = args
+        .into_iter()
+        .next()
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
+    if let Some(n) = n {
+        return serve_on_workers(addr, n);
+    }
     tulip::run(async move {
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
         let stop = tulip::signal::shutdown_signal();
