@@ -213,8 +213,12 @@ fn serve_on_workers(listen: String, upstream: String, n: usize) -> io::Result<()
     let handle = rt.handle();
     // Each worker's connections, and their upstream connections, stay on that worker.
     let servers = rt.block_on(async move {
-        tulip::net::create_server_on_workers(&handle, move || client_side(upstream), listen.as_str())
-            .await
+        tulip::net::create_server_on_workers(
+            &handle,
+            move || client_side(upstream),
+            listen.as_str(),
+        )
+        .await
     })?;
     println!("listening on {}", servers.local_addr());
     io::stdout().flush()?;

@@ -48,7 +48,10 @@ fn workers_zero_is_refused() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--workers needs a positive number"), "{stderr}");
+    assert!(
+        stderr.contains("--workers needs a positive number"),
+        "{stderr}"
+    );
 }
 
 /// SIGTERM to `echo --workers 2`: the listening sockets close, a connection open at that moment is

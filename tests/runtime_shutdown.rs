@@ -144,3 +144,17 @@ fn dropping_the_runtime_does_not_wait_for_blocking_work() {
     drop(rt);
     assert!(task.is_finished());
 }
+
+/// A runtime dropped by a task on one of its own workers shuts down without joining that worker from
+/// itself: the other workers are joined, and the dropping worker exits once the task returns.
+#[test]
+fn dropping_the_runtime_on_its_own_worker_does_not_deadlock() {
+    let rt = Runtime::builder().workers(2).build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = rt.worker(1).clone();
+    assert!(handle.call_soon_threadsafe(move || {
+        drop(rt);
+        tx.send(()).unwrap();
+    }));
+    rx.recv().unwrap();
+}

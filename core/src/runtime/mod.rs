@@ -457,7 +457,13 @@ impl Runtime {
         for w in workers {
             w.control.cancel();
         }
+        let me = std::thread::current().id();
         for t in self.threads.drain(..) {
+            // Dropped by a task on one of its own workers: that worker exits once this task returns,
+            // and joining it from itself would deadlock.
+            if t.thread().id() == me {
+                continue;
+            }
             // A worker thread does not panic (task panics are caught by its loop); nothing to resume.
             let _ = t.join();
         }
