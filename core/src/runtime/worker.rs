@@ -36,7 +36,7 @@ pub(crate) struct Control {
 
 impl Control {
     /// Moves the worker to `phase` (never backwards) and wakes it.
-    pub(crate) fn advance(&self, phase: u8) {
+    fn advance(&self, phase: u8) {
         self.phase.fetch_max(phase, Ordering::AcqRel);
         let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(w) = waker {
@@ -223,14 +223,21 @@ fn prepare(cpu: Option<usize>, settings: &LoopSettings) -> io::Result<Loop> {
 /// for the deadline).
 async fn serve(control: &Control, local: &WorkerLocal) {
     control.reached(DRAINING).await;
-    let hooks = std::mem::take(&mut *local.on_shutdown.borrow_mut());
-    for hook in hooks {
-        // A panicking hook must not stop the others or the drain.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
-    }
+    run_hooks(local);
     while control.phase() < CANCELLING
         && !crate::context::with_current(|l| l.is_idle()).unwrap_or(true)
     {
         tulip_time::sleep(DRAIN_POLL).await;
+        // A server started while draining stops accepting too.
+        run_hooks(local);
+    }
+}
+
+/// Runs the shutdown hooks added so far, in order, each once.
+fn run_hooks(local: &WorkerLocal) {
+    let hooks = std::mem::take(&mut *local.on_shutdown.borrow_mut());
+    for hook in hooks {
+        // A panicking hook must not stop the others or the drain.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
     }
 }
