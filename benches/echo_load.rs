@@ -8,11 +8,14 @@
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
 //! cargo bench -p tulip-benches --bench echo_load -- memory | lateness     # one table only
+//! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only
 //! ```
 //!
 //! The tulip servers are the examples (`echo`, `echo_protocol`, `echo_streams`), built in release mode by
 //! `scripts/bench.sh` before this runs. Servers are pinned to CPU 0 and the load generator to CPU 1
-//! (`taskset`), each case has a warm-up, then a measured window; three repetitions, medians.
+//! (`taskset`), each case has a warm-up, then a measured window; three repetitions, medians. The
+//! two-worker matrix (tulip's `--workers 2`, tokio multi_thread(2), smol on two threads) runs servers and
+//! load generator unpinned on both CPUs.
 
 #[path = "echo/lateness.rs"]
 mod lateness;
@@ -153,18 +156,82 @@ struct CaseResult {
 fn matrix(reps: usize, secs: u64) -> io::Result<()> {
     memory::raise_nofile();
     pin_self("1");
-    let cases: [(usize, usize); 4] = [(1, 64), (100, 1024), (10, 64 * 1024), (1000, 64)];
-    let servers = servers();
     println!("## Echo throughput (server on CPU 0, load generator on CPU 1, {secs} s measured, median of {reps})\n");
+    run_cases(
+        &servers(),
+        "0",
+        ("tokio current_thread", "raw epoll"),
+        reps,
+        secs,
+    )
+}
+
+/// The servers of the two-worker matrix: tulip's examples with `--workers 2`, tokio multi_thread(2),
+/// smol with two executor threads.
+fn two_worker_servers() -> Vec<Server> {
+    let me = std::env::current_exe()
+        .expect("current_exe")
+        .to_string_lossy()
+        .into_owned();
+    let ex = examples_dir();
+    let example = |n: &str| ex.join(n).to_string_lossy().into_owned();
+    let workers = || ["--workers".to_owned(), "2".to_owned()];
+    let mut list = vec![
+        Server {
+            name: "tulip echo --workers 2",
+            cmd: [vec![example("echo")], workers().to_vec()].concat(),
+        },
+        Server {
+            name: "tulip echo_protocol --workers 2",
+            cmd: [vec![example("echo_protocol")], workers().to_vec()].concat(),
+        },
+        Server {
+            name: "tokio multi_thread(2)",
+            cmd: vec![me.clone(), "server".into(), "tokio-mt".into()],
+        },
+        Server {
+            name: "smol 2 threads",
+            cmd: vec![me, "server".into(), "smol-2".into()],
+        },
+    ];
+    list.retain(|s| std::path::Path::new(&s.cmd[0]).exists());
+    list
+}
+
+/// Echo on two workers: servers and load generator share both CPUs (this machine has two), so req/s
+/// is bounded by the load generator's share; server CPU per request is the fair comparison.
+fn two_worker_matrix(reps: usize, secs: u64) -> io::Result<()> {
+    memory::raise_nofile();
+    pin_self("0,1");
+    println!("## Echo on two workers (servers and load generator unpinned on both CPUs, {secs} s measured, median of {reps})\n");
+    run_cases(
+        &two_worker_servers(),
+        "0,1",
+        ("tokio multi_thread(2)", "smol 2 threads"),
+        reps,
+        secs,
+    )
+}
+
+/// Runs the four echo cases on every server (`taskset -c server_cpu`), one table per case, with req/s
+/// ratios against the two `bases`.
+fn run_cases(
+    servers: &[Server],
+    server_cpu: &str,
+    bases: (&str, &str),
+    reps: usize,
+    secs: u64,
+) -> io::Result<()> {
+    let cases: [(usize, usize); 4] = [(1, 64), (100, 1024), (10, 64 * 1024), (1000, 64)];
     for (conns, size) in cases {
         let mut results = Vec::new();
-        for s in &servers {
+        for s in servers {
             let (mut rps, mut mibs, mut p50, mut p99, mut cpu) =
                 (vec![], vec![], vec![], vec![], vec![]);
             let mut errors = 0;
             for _ in 0..reps {
                 eprintln!("echo_load: {} with {conns} x {size} B", s.name);
-                let running = start(s, "0")?;
+                let running = start(s, server_cpu)?;
                 let r = loadgen::run(&loadgen::Load {
                     addr: running.addr,
                     conns,
@@ -192,16 +259,19 @@ fn matrix(reps: usize, secs: u64) -> io::Result<()> {
         }
         let base = results
             .iter()
-            .find(|r| r.server == "tokio current_thread")
+            .find(|r| r.server == bases.0)
             .map(|r| r.rps)
             .unwrap_or(f64::NAN);
         let epoll = results
             .iter()
-            .find(|r| r.server == "raw epoll")
+            .find(|r| r.server == bases.1)
             .map(|r| r.rps)
             .unwrap_or(f64::NAN);
         println!("### {conns} connection(s) x {size} B\n");
-        println!("| server | req/s | vs tokio ct | vs raw epoll | MiB/s | p50 µs | p99 µs | server CPU µs/req | errors |");
+        println!(
+            "| server | req/s | vs {} | vs {} | MiB/s | p50 µs | p99 µs | server CPU µs/req | errors |",
+            bases.0, bases.1
+        );
         println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for r in &results {
             println!(
@@ -289,6 +359,7 @@ fn main() -> io::Result<()> {
                 Some("tokio-ct") => servers::tokio_server(addr, false),
                 Some("tokio-mt") => servers::tokio_server(addr, true),
                 Some("smol") => servers::smol_server(addr),
+                Some("smol-2") => servers::smol_two_threads(addr),
                 Some("epoll") => servers::epoll_server(addr),
                 other => Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -317,17 +388,21 @@ fn main() -> io::Result<()> {
         }
         Some("quick") => {
             matrix(1, 2)?;
+            two_worker_matrix(1, 2)?;
             memory_tables()?;
             lateness_table();
             Ok(())
         }
         Some("memory") => memory_tables(),
+        Some("workers") => two_worker_matrix(3, 5),
+        Some("workers-quick") => two_worker_matrix(1, 2),
         Some("lateness") => {
             lateness_table();
             Ok(())
         }
         _ => {
             matrix(3, 5)?;
+            two_worker_matrix(3, 5)?;
             memory_tables()?;
             lateness_table();
             Ok(())

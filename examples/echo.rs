@@ -24,17 +24,23 @@
 //! those 5 s exits at once with status 130/143, as `asyncio.run` does on a second Ctrl-C. Failed
 //! accepts (out of descriptors) are reported at most about once a second. Both behaviours come from
 //! `examples/common`, shared by every example server.
+//!
+//! With `--workers N` it serves on a [`tulip::Runtime`] of N threads, each running its own loop with
+//! its own listening socket on the same address (`SO_REUSEPORT`; the kernel spreads the connections),
+//! still printing one `listening on` line; a signal then stops every worker's accepting and drains the
+//! connections the same way.
 
 mod common;
 
 use std::future::{poll_fn, Future};
 use std::io::{self, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{AcceptErrors, Shutdown};
-use tulip::net::{TcpListener, TcpStream};
+use common::{workers, AcceptErrors, Shutdown, GRACE};
+use tulip::net::{TcpListener, TcpStream, DEFAULT_BACKLOG};
 use tulip::Task;
 
 async fn handle(conn: TcpStream) -> io::Result<()> {
@@ -48,10 +54,68 @@ async fn handle(conn: TcpStream) -> io::Result<()> {
     }
 }
 
+/// Serves one connection and reports its error, if any.
+async fn serve(conn: TcpStream) {
+    let _ = conn.set_nodelay(true);
+    if let Err(e) = handle(conn).await {
+        if e.kind() != io::ErrorKind::ConnectionReset {
+            eprintln!("echo: connection error: {e}");
+        }
+    }
+}
+
+/// Accepts on `listener` until cancelled; each connection is a detached task on this loop, so it
+/// outlives the accept loop (a runtime shutdown waits for it, up to the grace period).
+async fn accept_loop(listener: TcpListener) {
+    let mut errors = AcceptErrors::new("echo");
+    loop {
+        match listener.accept().await {
+            Ok((conn, _peer)) => tulip::spawn(serve(conn)).detach(),
+            Err(e) => {
+                errors.report(&e);
+                tulip::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Binds `addr` with `SO_REUSEPORT` on the worker this runs on and accepts there until the runtime
+/// shuts down (its shutdown hook drops the accept task, closing the listening socket).
+fn listen_here(addr: SocketAddr) -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind_with(addr, DEFAULT_BACKLOG, true)?;
+    let local = listener.local_addr()?;
+    let accept = tulip::spawn(accept_loop(listener));
+    tulip::runtime::on_shutdown(move || drop(accept));
+    Ok(local)
+}
+
+fn serve_on_workers(addr: &str, n: usize) -> io::Result<()> {
+    let addr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
+    let rt = tulip::Runtime::builder().workers(n).build()?;
+    let stop = workers::stop_signal(&rt)?;
+    // Worker 0 binds first (port 0 becomes a real port), then every other worker binds that address.
+    let bound = rt.block_on(async move { listen_here(addr) })?;
+    for i in 1..n {
+        rt.block_on(rt.worker(i).spawn(async move { listen_here(bound) }))?;
+    }
+    println!("listening on {bound}");
+    std::io::stdout().flush()?;
+    workers::serve_until(rt, stop, "echo", GRACE)
+}
+
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let n = workers::take_workers(&mut args)?;
+    let addr = args
+        .into_iter()
+        .next()
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
+    if let Some(n) = n {
+        return serve_on_workers(&addr, n);
+    }
     tulip::run(async move {
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
         let mut shutdown = Shutdown::listen("echo")?;

@@ -35,8 +35,14 @@
 //!
 //! A second SIGINT/SIGTERM during the grace period exits at once with status 130/143, as
 //! `asyncio.run` does on a second Ctrl-C (`examples/common`, shared by every example server).
+//!
+//! With `--workers N` it serves on a [`tulip::Runtime`] of N threads, one server per worker on the same
+//! address (`SO_REUSEPORT`, `tulip::net::create_server_on_workers`), still printing one `listening on`
+//! line.
 
 mod common;
+
+use common::workers;
 
 use std::io::{self, Write};
 
@@ -73,10 +79,28 @@ impl Protocol for EchoProtocol {
     }
 }
 
+fn serve_on_workers(addr: String, n: usize) -> io::Result<()> {
+    let rt = tulip::Runtime::builder().workers(n).build()?;
+    let stop = workers::stop_signal(&rt)?;
+    let handle = rt.handle();
+    let servers = rt.block_on(async move {
+        tulip::net::create_server_on_workers(&handle, EchoProtocol::default, addr.as_str()).await
+    })?;
+    println!("listening on {}", servers.local_addr());
+    io::stdout().flush()?;
+    workers::serve_until(rt, stop, "echo_protocol", common::GRACE)
+}
+
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let n = workers::take_workers(&mut args)?;
+    let addr = args
+        .into_iter()
+        .next()
         .unwrap_or_else(|| "127.0.0.1:8888".to_owned());
+    if let Some(n) = n {
+        return serve_on_workers(addr, n);
+    }
     tulip::run(async move {
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
         let mut shutdown = Shutdown::listen("echo_protocol")?;

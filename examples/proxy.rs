@@ -60,8 +60,14 @@
 //!
 //! A second SIGINT/SIGTERM during the grace period exits at once with status 130/143, as
 //! `asyncio.run` does on a second Ctrl-C (`examples/common`, shared by every example server).
+//!
+//! With `--workers N` it proxies on a [`tulip::Runtime`] of N threads, one server per worker on the
+//! same address (`SO_REUSEPORT`), each connection and its upstream connection on one worker; it still
+//! prints one `listening on` line.
 
 mod common;
+
+use common::workers;
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
@@ -193,12 +199,51 @@ impl Protocol for ClientSide {
     }
 }
 
+/// A fresh protocol for one client connection.
+fn client_side(upstream: SocketAddr) -> ClientSide {
+    ClientSide {
+        side: Side {
+            peer: Rc::new(RefCell::new(None)),
+            eofs: Rc::new(Cell::new(0)),
+        },
+        upstream,
+    }
+}
+
+fn serve_on_workers(listen: String, upstream: String, n: usize) -> io::Result<()> {
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(upstream.as_str())?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no upstream address"))?;
+    let rt = tulip::Runtime::builder().workers(n).build()?;
+    let stop = workers::stop_signal(&rt)?;
+    let handle = rt.handle();
+    // Each worker's connections, and their upstream connections, stay on that worker.
+    let servers = rt.block_on(async move {
+        tulip::net::create_server_on_workers(
+            &handle,
+            move || client_side(upstream),
+            listen.as_str(),
+        )
+        .await
+    })?;
+    println!("listening on {}", servers.local_addr());
+    io::stdout().flush()?;
+    workers::serve_until(rt, stop, "proxy", common::GRACE)
+}
+
 fn main() -> io::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let n = workers::take_workers(&mut args)?;
+    let mut args = args.into_iter();
     let (Some(listen), Some(upstream)) = (args.next(), args.next()) else {
-        eprintln!("usage: proxy LISTEN UPSTREAM   (e.g. proxy 127.0.0.1:0 127.0.0.1:8888)");
+        eprintln!(
+            "usage: proxy [--workers N] LISTEN UPSTREAM   (e.g. proxy 127.0.0.1:0 127.0.0.1:8888)"
+        );
         std::process::exit(2);
     };
+    if let Some(n) = n {
+        return serve_on_workers(listen, upstream, n);
+    }
     tulip::run(async move {
         let upstream: SocketAddr =
             match tulip::net::ToSocketAddrs::to_socket_addrs(upstream.as_str())
@@ -213,13 +258,7 @@ fn main() -> io::Result<()> {
                     ))
                 }
             };
-        let factory = move || ClientSide {
-            side: Side {
-                peer: Rc::new(RefCell::new(None)),
-                eofs: Rc::new(Cell::new(0)),
-            },
-            upstream,
-        };
+        let factory = move || client_side(upstream);
         // From here on SIGINT/SIGTERM request a graceful stop instead of killing the process.
         let mut shutdown = Shutdown::listen("proxy")?;
         let server = tulip::net::create_server(factory, listen.as_str()).await?;

@@ -27,7 +27,8 @@ pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
     get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, Async,
     CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
-    SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
+    Runtime, SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable,
+    YieldNow,
 };
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
@@ -73,6 +74,16 @@ pub mod time {
     pub use tulip_time::{
         interval, interval_at, now, sleep, sleep_until, timeout, timeout_at, Clock, Elapsed,
         Interval, MissedTickBehavior, Sleep, Timeout, RESOLUTION,
+    };
+}
+
+/// The thread-per-core runtime around [`Runtime`]: its builder, its `Send` handle, task placement,
+/// the current worker's index and shutdown hooks.
+///
+/// **asyncio:** none (one loop per process); each worker runs one loop.
+pub mod runtime {
+    pub use tulip_core::runtime::{
+        current_worker, on_shutdown, Placement, RuntimeBuilder, RuntimeHandle,
     };
 }
 

@@ -1,4 +1,5 @@
-//! Echo servers of the comparison runtimes (tokio current_thread and multi_thread, smol) and a raw
+//! Echo servers of the comparison runtimes (tokio current_thread and multi_thread, smol on one and on
+//! two executor threads) and a raw
 //! single-threaded epoll server (the physical-limit reference). Each prints `listening on <addr>`.
 
 use std::io::{self, Read, Write};
@@ -57,6 +58,43 @@ pub(crate) fn smol_server(addr: &str) -> io::Result<()> {
     let ex = smol::LocalExecutor::new();
     smol::block_on(ex.run(async {
         let listener = smol::net::TcpListener::bind(addr).await?;
+        announce(listener.local_addr()?);
+        loop {
+            let (mut conn, _) = match listener.accept().await {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            let _ = conn.set_nodelay(true);
+            ex.spawn(async move {
+                let mut buf = vec![0u8; BUF];
+                loop {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            if conn.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            })
+            .detach();
+        }
+    }))
+}
+
+/// smol with two executor threads: one `Executor` run by two threads (the accept loop is a task on
+/// it too); smol's reactor is its global `async-io` one.
+pub(crate) fn smol_two_threads(addr: &str) -> io::Result<()> {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let ex: &'static smol::Executor<'static> = Box::leak(Box::new(smol::Executor::new()));
+    for _ in 0..2 {
+        std::thread::spawn(move || smol::block_on(ex.run(smol::future::pending::<()>())));
+    }
+    let addr = addr.to_owned();
+    // The main thread only waits; the accept loop and the connections run on the two threads.
+    smol::block_on(ex.spawn(async move {
+        let listener = smol::net::TcpListener::bind(addr.as_str()).await?;
         announce(listener.local_addr()?);
         loop {
             let (mut conn, _) = match listener.accept().await {

@@ -43,6 +43,7 @@ pub mod fs;
 mod handle;
 pub mod process;
 mod reactor;
+pub mod runtime;
 pub mod selector;
 pub mod signal;
 pub mod sync;
@@ -61,6 +62,7 @@ pub use event_loop::{
 };
 pub use handle::Handle;
 pub use reactor::{Async, Readable, Writable};
+pub use runtime::Runtime;
 pub use task::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };

@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 
 use tulip::signal::{Signal, SIGINT, SIGTERM};
 
+pub(crate) mod workers;
+
 /// How long open connections may take to finish once a stop is requested.
 pub(crate) const GRACE: Duration = Duration::from_secs(5);
 

@@ -58,8 +58,10 @@ mod datagram;
 mod datagram_io;
 mod io;
 mod link;
+mod on_workers;
 mod protocol;
 mod server;
+mod server_options;
 mod streams;
 pub mod tcp;
 mod transport;
@@ -72,8 +74,12 @@ pub use connection::create_connection;
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
+pub use on_workers::{
+    create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
+};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use server::{create_server, Server};
+pub use server_options::ServerOptions;
 pub use streams::{
     open_connection, start_server, HandlerOutput, IncompleteReadError, LimitOverrunError,
     ReadError, StreamReader, StreamWriter,

@@ -3,6 +3,7 @@
 mod builder;
 mod exception;
 mod fd_watch;
+mod idle;
 mod run;
 
 use std::cell::{Cell, RefCell};

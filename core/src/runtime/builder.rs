@@ -1,0 +1,273 @@
+//! The runtime builder: worker count, placement, pinning, thread names, and the per-loop settings.
+
+use std::fmt;
+use std::io;
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::Duration;
+
+use super::worker::{self, Control, WorkerStart};
+use super::{affinity, Placement, Runtime, RuntimeHandle, WorkerRef};
+use crate::selector::Selector;
+use crate::Loop;
+
+/// Makes a loop builder's selector, once per worker (each loop needs its own).
+type SelectorFactory = dyn Fn(crate::LoopBuilder) -> io::Result<crate::LoopBuilder> + Send + Sync;
+
+/// The loop settings every worker's loop is built with.
+pub(crate) struct LoopSettings {
+    debug: Option<bool>,
+    slow_callback_duration: Option<Duration>,
+    start_paused: bool,
+    selector: Option<Box<SelectorFactory>>,
+}
+
+impl LoopSettings {
+    /// Builds one worker's loop (on the worker's thread).
+    pub(crate) fn build_loop(&self) -> io::Result<Loop> {
+        let mut b = Loop::builder().start_paused(self.start_paused);
+        if let Some(on) = self.debug {
+            b = b.debug(on);
+        }
+        if let Some(d) = self.slow_callback_duration {
+            b = b.slow_callback_duration(d);
+        }
+        if let Some(f) = &self.selector {
+            b = f(b)?;
+        }
+        b.build()
+    }
+}
+
+/// Settings for a new [`Runtime`]: how many workers, where [`Runtime::spawn`] places tasks, CPU pinning,
+/// thread names, and the settings of every worker's loop (those of [`Loop::builder`]).
+///
+/// **asyncio:** none (asyncio runs one loop); the per-loop settings are those of
+/// `asyncio.new_event_loop()` and `loop.set_debug()`.
+///
+/// # Examples
+///
+/// ```
+/// let rt = tulip_core::Runtime::builder()
+///     .workers(2)
+///     .thread_name("server")
+///     .debug(false)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.workers(), 2);
+/// ```
+pub struct RuntimeBuilder {
+    workers: Option<usize>,
+    placement: Placement,
+    pin_cpus: bool,
+    thread_name: String,
+    stack_size: Option<usize>,
+    loop_settings: LoopSettings,
+}
+
+impl fmt::Debug for RuntimeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeBuilder")
+            .field("workers", &self.workers)
+            .field("placement", &self.placement)
+            .field("pin_cpus", &self.pin_cpus)
+            .field("thread_name", &self.thread_name)
+            .field("debug", &self.loop_settings.debug)
+            .field("start_paused", &self.loop_settings.start_paused)
+            .field("custom_selector", &self.loop_settings.selector.is_some())
+            .finish()
+    }
+}
+
+impl Default for RuntimeBuilder {
+    fn default() -> Self {
+        RuntimeBuilder::new()
+    }
+}
+
+impl RuntimeBuilder {
+    /// Default settings: one worker per available core, round-robin placement, no pinning, threads named
+    /// `tulip-worker-0`, `tulip-worker-1`, …, and each loop with [`Loop::builder`]'s defaults.
+    pub fn new() -> Self {
+        RuntimeBuilder {
+            workers: None,
+            placement: Placement::default(),
+            pin_cpus: false,
+            thread_name: "tulip-worker".to_owned(),
+            stack_size: None,
+            loop_settings: LoopSettings {
+                debug: None,
+                slow_callback_duration: None,
+                start_paused: false,
+                selector: None,
+            },
+        }
+    }
+
+    /// The number of worker threads, each running one loop (default: the available cores, from
+    /// [`std::thread::available_parallelism`]). `build` refuses 0.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n);
+        self
+    }
+
+    /// How [`Runtime::spawn`] picks a worker (default [`Placement::RoundRobin`]).
+    pub fn placement(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// Pins worker `i` to the `i`-th CPU this process may run on (wrapping around when there are more
+    /// workers than CPUs), with `sched_setaffinity`. Off by default. Linux only: elsewhere `build`
+    /// fails with `Unsupported`.
+    pub fn pin_cpus(mut self, on: bool) -> Self {
+        self.pin_cpus = on;
+        self
+    }
+
+    /// The worker threads' name prefix; worker `i` is named `{prefix}-{i}` (default `tulip-worker`).
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
+        self.thread_name = prefix.into();
+        self
+    }
+
+    /// The worker threads' stack size in bytes (default: the standard library's).
+    pub fn thread_stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Debug mode on every worker's loop; see [`LoopBuilder::debug`](crate::LoopBuilder::debug). Default: as
+    /// [`Loop::builder`] (the `TULIP_DEBUG` environment variable).
+    pub fn debug(mut self, on: bool) -> Self {
+        self.loop_settings.debug = Some(on);
+        self
+    }
+
+    /// The debug-mode threshold of every worker's loop; see
+    /// [`LoopBuilder::slow_callback_duration`](crate::LoopBuilder::slow_callback_duration).
+    pub fn slow_callback_duration(mut self, d: Duration) -> Self {
+        self.loop_settings.slow_callback_duration = Some(d);
+        self
+    }
+
+    /// Starts every worker's clock paused; see [`LoopBuilder::start_paused`](crate::LoopBuilder::start_paused).
+    /// Each worker has its own clock.
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.loop_settings.start_paused = paused;
+        self
+    }
+
+    /// The selector of each worker's loop, made by `factory` once per worker on the worker's thread;
+    /// see [`LoopBuilder::selector`](crate::LoopBuilder::selector).
+    ///
+    /// **asyncio:** `asyncio.SelectorEventLoop(selector)`, once per loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::selector::PollSelector;
+    /// let rt = tulip_core::Runtime::builder()
+    ///     .workers(2)
+    ///     .selector(PollSelector::new)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
+    pub fn selector<S, F>(mut self, factory: F) -> Self
+    where
+        S: Selector,
+        F: Fn() -> io::Result<S> + Send + Sync + 'static,
+    {
+        self.loop_settings.selector = Some(Box::new(move |b| Ok(b.selector(factory()?))));
+        self
+    }
+
+    /// Starts the workers and returns once every worker's loop is running.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for zero workers; the OS's error when a thread, a poller or (with
+    /// [`pin_cpus`](RuntimeBuilder::pin_cpus)) the affinity call fails. Workers already started are
+    /// stopped and joined before the error is returned.
+    pub fn build(self) -> io::Result<Runtime> {
+        let n = match self.workers {
+            Some(n) => n,
+            None => thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a runtime needs at least one worker",
+            ));
+        }
+        let cpus = if self.pin_cpus {
+            Some(affinity::allowed_cpus()?)
+        } else {
+            None
+        };
+        let settings = Arc::new(self.loop_settings);
+        let mut threads = Vec::with_capacity(n);
+        let mut workers = Vec::with_capacity(n);
+        let mut senders = Vec::with_capacity(n);
+        let mut failure = None;
+        for index in 0..n {
+            let (ready_tx, ready_rx) = mpsc::channel();
+            let (rt_tx, rt_rx) = mpsc::channel();
+            let control = Arc::new(Control::default());
+            let start = WorkerStart {
+                index,
+                cpu: cpus
+                    .as_ref()
+                    .filter(|c| !c.is_empty())
+                    .map(|c| c[index % c.len()]),
+                settings: settings.clone(),
+                control: control.clone(),
+                ready: ready_tx,
+                runtime: rt_rx,
+            };
+            let mut tb = thread::Builder::new().name(format!("{}-{index}", self.thread_name));
+            if let Some(bytes) = self.stack_size {
+                tb = tb.stack_size(bytes);
+            }
+            let thread = match tb.spawn(move || worker::run(start)) {
+                Ok(t) => t,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            threads.push(thread);
+            match ready_rx.recv() {
+                Ok(Ok(handle)) => {
+                    workers.push(WorkerRef { handle, control });
+                    senders.push(rt_tx);
+                }
+                Ok(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                Err(_) => {
+                    failure = Some(io::Error::other(
+                        "a runtime worker thread exited while starting",
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failure {
+            // Dropping the senders tells the started workers to close their loops and exit.
+            drop(senders);
+            for t in threads {
+                let _ = t.join();
+            }
+            return Err(e);
+        }
+        let handle = RuntimeHandle::new(workers, self.placement);
+        for tx in senders {
+            // A worker that already exited simply never receives it; its thread is joined at shutdown.
+            let _ = tx.send(handle.clone());
+        }
+        Ok(Runtime::from_parts(handle, threads))
+    }
+}

@@ -1,0 +1,217 @@
+//! `ServerOptions`: `create_server` / `start_server` with a backlog and `SO_REUSEPORT`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use crate::addr::{each_addr, ToSocketAddrs};
+use crate::connection::Connection;
+use crate::protocol::Protocol;
+use crate::server::{ConnGuard, Server};
+use crate::streams::{HandlerOutput, StreamReader, StreamWriter};
+use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
+use crate::transport::Transport;
+
+/// Options for a listening server: the listen backlog and `SO_REUSEPORT`, then
+/// [`create_server`](ServerOptions::create_server) or [`start_server`](ServerOptions::start_server)
+/// as the plain functions do.
+///
+/// With `reuse_port`, several servers (one per loop thread, typically one per runtime worker) listen on
+/// the same address, each with its own socket, and the kernel spreads incoming connections between
+/// them; a connection is served on the loop whose socket accepted it.
+///
+/// **asyncio:** the `backlog=` and `reuse_port=` arguments of `loop.create_server` and
+/// `asyncio.start_server`.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::ServerOptions;
+/// tulip_core::run(async {
+///     # struct Nothing;
+///     # impl tulip_net::Protocol for Nothing {}
+///     let opts = ServerOptions::new().reuse_port(true);
+///     let a = opts.create_server(|| Nothing, "127.0.0.1:0").await?;
+///     let addr = a.local_addrs()[0];
+///     // A second socket on the very same address and port.
+///     let b = opts.create_server(|| Nothing, addr).await?;
+///     assert_eq!(b.local_addrs()[0], addr);
+///     a.close();
+///     b.close();
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerOptions {
+    backlog: i32,
+    reuse_port: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions::new()
+    }
+}
+
+impl ServerOptions {
+    /// The defaults of [`create_server`](crate::create_server): backlog [`DEFAULT_BACKLOG`], no
+    /// `SO_REUSEPORT` (`SO_REUSEADDR` is always set).
+    pub fn new() -> Self {
+        ServerOptions {
+            backlog: DEFAULT_BACKLOG,
+            reuse_port: false,
+        }
+    }
+
+    /// The listen backlog.
+    ///
+    /// **asyncio:** `backlog=`.
+    pub fn backlog(mut self, backlog: i32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Sets `SO_REUSEPORT`, so other sockets with it may listen on the same address.
+    ///
+    /// **asyncio:** `reuse_port=True`.
+    pub fn reuse_port(mut self, on: bool) -> Self {
+        self.reuse_port = on;
+        self
+    }
+
+    /// Whether `SO_REUSEPORT` is set.
+    pub fn is_reuse_port(&self) -> bool {
+        self.reuse_port
+    }
+
+    /// Binds a listener with these options to the first of `addr`'s addresses that accepts it.
+    pub(crate) async fn bind(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let (backlog, reuse_port) = (self.backlog, self.reuse_port);
+        each_addr(addr, |a| async move {
+            TcpListener::bind_with(a, backlog, reuse_port)
+        })
+        .await
+    }
+
+    /// [`create_server`](crate::create_server) with these options.
+    ///
+    /// **asyncio:** `loop.create_server(protocol_factory, host, port, backlog=, reuse_port=)`.
+    ///
+    /// # Errors
+    ///
+    /// Resolution and bind errors (`AddrInUse` when another socket holds the address without
+    /// `SO_REUSEPORT`, …).
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// See [`ServerOptions`].
+    pub async fn create_server<F, P>(
+        &self,
+        protocol_factory: F,
+        addr: impl ToSocketAddrs,
+    ) -> io::Result<Server>
+    where
+        F: FnMut() -> P + 'static,
+        P: Protocol,
+    {
+        let listener = self.bind(addr).await?;
+        Server::start(vec![listener], protocol_acceptor(protocol_factory))
+    }
+
+    /// [`start_server`](crate::start_server) with these options.
+    ///
+    /// **asyncio:** `asyncio.start_server(client_connected_cb, host, port, backlog=, reuse_port=)`.
+    ///
+    /// # Errors
+    ///
+    /// Resolution and bind errors.
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ServerOptions;
+    /// tulip_core::run(async {
+    ///     let server = ServerOptions::new()
+    ///         .reuse_port(true)
+    ///         .start_server("127.0.0.1:0", |mut reader, writer| async move {
+    ///             let data = reader.read_to_end().await?;
+    ///             writer.write(&data)?;
+    ///             writer.drain().await
+    ///         })
+    ///         .await?;
+    ///     let (mut reader, writer) = tulip_net::open_connection(server.local_addrs()[0]).await?;
+    ///     writer.write(b"ping")?;
+    ///     writer.write_eof()?;
+    ///     assert_eq!(reader.read_to_end().await?, b"ping");
+    ///     server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn start_server<F, Fut>(
+        &self,
+        addr: impl ToSocketAddrs,
+        client_connected_cb: F,
+    ) -> io::Result<Server>
+    where
+        F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: HandlerOutput,
+    {
+        let listener = self.bind(addr).await?;
+        Server::start(vec![listener], streams_acceptor(client_connected_cb))
+    }
+}
+
+/// What a Protocol server does with each accepted socket: make a protocol, spawn its connection task.
+pub(crate) fn protocol_acceptor<F, P>(
+    mut protocol_factory: F,
+) -> impl FnMut(TcpStream, SocketAddr, ConnGuard) + 'static
+where
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    move |sock, peer, guard| {
+        let _ = sock.set_nodelay(true);
+        // A connection reset before we got here has no local address: drop it.
+        let Ok(local) = sock.local_addr() else {
+            return;
+        };
+        let protocol = Rc::new(RefCell::new(protocol_factory()));
+        let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+        tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
+    }
+}
+
+/// What a streams server does with each accepted socket: split it, spawn the handler.
+pub(crate) fn streams_acceptor<F, Fut>(
+    mut client_connected_cb: F,
+) -> impl FnMut(TcpStream, SocketAddr, ConnGuard) + 'static
+where
+    F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: HandlerOutput,
+{
+    move |sock, _peer, guard| {
+        let _ = sock.set_nodelay(true);
+        let reader = StreamReader::new(sock.clone());
+        let writer = StreamWriter::new(sock);
+        let handler = client_connected_cb(reader, writer);
+        tulip_core::spawn(async move {
+            let _guard = guard;
+            handler.await.report();
+        })
+        .detach();
+    }
+}
