@@ -58,3 +58,40 @@ fn accept_on_one_worker_serve_on_another() {
     assert_eq!(workers, vec![Some(1); 20]);
     rt.shutdown_timeout(Duration::from_secs(5));
 }
+
+/// A connection accepted (and first read) on a plain loop that is then closed and dropped is served in
+/// full by a runtime worker: the stream leaves the dead loop's poller on its first `WouldBlock` there.
+///
+/// asyncio: none (a socket handed from a finished loop's thread to another loop).
+#[test]
+fn accept_on_a_closed_loop_serve_on_a_worker() {
+    let rt = Runtime::builder().workers(2).build().unwrap();
+    let lp = tulip::Loop::new().unwrap();
+    let (listener, addr) = lp.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        (l, a)
+    });
+    let client = std::thread::spawn(move || client::echo_concurrent(addr, 4, 256 * 1024));
+    let conns = lp.block_on(async {
+        let mut conns = Vec::new();
+        for _ in 0..4 {
+            let (conn, _) = listener.accept().await.unwrap();
+            // Used on this loop first: registered with its poller.
+            conn.readable().await.unwrap();
+            conns.push(conn);
+        }
+        conns
+    });
+    lp.close();
+    drop(lp);
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|c| rt.worker(1).spawn(echo(c)))
+        .collect();
+    for t in tasks {
+        assert_eq!(rt.block_on(t).unwrap(), Some(1));
+    }
+    client.join().unwrap();
+    rt.shutdown_timeout(Duration::from_secs(5));
+}
