@@ -143,7 +143,11 @@ fn run(kind: &str, conns: usize, secs: u64) -> io::Result<bool> {
     let mut tick = 0u64;
     load.run(t0 + Duration::from_secs(secs), |load| {
         tick += 1;
-        let mut line = format!("t={tick:>4}s open={:>5}", load.open());
+        let mut line = format!(
+            "t={:>4}s #{tick:<4} open={:>5}",
+            t0.elapsed().as_secs(),
+            load.open()
+        );
         for w in watched.iter_mut() {
             if let Some(s) = sample::sample(w.pid) {
                 line += &format!(" | {} rss={} KiB fds={}", w.name, s.rss_kib, s.fds);
