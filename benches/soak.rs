@@ -27,6 +27,8 @@ use std::io::{self, BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sample::{Growth, Sample};
@@ -138,27 +140,40 @@ fn run(kind: &str, conns: usize, secs: u64) -> io::Result<bool> {
         started.elapsed().as_secs_f64()
     );
     // The first 10% of the run (at least 5 s) is warm-up: connections settle into their lives.
-    let warmup = (secs / 10).max(5);
+    let warmup = Duration::from_secs((secs / 10).max(5));
     let t0 = Instant::now();
-    let mut tick = 0u64;
-    load.run(t0 + Duration::from_secs(secs), |load| {
-        tick += 1;
-        let mut line = format!(
-            "t={:>4}s #{tick:<4} open={:>5}",
-            t0.elapsed().as_secs(),
-            load.open()
-        );
-        for w in watched.iter_mut() {
-            if let Some(s) = sample::sample(w.pid) {
-                line += &format!(" | {} rss={} KiB fds={}", w.name, s.rss_kib, s.fds);
-                if tick > warmup {
-                    w.steady.push(s);
+    // The servers are sampled on a thread of their own, once a second on the clock, however busy
+    // the load's loop is.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        let pids: Vec<(&'static str, u32)> = watched.iter().map(|w| (w.name, w.pid)).collect();
+        std::thread::spawn(move || {
+            let mut steady: Vec<Vec<Sample>> = vec![Vec::new(); pids.len()];
+            let mut next = t0 + Duration::from_secs(1);
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                next += Duration::from_secs(1);
+                let mut line = format!("t={:>4}s", t0.elapsed().as_secs());
+                for (i, &(name, pid)) in pids.iter().enumerate() {
+                    if let Some(s) = sample::sample(pid) {
+                        line += &format!(" | {name} rss={} KiB fds={}", s.rss_kib, s.fds);
+                        if t0.elapsed() > warmup {
+                            steady[i].push(s);
+                        }
+                    }
                 }
+                eprintln!("{line}");
             }
-        }
+            steady
+        })
+    };
+    let result = load.run(t0 + Duration::from_secs(secs), |load| {
         let c = &load.counts;
-        line += &format!(
-            " | verified={} MiB lives={} resets={} slow={} corrupt={} lost={}",
+        eprintln!(
+            "t={:>4}s | client: open={} verified={} MiB lives={} resets={} slow={} corrupt={} lost={}",
+            t0.elapsed().as_secs(),
+            load.open(),
             c.bytes_verified >> 20,
             c.lives_done,
             c.resets,
@@ -166,8 +181,15 @@ fn run(kind: &str, conns: usize, secs: u64) -> io::Result<bool> {
             c.corrupt,
             c.lost
         );
-        eprintln!("{line}");
-    })?;
+    });
+    stop.store(true, Ordering::Relaxed);
+    let steady = sampler
+        .join()
+        .map_err(|_| io::Error::other("the sampler panicked"))?;
+    for (w, s) in watched.iter_mut().zip(steady) {
+        w.steady = s;
+    }
+    result?;
     let counts = load.counts.clone();
     load.close_all();
     drop(load);
