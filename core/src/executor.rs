@@ -9,6 +9,7 @@ use concurrent_queue::ConcurrentQueue;
 
 use crate::context;
 use crate::reactor::Reactor;
+use crate::sync_shim::ParkFlag;
 use crate::task::TaskMeta;
 
 /// A runnable task of this runtime.
@@ -36,12 +37,9 @@ pub(crate) struct Shared {
     pub(crate) reactor: Arc<Reactor>,
     /// Set once the loop has shut down: nothing will drain the injector again.
     pub(crate) closed: AtomicBool,
-    /// Set while the loop blocks in its poller. Wakers from other threads notify the poller only then.
-    ///
-    /// Protocol (Dekker-style, every access `SeqCst`): the loop stores `true`, then re-checks its wake
-    /// flags and the injector before waiting; a remote waker publishes its work, then loads `parked`.
-    /// One of the two always sees the other's write, so no wake-up is lost.
-    pub(crate) parked: AtomicBool,
+    /// Set while the loop blocks in its poller. Wakers from other threads notify the poller only then
+    /// (the handshake is `ParkFlag`'s, checked by loom in `tests/loom_park.rs`).
+    pub(crate) parked: ParkFlag,
 }
 
 impl Shared {
@@ -51,7 +49,7 @@ impl Shared {
             injector: ConcurrentQueue::unbounded(),
             reactor,
             closed: AtomicBool::new(false),
-            parked: AtomicBool::new(false),
+            parked: ParkFlag::new(),
         })
     }
 
@@ -70,11 +68,10 @@ impl Shared {
     /// Wakes the loop out of its poller wait if it is parked there (see `parked`).
     #[inline]
     pub(crate) fn notify_if_parked(&self) {
-        std::sync::atomic::fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::SeqCst) {
-            // A failed notify leaves the work queued; the loop finds it on its next iteration.
+        // A failed notify leaves the work queued; the loop finds it on its next iteration.
+        self.parked.notify_if_parked(|| {
             let _ = self.reactor.notify();
-        }
+        });
     }
 
     /// Closes the injector. Work pushed after this is refused.

@@ -47,6 +47,12 @@ pub mod runtime;
 pub mod selector;
 pub mod signal;
 pub mod sync;
+// Public only for the loom models (`tests/loom_*.rs`, built with `--cfg tulip_loom`).
+#[cfg(tulip_loom)]
+#[doc(hidden)]
+pub mod sync_shim;
+#[cfg(not(tulip_loom))]
+mod sync_shim;
 pub mod task;
 mod yield_now;
 

@@ -497,14 +497,10 @@ impl LoopInner {
 
     /// A blocking poller wait, announced through `Shared::parked` so other threads notify it.
     fn poll_io_parked(&self, timeout: Option<Duration>) {
-        self.shared.parked.store(true, Ordering::SeqCst);
-        std::sync::atomic::fence(Ordering::SeqCst);
-        if !self.shared.injector.is_empty() {
-            self.shared.parked.store(false, Ordering::SeqCst);
-            return;
+        if self.shared.parked.park(|| !self.shared.injector.is_empty()) {
+            self.poll_io(timeout);
+            self.shared.parked.unpark();
         }
-        self.poll_io(timeout);
-        self.shared.parked.store(false, Ordering::SeqCst);
     }
 
     /// Cancels every pending task (on this thread, so `!Send` futures are dropped where they live), runs
