@@ -290,8 +290,8 @@ impl LoopInner {
         }
     }
 
-    /// Polls one task once.
-    #[inline]
+    /// Polls one task once. Inlined into the loop: the call's register saves cost ~15 instructions a task.
+    #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
         let meta = runnable.metadata();
         self.current_task.set(Some((meta.id, meta.location)));
