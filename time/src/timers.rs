@@ -31,6 +31,8 @@ pub enum TimerAction {
     /// A callback with a tag chosen by whoever inserted it, so it can be found once it fired (the loop
     /// uses it to cancel a `call_later` callback that is due but has not run yet, without a shared flag).
     /// A `u32` keeps this enum as small as with `Call` alone (the tag sits beside the discriminant).
+    ///
+    /// **asyncio:** a `TimerHandle` still in `_ready` after its deadline, which `cancel()` can stop.
     Tagged(u32, Box<dyn FnOnce()>),
 }
 
@@ -184,6 +186,8 @@ impl Timers {
     /// (no search of the wheel); it can answer `true` when nothing is due (the earliest timer was
     /// cancelled), never `false` when something is.
     ///
+    /// **asyncio:** `_run_once()` comparing `_scheduled[0].when()` with the loop's time.
+    ///
     /// # Examples
     ///
     /// ```
@@ -205,6 +209,8 @@ impl Timers {
     /// Whether any timer that can fire is pending (one due "never" does not count); cheaper than
     /// [`Timers::is_empty`] and exact the other way round: `false` means none is pending, `true` may
     /// follow a cancel.
+    ///
+    /// **asyncio:** `_run_once()` testing whether `_scheduled` is empty.
     ///
     /// # Examples
     ///
