@@ -41,6 +41,10 @@ const WORKLOADS: &[(&str, &str)] = &[
     ),
     ("call_soon", "tulip only: call_soon + run a callback"),
     (
+        "call_later_cancel",
+        "tulip only: call_later + cancel before it fires",
+    ),
+    (
         "spawn_detached",
         "tulip only: spawn a detached task doing what call_soon's callback does",
     ),
@@ -84,9 +88,21 @@ fn run<R: Runtime>(rt: &R, workload: &str, n: usize) {
 fn run_tulip_only(rt: &Tulip, workload: &str, n: usize) {
     match workload {
         "call_soon" => rt.block_on(support::call_soon(n)),
+        "call_later_cancel" => rt.block_on(call_later_cancel(n)),
         "spawn_detached" => rt.block_on(support::spawn_detached(n)),
         "call_soon_threadsafe" => rt.block_on(support::cross_thread_call_soon(n)),
         _ => run(rt, workload, n),
+    }
+}
+
+/// tulip only: `n` `call_later` callbacks, each scheduled and cancelled at once (asyncio's
+/// `loop.call_later(...).cancel()`), with delays from 10 ms to 10 s so they land on several wheel levels.
+async fn call_later_cancel(n: usize) {
+    for i in 0..n {
+        let delay = Duration::from_millis(10 + (i as u64 * 37) % 10_000);
+        let h = tulip::call_later(delay, || unreachable!("cancelled"));
+        h.cancel();
+        std::hint::black_box(&h);
     }
 }
 

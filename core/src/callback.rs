@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::rc::{Rc, Weak};
+use std::rc::Weak;
 use std::time::Instant;
 
 use tulip_time::TimerId;
@@ -115,25 +115,21 @@ impl fmt::Debug for CallbackHandle {
 /// ```
 pub struct TimerHandle {
     id: TimerId,
+    /// Finds the callback in the loop once the timer fired and it waits in the ready queue.
+    tag: u32,
     when: Instant,
     inner: Weak<LoopInner>,
-    /// Shared with the scheduled closure, which does nothing once it is set: cancelling works even after
-    /// the timer fired and its callback waits in the ready queue.
-    cancelled: Rc<Cell<bool>>,
+    cancelled: Cell<bool>,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(
-        id: TimerId,
-        when: Instant,
-        inner: Weak<LoopInner>,
-        cancelled: Rc<Cell<bool>>,
-    ) -> Self {
+    pub(crate) fn new(id: TimerId, tag: u32, when: Instant, inner: Weak<LoopInner>) -> Self {
         TimerHandle {
             id,
+            tag,
             when,
             inner,
-            cancelled,
+            cancelled: Cell::new(false),
         }
     }
 
@@ -157,8 +153,7 @@ impl TimerHandle {
             return;
         }
         if let Some(inner) = self.inner.upgrade() {
-            let action = inner.timers.cancel(self.id);
-            drop(action);
+            inner.cancel_timer(self.id, self.tag);
         }
     }
 

@@ -28,6 +28,12 @@ pub enum TimerAction {
     Wake(Waker),
     /// A `call_later` / `call_at` callback: the loop runs it.
     Call(Box<dyn FnOnce()>),
+    /// A callback with a tag chosen by whoever inserted it, so it can be found once it fired (the loop
+    /// uses it to cancel a `call_later` callback that is due but has not run yet, without a shared flag).
+    /// A `u32` keeps this enum as small as with `Call` alone (the tag sits beside the discriminant).
+    ///
+    /// **asyncio:** a `TimerHandle` still in `_ready` after its deadline, which `cancel()` can stop.
+    Tagged(u32, Box<dyn FnOnce()>),
 }
 
 impl fmt::Debug for TimerAction {
@@ -35,6 +41,7 @@ impl fmt::Debug for TimerAction {
         match self {
             TimerAction::Wake(w) => f.debug_tuple("Wake").field(w).finish(),
             TimerAction::Call(_) => f.write_str("Call(..)"),
+            TimerAction::Tagged(tag, _) => write!(f, "Tagged({tag}, ..)"),
         }
     }
 }
@@ -94,6 +101,10 @@ pub struct Timers {
     /// Scratch buffer reused by [`Timers::fire`].
     scratch: RefCell<Vec<Entry>>,
     fired: Cell<u64>,
+    /// A tick no later than the earliest pending deadline's ([`NEVER_TICK`] when none can fire), so the
+    /// loop tells "nothing due" from one load and compare instead of searching the wheel. Lowered by
+    /// `insert`, made exact by `fire` and `next_deadline`; `cancel` leaves it (a lower bound stays one).
+    due_hint: Cell<u64>,
 }
 
 impl fmt::Debug for Timers {
@@ -117,6 +128,7 @@ impl Timers {
             wheel: RefCell::new(Wheel::new()),
             scratch: RefCell::new(Vec::new()),
             fired: Cell::new(0),
+            due_hint: Cell::new(NEVER_TICK),
         }
     }
 
@@ -133,16 +145,19 @@ impl Timers {
     }
 
     /// How many timers are pending.
+    #[inline]
     pub fn len(&self) -> usize {
         self.wheel.borrow().len()
     }
 
     /// Whether no timer is pending.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.wheel.borrow().is_empty()
     }
 
     /// How many timers have fired since these timers were made.
+    #[inline]
     pub fn fired_count(&self) -> u64 {
         self.fired.get()
     }
@@ -167,9 +182,58 @@ impl Timers {
             .min(NEVER_TICK - 1)
     }
 
+    /// Whether a timer may be due at `now`: `false` means [`Timers::fire`] would return nothing. Cheap
+    /// (no search of the wheel); it can answer `true` when nothing is due (the earliest timer was
+    /// cancelled), never `false` when something is.
+    ///
+    /// **asyncio:** `_run_once()` comparing `_scheduled[0].when()` with the loop's time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::{Clock, TimerAction, Timers};
+    ///
+    /// let timers = Timers::new(Clock::paused());
+    /// assert!(!timers.may_be_due(timers.now()));
+    /// timers.insert(timers.now() + Duration::from_millis(5), TimerAction::Call(Box::new(|| {})));
+    /// assert!(!timers.may_be_due(timers.now()));
+    /// assert!(timers.may_be_due(timers.now() + Duration::from_millis(5)));
+    /// ```
+    #[inline]
+    pub fn may_be_due(&self, now: Instant) -> bool {
+        let hint = self.due_hint.get();
+        hint != NEVER_TICK && self.tick_passed(now) >= hint
+    }
+
+    /// Whether any timer that can fire is pending (one due "never" does not count); cheaper than
+    /// [`Timers::is_empty`] and exact the other way round: `false` means none is pending, `true` may
+    /// follow a cancel.
+    ///
+    /// **asyncio:** `_run_once()` testing whether `_scheduled` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::{Clock, TimerAction, Timers};
+    ///
+    /// let timers = Timers::new(Clock::paused());
+    /// assert!(!timers.may_have_pending());
+    /// timers.insert(timers.now() + Duration::from_millis(5), TimerAction::Call(Box::new(|| {})));
+    /// assert!(timers.may_have_pending());
+    /// ```
+    #[inline]
+    pub fn may_have_pending(&self) -> bool {
+        self.due_hint.get() != NEVER_TICK
+    }
+
     /// Adds a timer due at `deadline`. O(1).
     pub fn insert(&self, deadline: Instant, action: TimerAction) -> TimerId {
         let tick = self.tick_at(deadline);
+        if tick < self.due_hint.get() {
+            self.due_hint.set(tick);
+        }
         let key = self
             .wheel
             .borrow_mut()
@@ -186,7 +250,12 @@ impl Timers {
         if id.timers != self.id {
             return None;
         }
-        self.wheel.borrow_mut().cancel(id.key).map(|e| e.action)
+        let mut wheel = self.wheel.borrow_mut();
+        let entry = wheel.cancel(id.key)?;
+        if wheel.is_empty() {
+            self.due_hint.set(NEVER_TICK);
+        }
+        Some(entry.action)
     }
 
     /// Whether the timer is still pending here.
@@ -230,7 +299,9 @@ impl Timers {
     /// Timers due "never" (a deadline past the wheel's last tick, such as `call_later(Duration::MAX, f)`)
     /// do not count: with only those pending the answer is `None`.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let tick = self.wheel.borrow().next_deadline()?;
+        let tick = self.wheel.borrow().next_deadline().unwrap_or(NEVER_TICK);
+        // The exact earliest tick is a lower bound too.
+        self.due_hint.set(tick);
         if tick == NEVER_TICK {
             return None;
         }
@@ -250,6 +321,7 @@ impl Timers {
     /// wheel is released, so a `Drop` that touches these timers does not find them borrowed.
     pub fn clear(&self) {
         let old = std::mem::take(&mut *self.wheel.borrow_mut());
+        self.due_hint.set(NEVER_TICK);
         drop(old);
     }
 
@@ -258,7 +330,13 @@ impl Timers {
     pub fn fire(&self, now: Instant, out: &mut Vec<TimerAction>) -> usize {
         let tick = self.tick_passed(now);
         let mut scratch = self.scratch.borrow_mut();
-        let n = self.wheel.borrow_mut().advance(tick, &mut scratch);
+        let n = {
+            let mut wheel = self.wheel.borrow_mut();
+            let n = wheel.advance(tick, &mut scratch);
+            self.due_hint
+                .set(wheel.next_deadline().unwrap_or(NEVER_TICK));
+            n
+        };
         if n > 1 {
             // The wheel orders by (tick, insertion); order by exact deadline inside a tick. Stable, so equal
             // deadlines keep insertion order.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use tulip_time::{Clock, TimerAction, Timers};
+use tulip_time::{Clock, TimerAction, TimerId, Timers};
 
 pub use builder::LoopBuilder;
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind};
@@ -67,6 +67,15 @@ pub(crate) struct LoopInner {
     main_generation: Cell<u64>,
     /// Ids of queued callbacks whose handle was cancelled (rare; checked only when non-empty).
     cancelled_callbacks: RefCell<Vec<u64>>,
+    /// Tag of the next `call_at` timer (`TimerAction::Tagged`). Tags wrap after 2^32 timers, like the
+    /// generations of the wheel's keys: only callbacks fired and still queued are searched by tag.
+    next_timer_tag: Cell<u32>,
+    /// `(tag, callback id)` of each `call_at` callback that fired and waits in the ready queue, in id
+    /// order, so its `TimerHandle` can still cancel it; an entry leaves when its callback leaves the queue.
+    fired_timer_callbacks: RefCell<VecDeque<(u32, u64)>>,
+    /// The callback id at the front of `fired_timer_callbacks` (`u64::MAX` when it is empty): running
+    /// a callback checks it with one compare.
+    next_fired_timer_callback: Cell<u64>,
     pub(crate) timers: Rc<Timers>,
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
     pub(crate) blocking_in_flight: Arc<AtomicUsize>,
@@ -207,6 +216,9 @@ impl Loop {
             next_callback_to_run: Cell::new(0),
             main_generation: Cell::new(0),
             cancelled_callbacks: RefCell::new(Vec::new()),
+            next_timer_tag: Cell::new(0),
+            fired_timer_callbacks: RefCell::new(VecDeque::new()),
+            next_fired_timer_callback: Cell::new(u64::MAX),
             timers: Rc::new(Timers::new(clock)),
             blocking_in_flight: Arc::new(AtomicUsize::new(0)),
             registry: RefCell::new(Registry::default()),
@@ -695,23 +707,38 @@ impl LoopInner {
         }
     }
 
-    /// Schedules `f` at `when`. The callback checks the handle's flag when it runs, so a handle cancelled
-    /// after the timer fired but before the queued callback ran (say, by another callback due at the same
-    /// instant) still stops it.
+    /// Schedules `f` at `when`. A handle cancelled after the timer fired but before the queued callback
+    /// ran (say, by another callback due at the same instant) still stops it: the fired callback is
+    /// found by its tag (see `fired_timer_callbacks`).
     pub(crate) fn call_at(
         self: &Rc<Self>,
         when: Instant,
         f: impl FnOnce() + 'static,
     ) -> TimerHandle {
-        let cancelled = Rc::new(Cell::new(false));
-        let flag = cancelled.clone();
-        let action = TimerAction::Call(Box::new(move || {
-            if !flag.get() {
-                f();
-            }
-        }));
-        let id = self.timers.insert(when, action);
-        TimerHandle::new(id, when, Rc::downgrade(self), cancelled)
+        let tag = self.next_timer_tag.get();
+        self.next_timer_tag.set(tag.wrapping_add(1));
+        let id = self
+            .timers
+            .insert(when, TimerAction::Tagged(tag, Box::new(f)));
+        TimerHandle::new(id, tag, when, Rc::downgrade(self))
+    }
+
+    /// `TimerHandle::cancel`: removes the timer from the wheel, or, when it already fired, stops its
+    /// callback if that is still queued.
+    pub(crate) fn cancel_timer(&self, id: TimerId, tag: u32) {
+        if let Some(action) = self.timers.cancel(id) {
+            drop(action);
+            return;
+        }
+        let queued = self
+            .fired_timer_callbacks
+            .borrow()
+            .iter()
+            .find(|&&(t, _)| t == tag)
+            .map(|&(_, cb)| cb);
+        if let Some(cb) = queued {
+            self.cancel_callback(cb);
+        }
     }
 
     /// A task ended: unregister it and schedule its done-callbacks.

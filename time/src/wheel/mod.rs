@@ -602,6 +602,7 @@ impl<T> Wheel<T> {
     }
 
     /// Appends node `index` to the list of `location`.
+    #[inline(always)]
     fn link(&mut self, index: u32, location: Location) {
         let list = list_mut(
             &mut self.levels,
