@@ -18,8 +18,8 @@
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
-    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, Async,
-    CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
+    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone, Async,
+    CallbackHandle, DoneCallbackId, Promise, PromiseError, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
     SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
 pub use tulip_core::{
@@ -46,6 +46,13 @@ pub mod time {
         interval, interval_at, now, sleep, sleep_until, timeout, timeout_at, Clock, Elapsed,
         Interval, MissedTickBehavior, Sleep, Timeout, RESOLUTION,
     };
+}
+
+/// The future of [`Promise::wait`]: waiting for a promise without reading it.
+///
+/// **asyncio:** `asyncio.Future`.
+pub mod promise {
+    pub use tulip_core::promise::Wait;
 }
 
 /// The cooperative budget that keeps an always-ready task from starving timers and I/O.

@@ -42,6 +42,7 @@ mod executor;
 pub mod fs;
 mod handle;
 pub mod process;
+pub mod promise;
 mod reactor;
 pub mod selector;
 pub mod signal;
@@ -60,6 +61,7 @@ pub use event_loop::{
     default_exception_handler, ExceptionContext, ExceptionKind, Loop, LoopBuilder,
 };
 pub use handle::Handle;
+pub use promise::{AlreadyDone, DoneCallbackId, Promise, PromiseError};
 pub use reactor::{Async, Readable, Writable};
 pub use task::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
