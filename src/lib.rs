@@ -18,9 +18,10 @@
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
-    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone, Async,
-    CallbackHandle, DoneCallbackId, Promise, PromiseError, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
-    SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
+    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone,
+    Async, CallbackHandle, DoneCallbackId, ExceptionContext, ExceptionHandler, ExceptionKind,
+    Handle, Join, Loop, LoopBuilder, Promise, PromiseError, Readable, SpawnBlocking, Task,
+    TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,

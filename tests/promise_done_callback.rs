@@ -48,7 +48,10 @@ fn callback_added_after_done_is_scheduled_not_inline() {
         let fut: Promise<u32> = Promise::new();
         fut.cancel();
         let s2 = s.clone();
-        fut.add_done_callback(move |f| s2.borrow_mut().push(format!("cancelled={}", f.is_cancelled())));
+        fut.add_done_callback(move |f| {
+            s2.borrow_mut()
+                .push(format!("cancelled={}", f.is_cancelled()))
+        });
         assert!(s.borrow().is_empty());
         tulip::yield_now().await;
     });
@@ -118,5 +121,8 @@ fn get_loop_is_the_loop_that_created_it() {
     let lp = paused_loop();
     let fut: Promise<u8> = lp.create_future();
     let got = fut.get_loop().expect("loop alive");
-    assert_eq!(format!("{got:?}").split(',').next(), format!("{lp:?}").split(',').next());
+    assert_eq!(
+        format!("{got:?}").split(',').next(),
+        format!("{lp:?}").split(',').next()
+    );
 }

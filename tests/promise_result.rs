@@ -136,11 +136,8 @@ fn a_value_that_is_not_clone_is_taken_once_after_wait() {
 fn a_dropped_awaiter_leaves_the_promise_usable() {
     paused_loop().block_on(async {
         let fut: Promise<u8> = Promise::new();
-        let timed_out = tulip::time::timeout(
-            std::time::Duration::from_millis(5),
-            fut.clone(),
-        )
-        .await;
+        let timed_out =
+            tulip::time::timeout(std::time::Duration::from_millis(5), fut.clone()).await;
         assert!(timed_out.is_err());
         assert!(!fut.is_done());
         let f = fut.clone();

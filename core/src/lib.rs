@@ -58,7 +58,7 @@ use std::time::{Duration, Instant};
 pub use blocking::{spawn_blocking, SpawnBlocking};
 pub use callback::{CallbackHandle, TimerHandle};
 pub use event_loop::{
-    default_exception_handler, ExceptionContext, ExceptionKind, Loop, LoopBuilder,
+    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind, Loop, LoopBuilder,
 };
 pub use handle::Handle;
 pub use promise::{AlreadyDone, DoneCallbackId, Promise, PromiseError};

@@ -210,12 +210,12 @@ impl From<PromiseError<io::Error>> for io::Error {
     /// or kind and message. `Cancelled` becomes `Interrupted`, `InvalidState` becomes `Other`.
     fn from(e: PromiseError<io::Error>) -> io::Error {
         match e {
-            PromiseError::Exception(rc) => Rc::try_unwrap(rc).unwrap_or_else(|rc| {
-                match rc.raw_os_error() {
+            PromiseError::Exception(rc) => {
+                Rc::try_unwrap(rc).unwrap_or_else(|rc| match rc.raw_os_error() {
                     Some(code) => io::Error::from_raw_os_error(code),
                     None => io::Error::new(rc.kind(), rc.to_string()),
-                }
-            }),
+                })
+            }
             PromiseError::Cancelled => {
                 io::Error::new(io::ErrorKind::Interrupted, "the promise was cancelled")
             }

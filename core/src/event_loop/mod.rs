@@ -20,9 +20,7 @@ use std::time::{Duration, Instant};
 use tulip_time::{Clock, TimerAction, Timers};
 
 pub use builder::LoopBuilder;
-pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind};
-
-use exception::ExceptionHandler;
+pub use exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
 
 use crate::callback::{CallbackHandle, TimerHandle};
 use crate::context;
@@ -573,6 +571,46 @@ impl Loop {
     /// ```
     pub fn reset_exception_handler(&self) {
         *self.inner().exception_handler.borrow_mut() = None;
+    }
+
+    /// The handler set with [`set_exception_handler`](Loop::set_exception_handler), or `None` when the
+    /// default one is in use.
+    ///
+    /// **asyncio:** `loop.get_exception_handler()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert!(lp.get_exception_handler().is_none());
+    /// lp.set_exception_handler(|_| {});
+    /// assert!(lp.get_exception_handler().is_some());
+    /// ```
+    pub fn get_exception_handler(&self) -> Option<ExceptionHandler> {
+        self.inner().exception_handler.borrow().clone()
+    }
+
+    /// Sends `ctx` to the loop's exception handler (the default one prints it), as the loop does with
+    /// the panics nobody observed. A panic in the handler is caught and printed.
+    ///
+    /// **asyncio:** `loop.call_exception_handler(context)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use tulip_core::ExceptionContext;
+    ///
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| s.borrow_mut().push(ctx.message().to_string()));
+    /// lp.call_exception_handler(&ExceptionContext::new("bad frame from peer"));
+    /// assert_eq!(*seen.borrow(), ["bad frame from peer"]);
+    /// ```
+    pub fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {
+        self.inner().call_exception_handler(ctx)
     }
 
     /// The live tasks of this loop (those that have been polled at least once).
