@@ -76,7 +76,8 @@ enum Slot<T, E> {
     Taken,
 }
 
-/// Identifies a done-callback for [`Promise::remove_done_callback`].
+/// Identifies a done-callback for [`Promise::remove_done_callback`] or
+/// [`Task::remove_done_callback`](crate::Task::remove_done_callback).
 ///
 /// **asyncio:** the callback function itself, which `remove_done_callback(fn)` compares by identity.
 ///
@@ -90,7 +91,7 @@ enum Slot<T, E> {
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DoneCallbackId(u64);
+pub struct DoneCallbackId(pub(crate) u64);
 
 /// Why a [`Promise`] gave no result.
 ///

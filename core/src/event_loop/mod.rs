@@ -761,13 +761,39 @@ impl LoopInner {
         }
     }
 
-    pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) {
+    /// Adds a done-callback to a task (scheduled at once when it has ended); returns the callback's id.
+    pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) -> u64 {
         match meta.outcome() {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));
+                self.registry.borrow_mut().new_callback_id()
             }
             None => self.registry.borrow_mut().add_callback(meta, cb),
         }
+    }
+
+    /// As `add_done_callback`, for a caller that could not keep the metadata borrowed: `outcome` is what
+    /// it read, and the metadata was marked `has_callbacks` if the task was pending.
+    pub(crate) fn add_done_callback_for(
+        &self,
+        task: TaskId,
+        outcome: Option<TaskOutcome>,
+        cb: DoneCallback,
+    ) -> u64 {
+        match outcome {
+            Some(outcome) => {
+                self.enqueue_callback(Box::new(move || cb(outcome)));
+                self.registry.borrow_mut().new_callback_id()
+            }
+            None => self.registry.borrow_mut().add_callback_for(task, cb),
+        }
+    }
+
+    /// Takes out a done-callback that has not been scheduled; whether it was there.
+    pub(crate) fn remove_done_callback(&self, task: TaskId, id: u64) -> bool {
+        let cb = self.registry.borrow_mut().remove_callback(task, id);
+        // Dropped with the registry released: its captures' `Drop` is user code.
+        cb.is_some()
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
