@@ -73,7 +73,7 @@ fn cancel_ends_a_pending_promise_once_and_awaiters_see_cancelled() {
     paused_loop().block_on(async {
         let fut: Promise<u8> = Promise::new();
         let f = fut.clone();
-        let waiter = tulip::spawn(async move { f.await });
+        let waiter = tulip::spawn(f);
         tulip::yield_now().await;
         assert!(fut.cancel());
         assert!(!fut.cancel());

@@ -311,6 +311,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// });
     /// ```
     #[track_caller]
+    #[allow(clippy::new_without_default)] // it needs a running loop: a `Default` would hide that panic
     pub fn new() -> Promise<T, E> {
         Promise::on(&crate::event_loop::expect_current("Promise::new"))
     }
