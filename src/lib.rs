@@ -63,8 +63,9 @@ pub mod coop {
 
 /// Networking: TCP sockets, asyncio streams, Protocol/Transport.
 ///
-/// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`.
+/// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`, `getnameinfo`.
 pub mod net {
+    pub use tulip_core::{getnameinfo, NameInfoFlags};
     pub use tulip_net::*;
 }
 

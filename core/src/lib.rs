@@ -41,6 +41,7 @@ mod event_loop;
 mod executor;
 pub mod fs;
 mod handle;
+mod nameinfo;
 pub mod process;
 pub mod promise;
 mod reactor;
@@ -61,6 +62,7 @@ pub use event_loop::{
     default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind, Loop, LoopBuilder,
 };
 pub use handle::Handle;
+pub use nameinfo::{getnameinfo, NameInfoFlags};
 pub use promise::{AlreadyDone, DoneCallbackId, Promise, PromiseError};
 pub use reactor::{Async, Readable, Writable};
 pub use task::{
