@@ -52,7 +52,8 @@
 //!
 //! Here the protocol is owned by its connection's task, so the done-callback cannot assign
 //! `self.peer`: the peer slot is an `Rc<RefCell<Option<Transport>>>` shared by the protocol and the
-//! callback, and the connect task leaves its result in a slot the callback reads.
+//! callback. The callback reads the connect task's result itself (`Task::add_result_callback`, which
+//! takes the task over, so it runs on without `detach`).
 //!
 //! Usage: `cargo run --release --example proxy -- LISTEN UPSTREAM`, e.g.
 //! `proxy 127.0.0.1:0 127.0.0.1:8888`. Prints `listening on <ip:port>` once bound, then serves until
@@ -76,7 +77,6 @@ use std::rc::Rc;
 
 use common::Shutdown;
 use tulip::net::{Protocol, Transport};
-use tulip::TaskOutcome;
 
 /// The other connection's transport: `None` until the upstream connection is made.
 type PeerSlot = Rc<RefCell<Option<Transport>>>;
@@ -149,33 +149,27 @@ impl Protocol for ClientSide {
             peer: Rc::new(RefCell::new(Some(transport.clone()))),
             eofs: self.side.eofs.clone(),
         };
-        let result = Rc::new(RefCell::new(None));
-        let slot = result.clone();
         let addr = self.upstream;
-        let task = tulip::spawn(async move {
-            let r = tulip::net::create_connection(move || upstream_side, addr).await;
-            *slot.borrow_mut() = Some(r.map(|(t, _protocol)| t));
-        });
+        let task = tulip::spawn(tulip::net::create_connection(move || upstream_side, addr));
 
+        // `upstream_connected`: the callback takes the task over and gets its result, as
+        // `task.result()` in the Python.
         let peer = self.side.peer.clone();
-        task.add_done_callback(
-            move |outcome: TaskOutcome| match result.borrow_mut().take() {
-                Some(Ok(upstream)) if outcome.is_finished() => {
-                    if transport.is_closing() {
-                        upstream.close();
-                    } else {
-                        *peer.borrow_mut() = Some(upstream);
-                        transport.resume_reading();
-                    }
+        task.add_result_callback(move |result| match result {
+            Ok(Ok((upstream, _protocol))) => {
+                if transport.is_closing() {
+                    upstream.close();
+                } else {
+                    *peer.borrow_mut() = Some(upstream);
+                    transport.resume_reading();
                 }
-                Some(Err(e)) => {
-                    eprintln!("proxy: cannot connect to upstream {addr}: {e}");
-                    transport.close();
-                }
-                _ => transport.abort(),
-            },
-        );
-        task.detach();
+            }
+            Ok(Err(e)) => {
+                eprintln!("proxy: cannot connect to upstream {addr}: {e}");
+                transport.close();
+            }
+            Err(_cancelled_or_panicked) => transport.abort(),
+        });
     }
 
     fn data_received(&mut self, data: &[u8]) {

@@ -25,10 +25,10 @@ pub mod __macro_support;
 pub use tulip_core::sync;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
-    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, Async,
-    CallbackHandle, ExceptionContext, ExceptionKind, Handle, Join, Loop, LoopBuilder, Readable,
-    Runtime, SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable,
-    YieldNow,
+    get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone,
+    Async, CallbackHandle, DoneCallbackId, ExceptionContext, ExceptionHandler, ExceptionKind,
+    Handle, Join, Loop, LoopBuilder, Promise, PromiseError, Readable, Runtime, SpawnBlocking, Task,
+    TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
@@ -87,6 +87,13 @@ pub mod runtime {
     };
 }
 
+/// The future of [`Promise::wait`]: waiting for a promise without reading it.
+///
+/// **asyncio:** `asyncio.Future`.
+pub mod promise {
+    pub use tulip_core::promise::Wait;
+}
+
 /// The cooperative budget that keeps an always-ready task from starving timers and I/O.
 pub mod coop {
     pub use tulip_core::coop::{has_budget_remaining, poll_proceed};
@@ -94,8 +101,9 @@ pub mod coop {
 
 /// Networking: TCP sockets, asyncio streams, Protocol/Transport.
 ///
-/// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`.
+/// **asyncio:** `loop.create_server`, `open_connection`, `start_server`, `sock_*`, `getnameinfo`.
 pub mod net {
+    pub use tulip_core::{getnameinfo, NameInfoFlags};
     pub use tulip_net::*;
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::paused_loop;
 use tulip::spawn;
-use tulip::sync::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, TaskDoneError};
+use tulip::sync::{LifoQueue, PriorityQueue, Queue, TaskDoneError, TryGetError, TryPutError};
 use tulip::time::{now, sleep};
 
 /// asyncio: "Block until all items in the queue have been gotten and processed. The count of
@@ -34,7 +34,7 @@ fn join_waits_for_every_task_done() {
             let (q, processed) = (q.clone(), processed.clone());
             spawn(async move {
                 loop {
-                    let job = q.get().await;
+                    let job = q.get().await.unwrap();
                     sleep(Duration::from_millis(10 * (job + 1))).await;
                     processed.set(processed.get() + 1);
                     q.task_done().unwrap();
@@ -63,7 +63,7 @@ fn join_does_not_return_on_get_alone() {
         q.put_nowait(1).unwrap();
         let q2 = q.clone();
         let joiner = spawn(async move { q2.join().await });
-        assert_eq!(q.get().await, 1);
+        assert_eq!(q.get().await.unwrap(), 1);
         sleep(Duration::from_millis(10)).await;
         assert!(
             !joiner.is_finished(),
@@ -85,15 +85,15 @@ fn join_does_not_return_on_get_alone() {
 fn a_bounded_put_waits_while_the_queue_is_full() {
     paused_loop().block_on(async {
         let q = Rc::new(Queue::bounded(1));
-        q.put(1).await;
+        q.put(1).await.unwrap();
         assert!(q.full());
         let q2 = q.clone();
         let putter = spawn(async move { q2.put(2).await });
         sleep(Duration::from_millis(10)).await;
         assert!(!putter.is_finished(), "the putter waits for room");
         assert_eq!(q.qsize(), 1);
-        assert_eq!(q.get().await, 1);
-        putter.await;
+        assert_eq!(q.get().await.unwrap(), 1);
+        putter.await.unwrap();
         assert_eq!(q.get_nowait(), Ok(2));
     });
 }
@@ -103,10 +103,12 @@ fn a_bounded_put_waits_while_the_queue_is_full() {
 #[test]
 fn nowait_calls_return_typed_errors() {
     let q = Queue::bounded(2);
-    assert_eq!(q.get_nowait(), Err(QueueEmpty));
+    assert_eq!(q.get_nowait(), Err(TryGetError::Empty));
     q.put_nowait("a").unwrap();
     q.put_nowait("b").unwrap();
-    let QueueFull(back) = q.put_nowait("c").unwrap_err();
+    let TryPutError::Full(back) = q.put_nowait("c").unwrap_err() else {
+        panic!("expected Full")
+    };
     assert_eq!(back, "c", "the rejected item comes back");
     assert_eq!((q.qsize(), q.maxsize(), q.full()), (2, Some(2), true));
     let unbounded = Queue::new();
@@ -151,7 +153,7 @@ fn each_queue_hands_items_out_in_its_order() {
         prio.put_nowait(item).unwrap();
         lifo.put_nowait(item).unwrap();
     }
-    let drain = |get: &dyn Fn() -> Result<i32, QueueEmpty>| -> Vec<i32> {
+    let drain = |get: &dyn Fn() -> Result<i32, TryGetError>| -> Vec<i32> {
         std::iter::from_fn(|| get().ok()).collect()
     };
     assert_eq!(drain(&|| fifo.get_nowait()), [3, 1, 2]);
@@ -164,12 +166,12 @@ fn each_queue_hands_items_out_in_its_order() {
 fn priority_tuples_come_out_smallest_first() {
     paused_loop().block_on(async {
         let q = PriorityQueue::bounded(3);
-        q.put((2, "normal")).await;
-        q.put((9, "low")).await;
-        q.put((0, "urgent")).await;
-        assert_eq!(q.get().await, (0, "urgent"));
-        assert_eq!(q.get().await, (2, "normal"));
-        assert_eq!(q.get().await, (9, "low"));
+        q.put((2, "normal")).await.unwrap();
+        q.put((9, "low")).await.unwrap();
+        q.put((0, "urgent")).await.unwrap();
+        assert_eq!(q.get().await.unwrap(), (0, "urgent"));
+        assert_eq!(q.get().await.unwrap(), (2, "normal"));
+        assert_eq!(q.get().await.unwrap(), (9, "low"));
     });
 }
 
@@ -183,7 +185,7 @@ fn waiting_getters_are_served_in_order() {
             .map(|id| {
                 let (q, got) = (q.clone(), got.clone());
                 spawn(async move {
-                    let item = q.get().await;
+                    let item = q.get().await.unwrap();
                     got.borrow_mut().push((id, item));
                 })
             })
@@ -205,8 +207,8 @@ fn a_cancelled_getter_loses_no_item() {
     paused_loop().block_on(async {
         let q = Rc::new(Queue::new());
         let (q1, q2) = (q.clone(), q.clone());
-        let first = spawn(async move { q1.get().await });
-        let second = spawn(async move { q2.get().await });
+        let first = spawn(async move { q1.get().await.unwrap() });
+        let second = spawn(async move { q2.get().await.unwrap() });
         tulip::yield_now().await;
         q.put_nowait(1).unwrap(); // wakes `first`...
         assert_eq!(first.cancel().await, None); // ...which is cancelled before it runs
@@ -224,7 +226,7 @@ fn a_thread_can_feed_a_loop() {
             let lp = tulip::Loop::new().unwrap();
             lp.block_on(async {
                 for i in 0..100 {
-                    q.put(i).await;
+                    q.put(i).await.unwrap();
                 }
             });
         })
@@ -232,7 +234,7 @@ fn a_thread_can_feed_a_loop() {
     let sum = tulip::run(async {
         let mut sum = 0;
         for _ in 0..100 {
-            sum += q.get().await;
+            sum += q.get().await.unwrap();
         }
         sum
     });

@@ -41,7 +41,9 @@ mod event_loop;
 mod executor;
 pub mod fs;
 mod handle;
+mod nameinfo;
 pub mod process;
+pub mod promise;
 mod reactor;
 pub mod runtime;
 pub mod selector;
@@ -64,9 +66,11 @@ use std::time::{Duration, Instant};
 pub use blocking::{spawn_blocking, SpawnBlocking};
 pub use callback::{CallbackHandle, TimerHandle};
 pub use event_loop::{
-    default_exception_handler, ExceptionContext, ExceptionKind, Loop, LoopBuilder,
+    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind, Loop, LoopBuilder,
 };
 pub use handle::Handle;
+pub use nameinfo::{getnameinfo, NameInfoFlags};
+pub use promise::{AlreadyDone, DoneCallbackId, Promise, PromiseError};
 pub use reactor::{Async, Readable, Writable};
 pub use runtime::Runtime;
 pub use task::{

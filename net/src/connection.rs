@@ -81,6 +81,74 @@ where
     P: Protocol,
 {
     let sock = TcpStream::connect(addr).await?;
+    run_protocol(protocol_factory, sock)
+}
+
+/// Runs a protocol made by `protocol_factory` on a socket that is already connected, for example one
+/// accepted by other code (a blocking `std::net::TcpListener`, a socket handed over by a parent
+/// process). When this returns, `connection_made` has been called; the connection is then driven by its
+/// own task, as with [`create_connection`].
+///
+/// **asyncio:** `loop.connect_accepted_socket(protocol_factory, sock)`. Differences: takes a tulip
+/// [`TcpStream`] (make one with [`TcpStream::from_std`]); not `async`, as nothing is awaited. As with
+/// asyncio, `TCP_NODELAY` is set.
+///
+/// # Errors
+///
+/// When the socket is not connected (its peer address cannot be read).
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{Protocol, Transport};
+///
+/// struct Greet;
+/// impl Protocol for Greet {
+///     fn connection_made(&mut self, transport: Transport) {
+///         let _ = transport.write(b"hello");
+///         transport.close();
+///     }
+/// }
+///
+/// tulip_core::run(async {
+///     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+///     let client = tulip_net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (accepted, _) = listener.accept()?; // accepted by blocking code
+///     let sock = tulip_net::TcpStream::from_std(accepted)?;
+///     let (_transport, _protocol) = tulip_net::connect_accepted_socket(|| Greet, sock)?;
+///     let mut got = Vec::new();
+///     let mut buf = [0u8; 16];
+///     loop {
+///         let n = client.read(&mut buf).await?;
+///         if n == 0 { break; }
+///         got.extend_from_slice(&buf[..n]);
+///     }
+///     assert_eq!(got, b"hello");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn connect_accepted_socket<F, P>(
+    protocol_factory: F,
+    sock: TcpStream,
+) -> io::Result<(Transport, Rc<RefCell<P>>)>
+where
+    F: FnOnce() -> P,
+    P: Protocol,
+{
+    run_protocol(protocol_factory, sock)
+}
+
+/// Makes the protocol and its transport for a connected socket, calls `connection_made` and spawns the
+/// connection's task.
+fn run_protocol<F, P>(
+    protocol_factory: F,
+    sock: TcpStream,
+) -> io::Result<(Transport, Rc<RefCell<P>>)>
+where
+    F: FnOnce() -> P,
+    P: Protocol,
+{
     let _ = sock.set_nodelay(true);
     let peer = sock.peer_addr()?;
     let local = sock.local_addr()?;

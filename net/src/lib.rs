@@ -70,7 +70,7 @@ pub mod unix;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
-pub use connection::create_connection;
+pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use slab::Slab;
 use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 use tulip_core::Task;
 
@@ -69,7 +70,12 @@ struct ServerInner {
     active: Cell<usize>,
     /// `serve_forever` and `wait_closed` callers.
     waiters: RefCell<Vec<Waker>>,
+    /// How to close each live connection (`true`: abort), for `close_clients` / `abort_clients`.
+    clients: RefCell<Slab<Closer>>,
 }
+
+/// Closes one connection: `close()` on its transport, or `abort()` when given `true`.
+pub(crate) type Closer = Rc<dyn Fn(bool)>;
 
 impl ServerInner {
     fn is_closed(&self) -> bool {
@@ -91,22 +97,43 @@ impl ServerInner {
     }
 }
 
-/// Counts one live connection of a server, for `wait_closed`.
-pub(crate) struct ConnGuard(Rc<ServerInner>);
+/// Counts one live connection of a server, for `wait_closed`, and holds its place in the server's
+/// client list while it lives.
+pub(crate) struct ConnGuard {
+    inner: Rc<ServerInner>,
+    /// Key of this connection's closer in `ServerInner::clients`, once set.
+    client: Option<usize>,
+}
 
 impl ConnGuard {
     fn new(inner: &Rc<ServerInner>) -> ConnGuard {
         inner.active.set(inner.active.get() + 1);
-        ConnGuard(inner.clone())
+        ConnGuard {
+            inner: inner.clone(),
+            client: None,
+        }
+    }
+
+    /// Registers how `close_clients` / `abort_clients` end this connection.
+    pub(crate) fn set_closer(&mut self, closer: Closer) {
+        let mut clients = self.inner.clients.borrow_mut();
+        if let Some(old) = self.client.take() {
+            clients.try_remove(old);
+        }
+        self.client = Some(clients.insert(closer));
     }
 }
 
 impl Drop for ConnGuard {
     fn drop(&mut self) {
-        let left = self.0.active.get() - 1;
-        self.0.active.set(left);
-        if left == 0 && self.0.is_closed() {
-            self.0.wake_waiters();
+        if let Some(key) = self.client.take() {
+            let closer = self.inner.clients.borrow_mut().try_remove(key);
+            drop(closer); // with the list released
+        }
+        let left = self.inner.active.get() - 1;
+        self.inner.active.set(left);
+        if left == 0 && self.inner.is_closed() {
+            self.inner.wake_waiters();
         }
     }
 }
@@ -138,6 +165,7 @@ impl Server {
             accept_tasks: RefCell::new(Vec::new()),
             active: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
+            clients: RefCell::new(Slab::new()),
         });
         let on_accept = Rc::new(RefCell::new(on_accept));
         let tasks = (0..inner.addrs.len())
@@ -304,6 +332,104 @@ impl Server {
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.inner.addrs.clone()
     }
+
+    /// Closes every connection the server has accepted and that is still open: a [`create_server`]
+    /// connection gets [`Transport::close`] (what it has buffered is still written, then
+    /// `connection_lost(None)`); a [`start_server`](crate::start_server) connection is shut down both
+    /// ways (its handler reads EOF and its writes fail). Listening is not affected: call
+    /// [`close`](Server::close) for that.
+    ///
+    /// **asyncio:** `Server.close_clients()` (3.13).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let client = tulip_net::TcpStream::connect(server.local_addrs()[0]).await?;
+    ///     while server.active_clients() == 0 {
+    ///         tulip_core::yield_now().await;
+    ///     }
+    ///     server.close_clients();
+    ///     let mut buf = [0u8; 1];
+    ///     assert_eq!(client.read(&mut buf).await?, 0); // the server closed its side
+    ///     # server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn close_clients(&self) {
+        self.end_clients(false)
+    }
+
+    /// Aborts every connection the server has accepted and that is still open: a [`create_server`]
+    /// connection gets [`Transport::abort`] (buffered data is dropped, then `connection_lost(None)`); a
+    /// [`start_server`](crate::start_server) connection is shut down both ways, as by
+    /// [`close_clients`](Server::close_clients).
+    ///
+    /// **asyncio:** `Server.abort_clients()` (3.13).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let _client = tulip_net::TcpStream::connect(server.local_addrs()[0]).await?;
+    ///     while server.active_clients() == 0 {
+    ///         tulip_core::yield_now().await;
+    ///     }
+    ///     server.abort_clients();
+    ///     while server.active_clients() != 0 {
+    ///         tulip_core::yield_now().await;
+    ///     }
+    ///     # server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn abort_clients(&self) {
+        self.end_clients(true)
+    }
+
+    /// How many accepted connections are still running (for a `start_server` server: handlers).
+    ///
+    /// **asyncio:** `len(server._clients)` (private in asyncio).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     assert_eq!(server.active_clients(), 0);
+    ///     # server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn active_clients(&self) -> usize {
+        self.inner.active.get()
+    }
+
+    /// Runs every registered closer, with the client list released (closing may end a connection and
+    /// drop its guard).
+    fn end_clients(&self, abort: bool) {
+        let closers: Vec<Closer> = self
+            .inner
+            .clients
+            .borrow()
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect();
+        for close in closers {
+            close(abort);
+        }
+    }
 }
 
 /// Accepts connections on listener `index` of `inner` until the server closes.
@@ -458,6 +584,11 @@ where
         };
         let protocol = Rc::new(RefCell::new(protocol_factory()));
         let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+        let mut guard = guard;
+        let t = transport.clone();
+        guard.set_closer(Rc::new(
+            move |abort| if abort { t.abort() } else { t.close() },
+        ));
         tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
     })
 }

@@ -671,6 +671,36 @@ impl Transport {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.inner.local)
     }
+
+    /// Calls `f` with the connection's socket, to read or set socket options; `None` once the
+    /// connection has ended and the socket is closed. Reading from or writing to the socket directly
+    /// would bypass the transport: use the options only.
+    ///
+    /// **asyncio:** `transport.get_extra_info("socket")`, a `TransportSocket` limited to the option
+    /// methods. Differences: a `socket2::SockRef` lent to a closure rather than an object to keep.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     # let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let (transport, _) = tulip_net::create_connection(|| Nothing, server.local_addrs()[0]).await?;
+    ///     let nodelay = transport.with_socket(|sock| sock.nodelay()).unwrap()?;
+    ///     assert!(nodelay); // asyncio sets TCP_NODELAY, and so does tulip
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "get_extra_info")]
+    pub fn with_socket<R>(&self, f: impl FnOnce(socket2::SockRef<'_>) -> R) -> Option<R> {
+        // A clone of the stream (one more reference to the same descriptor), so that `f` runs with no
+        // transport state borrowed and may call the transport.
+        let sock = self.inner.state.borrow().link.sock.clone()?;
+        Some(f(socket2::SockRef::from(&sock)))
+    }
 }
 
 impl Inner {

@@ -36,6 +36,9 @@ pub enum ExceptionKind {
     },
     /// The poller failed; the loop keeps going.
     ReactorError,
+    /// Reported by user code through [`Loop::call_exception_handler`](crate::Loop::call_exception_handler)
+    /// with a context made by [`ExceptionContext::new`].
+    Reported,
 }
 
 /// What the exception handler is told.
@@ -67,6 +70,65 @@ pub struct ExceptionContext<'a> {
 }
 
 impl<'a> ExceptionContext<'a> {
+    /// A context for user code to report a problem, of kind [`ExceptionKind::Reported`], with no task or
+    /// panic attached until [`with_task`](ExceptionContext::with_task) /
+    /// [`with_panic`](ExceptionContext::with_panic) add them.
+    ///
+    /// **asyncio:** the `context` dict passed to `loop.call_exception_handler(context)`, with its
+    /// `message` key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::{ExceptionContext, ExceptionKind};
+    /// let ctx = ExceptionContext::new("protocol error: bad header");
+    /// assert_eq!(ctx.kind(), ExceptionKind::Reported);
+    /// assert_eq!(ctx.message(), "protocol error: bad header");
+    /// ```
+    pub fn new(message: impl Into<String>) -> ExceptionContext<'a> {
+        ExceptionContext {
+            kind: ExceptionKind::Reported,
+            message: message.into(),
+            task: None,
+            panic: None,
+        }
+    }
+
+    /// Adds the task involved.
+    ///
+    /// **asyncio:** the context's `task` key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async { tulip_core::current_task().unwrap() });
+    ///     let info = t.await;
+    ///     let ctx = tulip_core::ExceptionContext::new("stuck").with_task(&info);
+    ///     assert_eq!(ctx.task().map(|t| t.id()), Some(info.id()));
+    /// });
+    /// ```
+    pub fn with_task(mut self, task: &'a TaskInfo) -> ExceptionContext<'a> {
+        self.task = Some(task);
+        self
+    }
+
+    /// Adds a panic payload (a caught panic, or any value standing for the exception).
+    ///
+    /// **asyncio:** the context's `exception` key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+    /// let ctx = tulip_core::ExceptionContext::new("caught").with_panic(&*payload);
+    /// assert_eq!(ctx.panic_message(), Some("boom"));
+    /// ```
+    pub fn with_panic(mut self, payload: &'a (dyn Any + Send)) -> ExceptionContext<'a> {
+        self.panic = Some(payload);
+        self
+    }
+
     /// What happened.
     ///
     /// **asyncio:** the context's `message` key, as a kind to match on.
@@ -216,4 +278,17 @@ pub fn default_exception_handler(ctx: &ExceptionContext<'_>) {
     eprintln!("tulip: {}", ctx.message);
 }
 
-pub(crate) type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext<'_>)>;
+/// An installed exception handler, as [`Loop::get_exception_handler`](crate::Loop::get_exception_handler)
+/// returns it.
+///
+/// **asyncio:** the handler function `loop.get_exception_handler()` returns.
+///
+/// # Examples
+///
+/// ```
+/// let lp = tulip_core::Loop::new().unwrap();
+/// lp.set_exception_handler(|_| {});
+/// let h: tulip_core::ExceptionHandler = lp.get_exception_handler().unwrap();
+/// h(&tulip_core::ExceptionContext::new("called directly"));
+/// ```
+pub type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext<'_>)>;

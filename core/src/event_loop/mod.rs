@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 use tulip_time::{Clock, TimerAction, TimerId, Timers};
 
 pub use builder::LoopBuilder;
-pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind};
-
-use exception::ExceptionHandler;
+pub use exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
 
 use crate::callback::{CallbackHandle, TimerHandle};
 use crate::context;
@@ -588,6 +586,46 @@ impl Loop {
         *self.inner().exception_handler.borrow_mut() = None;
     }
 
+    /// The handler set with [`set_exception_handler`](Loop::set_exception_handler), or `None` when the
+    /// default one is in use.
+    ///
+    /// **asyncio:** `loop.get_exception_handler()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// assert!(lp.get_exception_handler().is_none());
+    /// lp.set_exception_handler(|_| {});
+    /// assert!(lp.get_exception_handler().is_some());
+    /// ```
+    pub fn get_exception_handler(&self) -> Option<ExceptionHandler> {
+        self.inner().exception_handler.borrow().clone()
+    }
+
+    /// Sends `ctx` to the loop's exception handler (the default one prints it), as the loop does with
+    /// the panics nobody observed. A panic in the handler is caught and printed.
+    ///
+    /// **asyncio:** `loop.call_exception_handler(context)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use tulip_core::ExceptionContext;
+    ///
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let s = seen.clone();
+    /// lp.set_exception_handler(move |ctx| s.borrow_mut().push(ctx.message().to_string()));
+    /// lp.call_exception_handler(&ExceptionContext::new("bad frame from peer"));
+    /// assert_eq!(*seen.borrow(), ["bad frame from peer"]);
+    /// ```
+    pub fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {
+        self.inner().call_exception_handler(ctx)
+    }
+
     /// The live tasks of this loop (those that have been polled at least once).
     ///
     /// **asyncio:** `asyncio.all_tasks(loop)`.
@@ -751,13 +789,39 @@ impl LoopInner {
         }
     }
 
-    pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) {
+    /// Adds a done-callback to a task (scheduled at once when it has ended); returns the callback's id.
+    pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) -> u64 {
         match meta.outcome() {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));
+                self.registry.borrow_mut().new_callback_id()
             }
             None => self.registry.borrow_mut().add_callback(meta, cb),
         }
+    }
+
+    /// As `add_done_callback`, for a caller that could not keep the metadata borrowed: `outcome` is what
+    /// it read, and the metadata was marked `has_callbacks` if the task was pending.
+    pub(crate) fn add_done_callback_for(
+        &self,
+        task: TaskId,
+        outcome: Option<TaskOutcome>,
+        cb: DoneCallback,
+    ) -> u64 {
+        match outcome {
+            Some(outcome) => {
+                self.enqueue_callback(Box::new(move || cb(outcome)));
+                self.registry.borrow_mut().new_callback_id()
+            }
+            None => self.registry.borrow_mut().add_callback_for(task, cb),
+        }
+    }
+
+    /// Takes out a done-callback that has not been scheduled; whether it was there.
+    pub(crate) fn remove_done_callback(&self, task: TaskId, id: u64) -> bool {
+        let cb = self.registry.borrow_mut().remove_callback(task, id);
+        // Dropped with the registry released: its captures' `Drop` is user code.
+        cb.is_some()
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {

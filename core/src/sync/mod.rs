@@ -2,7 +2,7 @@
 //!
 //! **asyncio:** the "Synchronization Primitives" page (`Lock`, `Event`, `Condition`, `Semaphore`,
 //! `BoundedSemaphore`, `Barrier`) and the "Queues" page (`Queue`, `PriorityQueue`, `LifoQueue`,
-//! `QueueEmpty`, `QueueFull`) of the asyncio documentation.
+//! `QueueEmpty`, `QueueFull`, `QueueShutDown`) of the asyncio documentation.
 //!
 //! # Implementation
 //!
@@ -30,19 +30,21 @@
 //!         .map(|_| {
 //!             let queue = queue.clone();
 //!             tulip_core::spawn(async move {
-//!                 loop {
-//!                     let ms: u64 = queue.get().await;
+//!                 while let Ok(ms) = queue.get().await {
 //!                     tulip_time::sleep(Duration::from_millis(ms)).await;
 //!                     queue.task_done().unwrap();
-//!                 }
+//!                 } // the queue was shut down
 //!             })
 //!         })
 //!         .collect();
 //!     for ms in [5, 1, 3, 2, 4] {
-//!         queue.put(ms).await;
+//!         queue.put(ms).await.unwrap();
 //!     }
 //!     queue.join().await; // every item was processed
-//!     drop(workers); // dropping the tasks cancels the workers
+//!     queue.shutdown(); // the workers' `get` ends
+//!     for w in workers {
+//!         w.await;
+//!     }
 //! });
 //! ```
 
@@ -56,7 +58,9 @@ mod semaphore;
 
 pub use barrier::Barrier;
 pub use condition::Condition;
-pub use error::{BrokenBarrierError, QueueEmpty, QueueFull, ReleaseError, TaskDoneError};
+pub use error::{
+    BrokenBarrierError, QueueShutDown, ReleaseError, TaskDoneError, TryGetError, TryPutError,
+};
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use queue::{LifoQueue, PriorityQueue, Queue};

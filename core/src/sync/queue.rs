@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use event_listener::IntoNotification;
 
-use super::{QueueEmpty, QueueFull, TaskDoneError};
+use super::{QueueShutDown, TaskDoneError, TryGetError, TryPutError};
 
 /// Where a queue keeps its items: the order is the only difference between the three queues.
 trait Store<T> {
@@ -57,6 +57,8 @@ struct State<S> {
     items: S,
     /// Items put and not yet marked `task_done`.
     unfinished: usize,
+    /// `shutdown()` was called: puts are refused, gets end once the queue is empty.
+    shut_down: bool,
 }
 
 /// The shared implementation. A `std::sync::Mutex` guards the items (held for a push or a pop only,
@@ -78,6 +80,7 @@ impl<S> Core<S> {
             state: Mutex::new(State {
                 items,
                 unfinished: 0,
+                shut_down: false,
             }),
             maxsize,
             not_empty: event_listener::Event::new(),
@@ -92,13 +95,16 @@ impl<S> Core<S> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn put_nowait<T>(&self, item: T) -> Result<(), QueueFull<T>>
+    fn put_nowait<T>(&self, item: T) -> Result<(), TryPutError<T>>
     where
         S: Store<T>,
     {
         let mut st = self.lock();
+        if st.shut_down {
+            return Err(TryPutError::ShutDown(item));
+        }
         if self.maxsize.is_some_and(|max| st.items.len() >= max) {
-            return Err(QueueFull(item));
+            return Err(TryPutError::Full(item));
         }
         st.items.push(item);
         st.unfinished += 1;
@@ -108,49 +114,91 @@ impl<S> Core<S> {
         Ok(())
     }
 
-    fn get_nowait<T>(&self) -> Result<T, QueueEmpty>
+    fn get_nowait<T>(&self) -> Result<T, TryGetError>
     where
         S: Store<T>,
     {
-        let item = self.lock().items.pop().ok_or(QueueEmpty)?;
+        let item = {
+            let mut st = self.lock();
+            match st.items.pop() {
+                Some(item) => item,
+                None if st.shut_down => return Err(TryGetError::ShutDown),
+                None => return Err(TryGetError::Empty),
+            }
+        };
         if self.maxsize.is_some() {
             self.not_full.notify(1.additional());
         }
         Ok(item)
     }
 
-    async fn put<T>(&self, mut item: T)
+    async fn put<T>(&self, mut item: T) -> Result<(), QueueShutDown<T>>
     where
         S: Store<T>,
     {
         loop {
             match self.put_nowait(item) {
-                Ok(()) => return,
-                Err(QueueFull(back)) => item = back,
+                Ok(()) => return Ok(()),
+                Err(TryPutError::ShutDown(back)) => return Err(QueueShutDown(back)),
+                Err(TryPutError::Full(back)) => item = back,
             }
             let listener = self.not_full.listen();
             match self.put_nowait(item) {
-                Ok(()) => return, // A wake-up `listener` got meanwhile passes on when it drops.
-                Err(QueueFull(back)) => item = back,
+                Ok(()) => return Ok(()), // A wake-up `listener` got meanwhile passes on when it drops.
+                Err(TryPutError::ShutDown(back)) => return Err(QueueShutDown(back)),
+                Err(TryPutError::Full(back)) => item = back,
             }
             listener.await;
         }
     }
 
-    async fn get<T>(&self) -> T
+    async fn get<T>(&self) -> Result<T, QueueShutDown>
     where
         S: Store<T>,
     {
         loop {
-            if let Ok(item) = self.get_nowait() {
-                return item;
+            match self.get_nowait() {
+                Ok(item) => return Ok(item),
+                Err(TryGetError::ShutDown) => return Err(QueueShutDown(())),
+                Err(TryGetError::Empty) => {}
             }
             let listener = self.not_empty.listen();
-            if let Ok(item) = self.get_nowait() {
-                return item;
+            match self.get_nowait() {
+                Ok(item) => return Ok(item),
+                Err(TryGetError::ShutDown) => return Err(QueueShutDown(())),
+                Err(TryGetError::Empty) => {}
             }
             listener.await;
         }
+    }
+
+    /// Refuses further puts and wakes every waiting putter and getter; with `immediate`, also removes
+    /// the items (returned, in get order) and counts each as done for `join`.
+    fn shutdown<T>(&self, immediate: bool) -> Vec<T>
+    where
+        S: Store<T>,
+    {
+        let mut removed = Vec::new();
+        let mut st = self.lock();
+        st.shut_down = true;
+        if immediate {
+            while let Some(item) = st.items.pop() {
+                removed.push(item);
+            }
+            st.unfinished = st.unfinished.saturating_sub(removed.len());
+        }
+        let all_done = st.unfinished == 0;
+        drop(st);
+        self.not_empty.notify(usize::MAX);
+        self.not_full.notify(usize::MAX);
+        if immediate && all_done {
+            self.all_done.notify(usize::MAX);
+        }
+        removed
+    }
+
+    fn is_shut_down(&self) -> bool {
+        self.lock().shut_down
     }
 
     fn task_done(&self) -> Result<(), TaskDoneError> {
@@ -255,17 +303,22 @@ macro_rules! queue_type {
             /// use std::rc::Rc;
             /// tulip_core::run(async {
             #[doc = concat!("    let q = Rc::new(tulip_core::sync::", stringify!($Name), "::bounded(1));")]
-            ///     q.put(1).await;
+            ///     q.put(1).await.unwrap();
             ///     let q2 = q.clone();
             ///     let putter = tulip_core::spawn(async move { q2.put(2).await });
             ///     tulip_core::yield_now().await;
             ///     assert!(!putter.is_finished()); // full: the putter waits
-            ///     assert_eq!(q.get().await, 1);
-            ///     putter.await;
-            ///     assert_eq!(q.get().await, 2);
+            ///     assert_eq!(q.get().await, Ok(1));
+            ///     putter.await.unwrap();
+            ///     assert_eq!(q.get().await, Ok(2));
             /// });
             /// ```
-            pub async fn put(&self, item: T) {
+            ///
+            /// # Errors
+            ///
+            /// [`QueueShutDown`] holding `item` once the queue is shut down (also for a putter waiting
+            /// when it happens).
+            pub async fn put(&self, item: T) -> Result<(), QueueShutDown<T>> {
                 self.core.put(item).await
             }
 
@@ -287,10 +340,15 @@ macro_rules! queue_type {
             ///     let getter = tulip_core::spawn(async move { q2.get().await });
             ///     tulip_core::yield_now().await;
             ///     q.put_nowait("item").unwrap();
-            ///     assert_eq!(getter.await, "item");
+            ///     assert_eq!(getter.await, Ok("item"));
             /// });
             /// ```
-            pub async fn get(&self) -> T {
+            ///
+            /// # Errors
+            ///
+            /// [`QueueShutDown`] once the queue is shut down and empty (also for a getter waiting when it
+            /// happens). Items put before a graceful `shutdown()` are still handed out first.
+            pub async fn get(&self) -> Result<T, QueueShutDown> {
                 self.core.get().await
             }
 
@@ -299,7 +357,8 @@ macro_rules! queue_type {
             ///
             /// # Errors
             ///
-            /// [`QueueFull`] (holding `item`) when a bounded queue is full.
+            /// [`TryPutError::Full`] (holding `item`) when a bounded queue is full,
+            /// [`TryPutError::ShutDown`] once the queue is shut down.
             ///
             /// # Examples
             ///
@@ -309,7 +368,7 @@ macro_rules! queue_type {
             /// assert_eq!(q.put_nowait(2).unwrap_err().into_inner(), 2);
             /// ```
             #[doc(alias = "try_put")]
-            pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
+            pub fn put_nowait(&self, item: T) -> Result<(), TryPutError<T>> {
                 self.core.put_nowait(item)
             }
 
@@ -318,7 +377,8 @@ macro_rules! queue_type {
             ///
             /// # Errors
             ///
-            /// [`QueueEmpty`] when the queue is empty.
+            /// [`TryGetError::Empty`] when the queue is empty, [`TryGetError::ShutDown`] when it is also
+            /// shut down.
             ///
             /// # Examples
             ///
@@ -326,10 +386,10 @@ macro_rules! queue_type {
             #[doc = concat!("let q = tulip_core::sync::", stringify!($Name), "::new();")]
             /// q.put_nowait(7).unwrap();
             /// assert_eq!(q.get_nowait(), Ok(7));
-            /// assert_eq!(q.get_nowait(), Err(tulip_core::sync::QueueEmpty));
+            /// assert_eq!(q.get_nowait(), Err(tulip_core::sync::TryGetError::Empty));
             /// ```
             #[doc(alias = "try_get")]
-            pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
+            pub fn get_nowait(&self) -> Result<T, TryGetError> {
                 self.core.get_nowait()
             }
 
@@ -373,8 +433,7 @@ macro_rules! queue_type {
             ///     }
             ///     let q2 = q.clone();
             ///     tulip_core::spawn(async move {
-            ///         loop {
-            ///             let _job = q2.get().await;
+            ///         while let Ok(_job) = q2.get().await {
             ///             q2.task_done().unwrap();
             ///         }
             ///     })
@@ -385,6 +444,64 @@ macro_rules! queue_type {
             /// ```
             pub async fn join(&self) {
                 self.core.join().await
+            }
+
+            #[doc = concat!("Shuts the queue down: `put` and `put_nowait` are refused from now on (a putter ",
+                "waiting for room is woken with its item back), and `get` / `get_nowait` fail once the ",
+                "items already in the queue have been taken (waiting getters are woken). `join` still ",
+                "waits for `task_done` on every item handed out. Calling it again does nothing more.\n\n",
+                "**asyncio:** `", $py, ".shutdown()` (3.13).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use tulip_core::sync::QueueShutDown;
+            /// tulip_core::run(async {
+            #[doc = concat!("    let q = tulip_core::sync::", stringify!($Name), "::new();")]
+            ///     q.put_nowait(1).unwrap();
+            ///     q.shutdown();
+            ///     assert_eq!(q.put(2).await, Err(QueueShutDown(2)));
+            ///     assert_eq!(q.get().await, Ok(1)); // what was queued is still handed out
+            ///     assert_eq!(q.get().await, Err(QueueShutDown(())));
+            /// });
+            /// ```
+            pub fn shutdown(&self) {
+                let _ = self.core.shutdown::<T>(false);
+            }
+
+            #[doc = concat!("Shuts the queue down as [`shutdown`](", stringify!($Name), "::shutdown) does, and ",
+                "removes every queued item: they are returned (in the order `get` would have given them) ",
+                "instead of dropped, and each counts as done for `join`. Getters fail at once.\n\n",
+                "**asyncio:** `", $py, ".shutdown(immediate=True)` (3.13). Differences: the removed items are ",
+                "returned rather than discarded.")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// tulip_core::run(async {
+            #[doc = concat!("    let q = tulip_core::sync::", stringify!($Name), "::new();")]
+            ///     q.put_nowait(1).unwrap();
+            ///     assert_eq!(q.shutdown_immediate(), [1]);
+            ///     assert!(q.get().await.is_err());
+            ///     q.join().await; // the removed item counts as done
+            /// });
+            /// ```
+            pub fn shutdown_immediate(&self) -> Vec<T> {
+                self.core.shutdown(true)
+            }
+
+            #[doc = concat!("Whether [`shutdown`](", stringify!($Name), "::shutdown) was called.\n\n",
+                "**asyncio:** `", $py, "._is_shutdown` (private in asyncio).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let q = tulip_core::sync::", stringify!($Name), "::<u8>::new();")]
+            /// q.shutdown();
+            /// assert!(q.is_shut_down());
+            /// ```
+            pub fn is_shut_down(&self) -> bool {
+                self.core.is_shut_down()
             }
 
             #[doc = concat!("The number of items in the queue.\n\n**asyncio:** `", $py, ".qsize()`.")]
@@ -461,9 +578,10 @@ queue_type! {
     /// `task_done` / `join` accounting of finished work.
     ///
     /// **asyncio:** `asyncio.Queue`. Differences: `new()` / `bounded(n)` instead of `maxsize=0`;
-    /// `put_nowait` returns the item back in `Err(QueueFull(item))`; `task_done` returns
+    /// `put_nowait` returns the item back in `Err(TryPutError::Full(item))`; after `shutdown()` (3.13)
+    /// `put` and `get` return `Err(QueueShutDown)` instead of raising; `task_done` returns
     /// `Err(TaskDoneError)` instead of raising `ValueError`; `Send + Sync` (share it with `Rc` or `Arc`),
-    /// so it also works between loops and threads. asyncio 3.13's `shutdown()` is not provided.
+    /// so it also works between loops and threads.
     ///
     /// # Examples
     ///
@@ -476,13 +594,13 @@ queue_type! {
     ///         let q = q.clone();
     ///         tulip_core::spawn(async move {
     ///             for i in 0..5 {
-    ///                 q.put(i).await; // waits while 2 items are queued
+    ///                 q.put(i).await.unwrap(); // waits while 2 items are queued
     ///             }
     ///         })
     ///     };
     ///     let mut got = Vec::new();
     ///     for _ in 0..5 {
-    ///         got.push(q.get().await);
+    ///         got.push(q.get().await.unwrap());
     ///         q.task_done().unwrap();
     ///     }
     ///     producer.await;

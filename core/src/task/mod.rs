@@ -17,7 +17,9 @@ use std::io;
 use std::panic::{resume_unwind, Location};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
+
+use crate::promise::{DoneCallbackId, Promise};
 
 use crate::executor::{self, Shared, TaskRunnable};
 
@@ -419,7 +421,9 @@ impl<T> Task<T> {
     /// panic in the future's `Drop` still gives the task an outcome and runs its callbacks.
     ///
     /// **asyncio:** `Task.add_done_callback(fn)`. Differences: the callback receives the outcome rather
-    /// than the task (the handle may have been moved or awaited meanwhile).
+    /// than the task (the handle may have been moved or awaited meanwhile); to read the result, use
+    /// [`add_result_callback`](Task::add_result_callback) or [`into_promise`](Task::into_promise).
+    /// Returns an id for [`remove_done_callback`](Task::remove_done_callback).
     ///
     /// # Panics
     ///
@@ -441,13 +445,174 @@ impl<T> Task<T> {
     /// });
     /// ```
     #[track_caller]
-    pub fn add_done_callback(&self, f: impl FnOnce(TaskOutcome) + 'static) {
+    pub fn add_done_callback(&self, f: impl FnOnce(TaskOutcome) + 'static) -> DoneCallbackId {
         let meta = self.inner.metadata();
-        let Some(inner) = crate::context::current().filter(|l| l.shared.id == meta.loop_id) else {
-            panic!("Task::add_done_callback called off the task's loop thread");
-        };
-        inner.add_done_callback(meta, Box::new(f));
+        let inner = self.loop_inner("add_done_callback");
+        DoneCallbackId(inner.add_done_callback(meta, Box::new(f)))
     }
+
+    /// Removes a done-callback that has not been scheduled yet; returns whether it was there. Once the
+    /// task has ended its callbacks are scheduled and can no longer be removed.
+    ///
+    /// **asyncio:** `Task.remove_done_callback(fn)`, which returns how many it removed (0 or 1 here).
+    ///
+    /// # Panics
+    ///
+    /// When called off the task's loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {});
+    ///     let id = t.add_done_callback(|_| unreachable!("removed"));
+    ///     assert!(t.remove_done_callback(id));
+    ///     assert!(!t.remove_done_callback(id));
+    ///     t.await;
+    ///     tulip_core::yield_now().await;
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> bool {
+        let meta = self.inner.metadata();
+        self.loop_inner("remove_done_callback")
+            .remove_done_callback(meta.id, id.0)
+    }
+
+    /// Takes the task over and calls `f` with its result once it has ended: the output, or a
+    /// [`TaskError`] when it panicked or was cancelled. Scheduled with `call_soon` like the other
+    /// done-callbacks, in the order they were added. The task keeps running meanwhile (the callback owns
+    /// it; it is cancelled only if the loop shuts down first, and then `f` is dropped unrun). To let
+    /// several callbacks read one result, turn the task into a [`Promise`] with
+    /// [`into_promise`](Task::into_promise).
+    ///
+    /// **asyncio:** `task.add_done_callback(fn)` with `fn` calling `task.result()`.
+    ///
+    /// # Panics
+    ///
+    /// When called off the task's loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// tulip_core::run(async {
+    ///     let got = Rc::new(Cell::new(0));
+    ///     let g = got.clone();
+    ///     tulip_core::spawn(async { 6 * 7 }).add_result_callback(move |r| g.set(r.unwrap()));
+    ///     for _ in 0..3 {
+    ///         tulip_core::yield_now().await;
+    ///     }
+    ///     assert_eq!(got.get(), 42);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn add_result_callback(self, f: impl FnOnce(Result<T, TaskError>) + 'static)
+    where
+        T: 'static,
+    {
+        let meta = self.inner.metadata();
+        let (id, outcome) = (meta.id, meta.outcome());
+        if outcome.is_none() {
+            meta.mark_has_callbacks();
+        }
+        let inner = self.loop_inner("add_result_callback");
+        let mut join = self.join();
+        let cb = move |_: TaskOutcome| {
+            let mut cx = Context::from_waker(Waker::noop());
+            match Pin::new(&mut join).poll(&mut cx) {
+                Poll::Ready(r) => f(r),
+                // The task has an outcome, so its result is stored: only a task cancelled before it
+                // ever ran can get here, and `poll_result` reports that as `Cancelled` already.
+                Poll::Pending => f(Err(TaskError {
+                    id,
+                    kind: ErrorKind::Cancelled,
+                })),
+            }
+        };
+        inner.add_done_callback_for(id, outcome, Box::new(cb));
+    }
+
+    /// Takes the task over and gives a [`Promise`] that gets its result: set to the output, or to a
+    /// [`TaskError`] exception when the task panicked or was cancelled. Any number of tasks may await
+    /// the promise and any number of done-callbacks read it (by reference through the promise: `result()`
+    /// copies, `take_result()` moves).
+    ///
+    /// **asyncio:** a `Task` is a `Future`: awaiting it from several places, and done-callbacks calling
+    /// `task.result()`.
+    ///
+    /// # Panics
+    ///
+    /// When called off the task's loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let p = tulip_core::spawn(async { "shared" }).into_promise();
+    ///     let (a, b) = (p.clone(), p.clone());
+    ///     let t1 = tulip_core::spawn(async move { a.await.unwrap() });
+    ///     let t2 = tulip_core::spawn(async move { b.await.unwrap() });
+    ///     assert_eq!((t1.await, t2.await), ("shared", "shared"));
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn into_promise(self) -> Promise<T, TaskError>
+    where
+        T: 'static,
+    {
+        let promise = Promise::on(&self.loop_inner("into_promise"));
+        let p = promise.clone();
+        self.add_result_callback(move |r| {
+            let _ = match r {
+                Ok(v) => p.set_result(v).map_err(drop),
+                Err(e) => p.set_exception(e).map_err(drop),
+            };
+        });
+        promise
+    }
+
+    /// The loop the task runs on, when called on that loop's thread while the loop is alive (`None`
+    /// elsewhere: a `Loop` cannot leave its thread; use a [`Handle`](crate::Handle) there).
+    ///
+    /// **asyncio:** `Task.get_loop()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {});
+    ///     assert!(t.get_loop().unwrap().is_running());
+    /// });
+    /// ```
+    pub fn get_loop(&self) -> Option<crate::Loop> {
+        let loop_id = self.inner.metadata().loop_id;
+        crate::context::with_current(|l| {
+            if l.shared.id == loop_id {
+                l.get_loop()
+            } else {
+                None
+            }
+        })
+        .flatten()
+    }
+
+    /// The running loop when it is the task's loop.
+    #[track_caller]
+    fn loop_inner(&self, what: &str) -> std::rc::Rc<crate::event_loop::LoopInner> {
+        let loop_id = self.inner.metadata().loop_id;
+        match crate::context::current().filter(|l| l.shared.id == loop_id) {
+            Some(inner) => inner,
+            None => off_loop(what),
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn off_loop(what: &str) -> ! {
+    panic!("Task::{what} called off the task's loop thread")
 }
 
 impl<T> Task<T> {

@@ -26,7 +26,10 @@ struct Entry {
 #[derive(Default)]
 pub(crate) struct Registry {
     entries: Slab<Entry>,
-    callbacks: HashMap<TaskId, Vec<DoneCallback>>,
+    /// Done-callbacks of pending tasks, each with its id, in the order they were added.
+    callbacks: HashMap<TaskId, Vec<(u64, DoneCallback)>>,
+    /// The id the next done-callback gets (ids are unique per loop).
+    next_callback_id: u64,
 }
 
 impl Registry {
@@ -58,7 +61,10 @@ impl Registry {
             self.entries.remove(key);
         }
         if has_callbacks {
-            self.callbacks.remove(&meta.id).unwrap_or_default()
+            self.callbacks
+                .remove(&meta.id)
+                .map(|v| v.into_iter().map(|(_, cb)| cb).collect())
+                .unwrap_or_default()
         } else {
             Vec::new()
         }
@@ -67,9 +73,31 @@ impl Registry {
     /// Stores a done-callback. It does not register the task: a task registered without a waker could not
     /// be woken (so cancelled) at shutdown, as the harness registers only unregistered tasks. A task not
     /// yet polled sits in the run queue, where shutdown finds it anyway.
-    pub(crate) fn add_callback(&mut self, meta: &TaskMeta, f: DoneCallback) {
+    pub(crate) fn add_callback(&mut self, meta: &TaskMeta, f: DoneCallback) -> u64 {
         meta.mark_has_callbacks();
-        self.callbacks.entry(meta.id).or_default().push(f);
+        self.add_callback_for(meta.id, f)
+    }
+
+    /// Stores a done-callback for the pending task `task`, whose metadata has already been marked
+    /// `has_callbacks`; returns its id.
+    pub(crate) fn add_callback_for(&mut self, task: TaskId, f: DoneCallback) -> u64 {
+        let id = self.new_callback_id();
+        self.callbacks.entry(task).or_default().push((id, f));
+        id
+    }
+
+    /// A fresh callback id (also for callbacks scheduled at once, on a finished task).
+    pub(crate) fn new_callback_id(&mut self) -> u64 {
+        let id = self.next_callback_id;
+        self.next_callback_id += 1;
+        id
+    }
+
+    /// Takes a done-callback of `task` out before it was scheduled.
+    pub(crate) fn remove_callback(&mut self, task: TaskId, id: u64) -> Option<DoneCallback> {
+        let list = self.callbacks.get_mut(&task)?;
+        let pos = list.iter().position(|(i, _)| *i == id)?;
+        Some(list.remove(pos).1)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -97,6 +125,9 @@ impl Registry {
 
     /// Drops every remaining done-callback (shutdown's last step).
     pub(crate) fn take_all_callbacks(&mut self) -> Vec<DoneCallback> {
-        self.callbacks.drain().flat_map(|(_, v)| v).collect()
+        self.callbacks
+            .drain()
+            .flat_map(|(_, v)| v.into_iter().map(|(_, cb)| cb))
+            .collect()
     }
 }

@@ -7,6 +7,7 @@ mod writer;
 use std::fmt::Display;
 use std::future::Future;
 use std::io;
+use std::rc::Rc;
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
@@ -113,7 +114,11 @@ where
     Fut::Output: HandlerOutput,
 {
     let listeners = bind_all(addr).await?;
-    Server::start(listeners, move |sock, _peer, guard| {
+    Server::start(listeners, move |sock, _peer, mut guard| {
+        let s = sock.clone();
+        guard.set_closer(Rc::new(move |_abort| {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }));
         let (reader, writer) = split(sock);
         let handler = client_connected_cb(reader, writer);
         tulip_core::spawn(async move {
