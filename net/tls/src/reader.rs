@@ -24,6 +24,7 @@ const CHUNK: usize = 16 * 1024;
 ///
 /// A TLS `close_notify` from the peer, or a plain EOF, ends the stream: reads then return what is
 /// buffered, then nothing.
+///
 /// # Examples
 ///
 /// ```

@@ -35,6 +35,7 @@ fn split(stream: TlsStream<TcpStream>) -> Pair {
 /// Resolution and connection errors; `InvalidInput` for a `server_hostname` that is not a DNS name or
 /// IP address; `InvalidData` when the server's certificate is not trusted or not for
 /// `server_hostname`.
+///
 /// # Examples
 ///
 /// ```
@@ -102,6 +103,7 @@ pub async fn open_connection(
 /// # Panics
 ///
 /// When no tulip loop runs on this thread.
+///
 /// # Examples
 ///
 /// ```

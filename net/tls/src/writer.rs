@@ -22,6 +22,7 @@ use tulip_net::TcpStream;
 /// [`drain`](Self::drain), [`close`](Self::close) or dropping the writer (asyncio's SSL transport
 /// sends in the background); [`write_eof`](Self::write_eof) is refused, as on asyncio's SSL transport
 /// (TLS 1.2 has no half-close).
+///
 /// # Examples
 ///
 /// ```
