@@ -57,7 +57,7 @@ pub mod tls {
 
 /// Tasks: spawn options ([`task::Builder`]), cancellation, and the futures and errors of the task
 /// combinators. The task handle itself and the combinators are at the crate root ([`Task`],
-/// [`spawn`], [`gather`], [`wait`], …).
+/// [`spawn`], [`gather()`], [`wait`], …).
 ///
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {

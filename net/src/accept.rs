@@ -38,6 +38,8 @@ impl Listener for TcpListener {}
 impl Listener for UnixListener {}
 
 // `pub` items of a private module: nameable in the public bounds below, never by users.
+// Hidden: not part of the API (and so left out of scripts/check_docs.py's count).
+#[doc(hidden)]
 #[allow(unreachable_pub)]
 mod sealed {
     use std::io;

@@ -60,7 +60,19 @@ impl CloseSignal {
 ///
 /// # Examples
 ///
-/// See [`start_server_on_workers`].
+/// ```
+/// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+/// let handle = rt.handle();
+/// rt.block_on(async move {
+///     let servers =
+///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+///     assert_eq!(servers.len(), 2);
+///     servers.close();
+///     servers.wait_closed().await;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub struct WorkerServers {
     addr: SocketAddr,
     signals: Vec<Arc<CloseSignal>>,
@@ -79,16 +91,69 @@ impl fmt::Debug for WorkerServers {
 
 impl WorkerServers {
     /// The address every worker listens on.
+    ///
+    /// **asyncio:** `Server.sockets[0].getsockname()` of any of them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let servers =
+    ///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     let addr = servers.local_addr();
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_ne!(addr.port(), 0);
+    ///     servers.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The number of servers (one per worker).
+    ///
+    /// **asyncio:** `len()` of the list of servers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let servers =
+    ///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     assert_eq!(servers.len(), 2);
+    ///     servers.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn len(&self) -> usize {
         self.signals.len()
     }
 
     /// Always `false`: a runtime has at least one worker.
+    ///
+    /// **asyncio:** `not servers` on the list of servers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let servers =
+    ///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     assert!(!servers.is_empty());
+    ///     servers.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.signals.is_empty()
     }
@@ -97,6 +162,24 @@ impl WorkerServers {
     /// connections go on; see [`WorkerServers::wait_closed`].
     ///
     /// **asyncio:** `Server.close()` on each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let servers =
+    ///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     servers.close();
+    ///     // Once closed, nothing listens on the address any more.
+    ///     let addr = servers.local_addr();
+    ///     servers.wait_closed().await;
+    ///     assert!(tulip_net::open_connection(addr).await.is_err());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
         for s in &self.signals {
             s.close();
@@ -106,6 +189,21 @@ impl WorkerServers {
     /// Waits until every worker's server is closed and its connections have ended.
     ///
     /// **asyncio:** `await Server.wait_closed()` on each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let servers =
+    ///         tulip_net::start_server_on_workers(&handle, "127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     servers.close();
+    ///     servers.wait_closed().await;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn wait_closed(mut self) {
         for t in self.closed.iter_mut() {
             if let Some(t) = t.take() {
@@ -271,9 +369,30 @@ where
 
 /// [`start_server_on_workers`] with a backlog from `opts` (`reuse_port` is always on).
 ///
+/// **asyncio:** `asyncio.start_server(client_connected_cb, host, port, backlog=, reuse_port=True)` in
+/// each of several loops.
+///
 /// # Errors
 ///
 /// As [`start_server_on_workers`].
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{start_server_on_workers_with, ServerOptions};
+/// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+/// let handle = rt.handle();
+/// rt.block_on(async move {
+///     let opts = ServerOptions::new().backlog(64);
+///     let servers =
+///         start_server_on_workers_with(&handle, "127.0.0.1:0", opts, |_r, _w| async {}).await?;
+///     assert_eq!(servers.len(), 2);
+///     servers.close();
+///     servers.wait_closed().await;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub async fn start_server_on_workers_with<F, Fut>(
     runtime: &RuntimeHandle,
     addr: impl ToSocketAddrs,

@@ -59,6 +59,16 @@ impl Default for ServerOptions {
 impl ServerOptions {
     /// The defaults of [`create_server`](crate::create_server): backlog [`DEFAULT_BACKLOG`], no
     /// `SO_REUSEPORT` (`SO_REUSEADDR` is always set).
+    ///
+    /// **asyncio:** the defaults of `loop.create_server` (`backlog=100`, `reuse_port=None`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = tulip_net::ServerOptions::new();
+    /// assert!(!opts.is_reuse_port());
+    /// assert_eq!(opts, tulip_net::ServerOptions::default());
+    /// ```
     pub fn new() -> Self {
         ServerOptions {
             backlog: DEFAULT_BACKLOG,
@@ -69,6 +79,20 @@ impl ServerOptions {
     /// The listen backlog.
     ///
     /// **asyncio:** `backlog=`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ServerOptions;
+    /// tulip_core::run(async {
+    ///     let opts = ServerOptions::new().backlog(16);
+    ///     let server = opts.start_server("127.0.0.1:0", |_r, _w| async {}).await?;
+    ///     assert_ne!(server.local_addrs()[0].port(), 0);
+    ///     server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn backlog(mut self, backlog: i32) -> Self {
         self.backlog = backlog;
         self
@@ -77,12 +101,29 @@ impl ServerOptions {
     /// Sets `SO_REUSEPORT`, so other sockets with it may listen on the same address.
     ///
     /// **asyncio:** `reuse_port=True`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = tulip_net::ServerOptions::new().reuse_port(true);
+    /// assert!(opts.is_reuse_port());
+    /// ```
     pub fn reuse_port(mut self, on: bool) -> Self {
         self.reuse_port = on;
         self
     }
 
     /// Whether `SO_REUSEPORT` is set.
+    ///
+    /// **asyncio:** `sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)` on a server's socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ServerOptions;
+    /// assert!(!ServerOptions::new().is_reuse_port());
+    /// assert!(ServerOptions::new().reuse_port(true).is_reuse_port());
+    /// ```
     pub fn is_reuse_port(&self) -> bool {
         self.reuse_port
     }
@@ -111,7 +152,19 @@ impl ServerOptions {
     ///
     /// # Examples
     ///
-    /// See [`ServerOptions`].
+    /// ```
+    /// use tulip_net::{Protocol, ServerOptions};
+    /// struct Nothing;
+    /// impl Protocol for Nothing {}
+    /// tulip_core::run(async {
+    ///     let opts = ServerOptions::new().backlog(8);
+    ///     let server = opts.create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     assert!(server.is_serving());
+    ///     server.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn create_server<F, P>(
         &self,
         protocol_factory: F,

@@ -134,6 +134,9 @@ impl Clock {
     /// [`Instant`] (such as [`Duration::MAX`]) gives an instant so far ahead that a timer due then
     /// never fires.
     ///
+    /// **asyncio:** none (asyncio has no paused clock); `loop.time() + delay`, which cannot overflow a
+    /// float.
+    ///
     /// # Examples
     ///
     /// ```

@@ -9,8 +9,9 @@
 //! `std::process::Command` does the fork and exec. The pipe ends it returns are made non-blocking and
 //! registered with the running loop's reactor. A child's exit is watched through a pidfd (Linux 5.3+:
 //! readable once the process exits) or, elsewhere, through a `SIGCHLD` stream from
-//! [`tulip_core::signal`]; the status is then collected with a non-blocking `waitpid`. A child whose
-//! [`Child`] is dropped while it runs is reaped later in the background, so none is left a zombie.
+//! [`tulip_core::signal`](crate::signal); the status is then collected with a non-blocking
+//! `waitpid`. A child whose [`Child`] is dropped while it runs is reaped later in the background,
+//! so none is left a zombie.
 //!
 //! # Examples
 //!

@@ -88,6 +88,16 @@ impl Default for RuntimeBuilder {
 impl RuntimeBuilder {
     /// Default settings: one worker per available core, round-robin placement, no pinning, threads named
     /// `tulip-worker-0`, `tulip-worker-1`, …, and each loop with [`Loop::builder`]'s defaults.
+    ///
+    /// **asyncio:** none (asyncio runs one loop); `asyncio.new_event_loop()` makes one loop with
+    /// defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::runtime::RuntimeBuilder::new().workers(1).build().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
     pub fn new() -> Self {
         RuntimeBuilder {
             workers: None,
@@ -106,12 +116,33 @@ impl RuntimeBuilder {
 
     /// The number of worker threads, each running one loop (default: the available cores, from
     /// [`std::thread::available_parallelism`]). `build` refuses 0.
+    ///
+    /// **asyncio:** none (asyncio runs one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// assert_eq!(rt.workers(), 2);
+    /// let err = tulip_core::Runtime::builder().workers(0).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = Some(n);
         self
     }
 
     /// How [`Runtime::spawn`] picks a worker (default [`Placement::RoundRobin`]).
+    ///
+    /// **asyncio:** none (one loop, so nothing to place).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::runtime::{Placement, Runtime};
+    /// let rt = Runtime::builder().workers(2).placement(Placement::LeastLoaded).build().unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn(async { 3 })), 3);
+    /// ```
     pub fn placement(mut self, placement: Placement) -> Self {
         self.placement = placement;
         self
@@ -120,18 +151,54 @@ impl RuntimeBuilder {
     /// Pins worker `i` to the `i`-th CPU this process may run on (wrapping around when there are more
     /// workers than CPUs), with `sched_setaffinity`. Off by default. Linux only: elsewhere `build`
     /// fails with `Unsupported`.
+    ///
+    /// **asyncio:** none (asyncio does not set CPU affinity; Python's `os.sched_setaffinity` does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let built = tulip_core::Runtime::builder().workers(1).pin_cpus(true).build();
+    /// if cfg!(target_os = "linux") {
+    ///     assert_eq!(built.unwrap().workers(), 1);
+    /// } else {
+    ///     assert_eq!(built.unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+    /// }
+    /// ```
     pub fn pin_cpus(mut self, on: bool) -> Self {
         self.pin_cpus = on;
         self
     }
 
     /// The worker threads' name prefix; worker `i` is named `{prefix}-{i}` (default `tulip-worker`).
+    ///
+    /// **asyncio:** none (asyncio starts no threads); compare `threading.Thread(name=...)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(1).thread_name("io").build().unwrap();
+    /// let name = rt.block_on(async { std::thread::current().name().map(str::to_owned) });
+    /// assert_eq!(name.as_deref(), Some("io-0"));
+    /// ```
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name = prefix.into();
         self
     }
 
     /// The worker threads' stack size in bytes (default: the standard library's).
+    ///
+    /// **asyncio:** none (asyncio starts no threads); compare `threading.stack_size(size)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder()
+    ///     .workers(1)
+    ///     .thread_stack_size(4 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 4 }), 4);
+    /// ```
     pub fn thread_stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -139,6 +206,15 @@ impl RuntimeBuilder {
 
     /// Debug mode on every worker's loop; see [`LoopBuilder::debug`](crate::LoopBuilder::debug). Default: as
     /// [`Loop::builder`] (the `TULIP_DEBUG` environment variable).
+    ///
+    /// **asyncio:** `loop.set_debug(enabled)`, on every worker's loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(1).debug(true).build().unwrap();
+    /// assert!(rt.block_on(async { tulip_core::get_running_loop().debug() }));
+    /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.loop_settings.debug = Some(on);
         self
@@ -146,6 +222,21 @@ impl RuntimeBuilder {
 
     /// The debug-mode threshold of every worker's loop; see
     /// [`LoopBuilder::slow_callback_duration`](crate::LoopBuilder::slow_callback_duration).
+    ///
+    /// **asyncio:** `loop.slow_callback_duration = seconds`, on every worker's loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = tulip_core::Runtime::builder()
+    ///     .workers(1)
+    ///     .debug(true)
+    ///     .slow_callback_duration(Duration::from_millis(50))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 2 }), 2);
+    /// ```
     pub fn slow_callback_duration(mut self, d: Duration) -> Self {
         self.loop_settings.slow_callback_duration = Some(d);
         self
@@ -153,6 +244,21 @@ impl RuntimeBuilder {
 
     /// Starts every worker's clock paused; see [`LoopBuilder::start_paused`](crate::LoopBuilder::start_paused).
     /// Each worker has its own clock.
+    ///
+    /// **asyncio:** none (asyncio has no paused clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = tulip_core::Runtime::builder().workers(1).start_paused(true).build().unwrap();
+    /// let waited = rt.block_on(async {
+    ///     let t0 = tulip_time::now();
+    ///     tulip_time::sleep(Duration::from_secs(3600)).await; // the paused clock jumps ahead
+    ///     tulip_time::now() - t0
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(3600));
+    /// ```
     pub fn start_paused(mut self, paused: bool) -> Self {
         self.loop_settings.start_paused = paused;
         self
@@ -185,11 +291,20 @@ impl RuntimeBuilder {
 
     /// Starts the workers and returns once every worker's loop is running.
     ///
+    /// **asyncio:** none (asyncio runs one loop); `asyncio.new_event_loop()` for each worker.
+    ///
     /// # Errors
     ///
     /// `InvalidInput` for zero workers; the OS's error when a thread, a poller or (with
     /// [`pin_cpus`](RuntimeBuilder::pin_cpus)) the affinity call fails. Workers already started are
     /// stopped and joined before the error is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// assert_eq!(rt.handles().len(), 2);
+    /// ```
     pub fn build(self) -> io::Result<Runtime> {
         let n = match self.workers {
             Some(n) => n,

@@ -112,6 +112,8 @@ impl RuntimeHandle {
 
     /// The handle of the runtime whose worker this thread is.
     ///
+    /// **asyncio:** none (one loop per process); the nearest is `asyncio.get_running_loop()`.
+    ///
     /// # Panics
     ///
     /// On a thread that is not a runtime worker; see [`RuntimeHandle::try_current`].
@@ -134,6 +136,9 @@ impl RuntimeHandle {
 
     /// The handle of the runtime whose worker this thread is, if any.
     ///
+    /// **asyncio:** none (one loop per process); the nearest is `asyncio.get_running_loop()` in a
+    /// `try`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -144,11 +149,23 @@ impl RuntimeHandle {
     }
 
     /// The number of workers.
+    ///
+    /// **asyncio:** none (one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 2);
+    /// ```
     pub fn workers(&self) -> usize {
         self.shared.workers.len()
     }
 
     /// Worker `i`'s loop handle: spawn on that worker, or `call_soon_threadsafe` to it.
+    ///
+    /// **asyncio:** none (one loop per process); the handle stands for a loop object, as used with
+    /// `loop.call_soon_threadsafe`.
     ///
     /// # Panics
     ///
@@ -176,6 +193,17 @@ impl RuntimeHandle {
     }
 
     /// Every worker's loop handle, in worker order.
+    ///
+    /// **asyncio:** none (one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let handles = rt.handle().handles();
+    /// assert_eq!(handles.len(), 2);
+    /// assert!(!handles[1].is_closed());
+    /// ```
     pub fn handles(&self) -> Vec<Handle> {
         self.shared
             .workers
@@ -270,6 +298,8 @@ impl fmt::Debug for Runtime {
 impl Runtime {
     /// A runtime with one worker per available core.
     ///
+    /// **asyncio:** none (asyncio runs one loop); `asyncio.new_event_loop()` for each worker.
+    ///
     /// # Errors
     ///
     /// As [`RuntimeBuilder::build`].
@@ -286,6 +316,8 @@ impl Runtime {
 
     /// A builder for a runtime with other settings.
     ///
+    /// **asyncio:** none (asyncio runs one loop).
+    ///
     /// # Examples
     ///
     /// ```
@@ -301,26 +333,67 @@ impl Runtime {
     }
 
     /// A `Send + Sync` handle to the runtime, for other threads and for tasks.
+    ///
+    /// **asyncio:** none (one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(1).build().unwrap();
+    /// let h = rt.handle();
+    /// let t = std::thread::spawn(move || h.spawn(async { 6 * 7 })).join().unwrap();
+    /// assert_eq!(rt.block_on(t), 42);
+    /// ```
     pub fn handle(&self) -> RuntimeHandle {
         self.handle.clone()
     }
 
     /// The number of workers.
+    ///
+    /// **asyncio:** none (one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// assert_eq!(rt.workers(), 2);
+    /// ```
     pub fn workers(&self) -> usize {
         self.handle.workers()
     }
 
     /// Worker `i`'s loop handle; see [`RuntimeHandle::worker`].
     ///
+    /// **asyncio:** none (one loop per process); the handle stands for a loop object, as used with
+    /// `loop.call_soon_threadsafe`.
+    ///
     /// # Panics
     ///
     /// When `i` is not below [`Runtime::workers`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::runtime::current_worker;
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let t = rt.worker(1).spawn(async { current_worker() });
+    /// assert_eq!(rt.block_on(t), Some(1));
+    /// ```
     #[track_caller]
     pub fn worker(&self, i: usize) -> &Handle {
         self.handle.worker(i)
     }
 
     /// Every worker's loop handle, in worker order.
+    ///
+    /// **asyncio:** none (one loop per process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(3).build().unwrap();
+    /// assert_eq!(rt.handles().len(), 3);
+    /// ```
     pub fn handles(&self) -> Vec<Handle> {
         self.handle.handles()
     }
@@ -328,6 +401,14 @@ impl Runtime {
     /// Spawns a `Send` future on a worker; see [`RuntimeHandle::spawn`].
     ///
     /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tulip_core::Runtime::builder().workers(2).build().unwrap();
+    /// let t = rt.spawn(async { "on a worker" });
+    /// assert_eq!(rt.block_on(t), "on a worker");
+    /// ```
     #[doc(alias = "run_coroutine_threadsafe")]
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>

@@ -143,8 +143,8 @@ pub(crate) fn current_runtime() -> Option<RuntimeHandle> {
 /// Hooks run in the order they were added. Returns `false` (and drops `f`) on a thread that is not a
 /// runtime worker.
 ///
-/// **asyncio:** none built in; what a server's shutdown code does before `asyncio.run` cancels the
-/// remaining tasks (close the servers, then wait for the connections).
+/// **asyncio:** none (`asyncio.run` has no shutdown hooks); what a server's shutdown code does before
+/// `asyncio.run` cancels the remaining tasks (close the servers, then wait for the connections).
 ///
 /// # Examples
 ///

@@ -120,6 +120,8 @@ impl FaultState {
 impl FaultInjectingSelector<DefaultSelector> {
     /// Wraps a new [`DefaultSelector`].
     ///
+    /// **asyncio:** none (a testing tool; asyncio's own test suite mocks its selectors instead).
+    ///
     /// # Errors
     ///
     /// As [`DefaultSelector::new`] (e.g. `EMFILE`).
@@ -151,6 +153,8 @@ impl FaultInjectingSelector<DefaultSelector> {
 impl<S: Selector> FaultInjectingSelector<S> {
     /// Wraps `inner`.
     ///
+    /// **asyncio:** none (a testing tool; asyncio's own test suite mocks its selectors instead).
+    ///
     /// # Examples
     ///
     /// ```
@@ -174,6 +178,8 @@ impl<S: Selector> FaultInjectingSelector<S> {
     }
 
     /// How many faults were injected so far: `[spurious, interrupted, error_events, delayed]`.
+    ///
+    /// **asyncio:** none (a testing tool; asyncio's own test suite mocks its selectors instead).
     ///
     /// # Examples
     ///

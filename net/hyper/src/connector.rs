@@ -39,11 +39,48 @@ pub struct TulipConnector {
 
 impl TulipConnector {
     /// A connector with `TCP_NODELAY` on.
+    ///
+    /// **asyncio:** aiohttp's `TCPConnector()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// let mut connector = tulip_hyper::TulipConnector::new();
+    /// tulip_core::run(async {
+    ///     let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let io = connector.call(format!("http://{addr}/").parse()?).await?;
+    ///     assert_eq!(io.get_ref().peer_addr()?, addr);
+    ///     assert!(io.get_ref().nodelay()?);
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new() -> Self {
         TulipConnector { nodelay: true }
     }
 
     /// Whether connections get `TCP_NODELAY` (default on).
+    ///
+    /// **asyncio:** `sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, on)`, which asyncio does on every TCP
+    /// transport.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// let mut connector = tulip_hyper::TulipConnector::new();
+    /// connector.set_nodelay(false);
+    /// tulip_core::run(async {
+    ///     let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let uri = format!("http://{}/", listener.local_addr()?).parse()?;
+    ///     let io = connector.call(uri).await?;
+    ///     assert!(!io.get_ref().nodelay()?);
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn set_nodelay(&mut self, on: bool) -> &mut Self {
         self.nodelay = on;
         self
@@ -52,6 +89,19 @@ impl TulipConnector {
 
 /// Why [`TulipConnector`] could not connect: a URI it cannot serve, or the I/O error of the last
 /// address tried.
+///
+/// **asyncio:** the `OSError` of `asyncio.open_connection`; aiohttp's `ClientConnectorError` or
+/// `InvalidURL`.
+///
+/// # Examples
+///
+/// ```
+/// use tower_service::Service;
+/// let mut connector = tulip_hyper::TulipConnector::new();
+/// let err = tulip_core::run(connector.call("ftp://example.com/".parse().unwrap())).unwrap_err();
+/// assert!(err.is_unsupported_scheme());
+/// assert!(err.to_string().contains("ftp"));
+/// ```
 #[derive(Debug)]
 pub struct ConnectError {
     kind: ConnectErrorKind,
@@ -66,11 +116,38 @@ enum ConnectErrorKind {
 
 impl ConnectError {
     /// Whether the URI's scheme is not `http` (e.g. `https` without a TLS connector).
+    ///
+    /// **asyncio:** aiohttp raises `InvalidURL` (a `NonHttpUrlClientError`) for such a URI.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// let mut connector = tulip_hyper::TulipConnector::new();
+    /// let err = tulip_core::run(connector.call("https://example.com/".parse().unwrap())).unwrap_err();
+    /// assert!(err.is_unsupported_scheme());
+    /// assert!(err.io_error().is_none());
+    /// ```
     pub fn is_unsupported_scheme(&self) -> bool {
         matches!(self.kind, ConnectErrorKind::Scheme(_))
     }
 
     /// The I/O error, when the connection itself failed.
+    ///
+    /// **asyncio:** `ClientConnectorError.os_error` in aiohttp; the `OSError` itself in asyncio.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// // An address nothing listens on any more.
+    /// let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    /// let mut connector = tulip_hyper::TulipConnector::new();
+    /// let uri = format!("http://{addr}/").parse().unwrap();
+    /// let err = tulip_core::run(connector.call(uri)).unwrap_err();
+    /// assert!(!err.is_unsupported_scheme());
+    /// assert_eq!(err.io_error().unwrap().kind(), std::io::ErrorKind::ConnectionRefused);
+    /// ```
     pub fn io_error(&self) -> Option<&io::Error> {
         match &self.kind {
             ConnectErrorKind::Io(e) => Some(e),
@@ -114,6 +191,17 @@ impl From<ConnectError> for io::Error {
 }
 
 /// The future of a [`TulipConnector`] connection.
+///
+/// **asyncio:** the coroutine `asyncio.open_connection(host, port)` returns.
+///
+/// # Examples
+///
+/// ```
+/// use tower_service::Service;
+/// let mut connector = tulip_hyper::TulipConnector::new();
+/// let connecting: tulip_hyper::Connecting = connector.call("https://example.com/".parse().unwrap());
+/// assert!(tulip_core::run(connecting).unwrap_err().is_unsupported_scheme());
+/// ```
 pub type Connecting =
     Pin<Box<dyn Future<Output = Result<TulipIo<TcpStream>, ConnectError>> + Send + 'static>>;
 

@@ -34,6 +34,21 @@ pub struct TulipExecutor {
 
 impl TulipExecutor {
     /// The executor; it holds nothing, and spawns on whichever loop runs where `execute` is called.
+    ///
+    /// **asyncio:** `asyncio.get_running_loop()`, whose `create_task` hyper's futures go to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyper::rt::Executor;
+    /// use std::rc::Rc;
+    /// tulip_core::run(async {
+    ///     let done = Rc::new(tulip_core::sync::Event::new());
+    ///     let (exec, setter) = (tulip_hyper::TulipExecutor::new(), done.clone());
+    ///     exec.execute(async move { setter.set() }); // a detached task
+    ///     done.wait().await;
+    /// });
+    /// ```
     pub fn new() -> Self {
         TulipExecutor { _private: () }
     }

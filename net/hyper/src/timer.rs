@@ -35,6 +35,23 @@ pub struct TulipTimer {
 
 impl TulipTimer {
     /// The timer; it holds nothing, and uses the wheel of whichever loop polls its sleeps.
+    ///
+    /// **asyncio:** `asyncio.get_running_loop()`, whose `call_later` and `time()` the timeouts use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use hyper::rt::Timer;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build()?;
+    /// lp.block_on(async {
+    ///     let timer = tulip_hyper::TulipTimer::new();
+    ///     let start = timer.now();
+    ///     timer.sleep(Duration::from_secs(30)).await;
+    ///     assert_eq!(timer.now() - start, Duration::from_secs(30));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> Self {
         TulipTimer { _private: () }
     }
@@ -89,11 +106,50 @@ pub struct TulipSleep {
 
 impl TulipSleep {
     /// Moves the deadline; the timer stays registered.
+    ///
+    /// **asyncio:** `asyncio.Timeout.reschedule(when)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use hyper::rt::Timer;
+    /// use tulip_hyper::TulipSleep;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build()?;
+    /// lp.block_on(async {
+    ///     let timer = tulip_hyper::TulipTimer::new();
+    ///     let start = timer.now();
+    ///     let mut sleep = timer.sleep(Duration::from_secs(60));
+    ///     let ours = sleep.as_mut().downcast_mut_pin::<TulipSleep>().unwrap();
+    ///     ours.reset(start + Duration::from_secs(5));
+    ///     sleep.await;
+    ///     assert_eq!(timer.now() - start, Duration::from_secs(5));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         self.get_mut().inner.reset(deadline);
     }
 
     /// The instant this sleep completes at.
+    ///
+    /// **asyncio:** `asyncio.Timeout.when()`, or `TimerHandle.when()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use hyper::rt::Timer;
+    /// use tulip_hyper::TulipSleep;
+    /// let lp = tulip_core::Loop::builder().start_paused(true).build()?;
+    /// lp.block_on(async {
+    ///     let timer = tulip_hyper::TulipTimer::new();
+    ///     let mut sleep = timer.sleep(Duration::from_secs(5));
+    ///     let ours = sleep.as_mut().downcast_mut_pin::<TulipSleep>().unwrap();
+    ///     assert_eq!(ours.deadline(), timer.now() + Duration::from_secs(5));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.inner.deadline()
     }

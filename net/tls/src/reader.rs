@@ -27,7 +27,51 @@ const CHUNK: usize = 16 * 1024;
 ///
 /// # Examples
 ///
-/// See the [crate](crate) documentation.
+/// ```
+/// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// # tulip_core::run(async {
+/// # let (server_config, client_config) = configs();
+/// # // An echo server: each line comes back until the client closes.
+/// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+/// #     loop {
+/// #         let line = r.readline().await?;
+/// #         if line.is_empty() {
+/// #             break;
+/// #         }
+/// #         w.write(&line)?;
+/// #         w.drain().await?;
+/// #     }
+/// #     w.close();
+/// #     w.wait_closed().await
+/// # })
+/// # .await?;
+/// let (mut reader, writer) =
+///     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+/// writer.write(b"hello\nworld\n")?;
+/// writer.drain().await?;
+/// assert_eq!(reader.readline().await?, b"hello\n");
+/// assert_eq!(reader.readexactly(6).await?, b"world\n");
+/// writer.close();
+/// assert_eq!(reader.read_to_end().await?, b"");
+/// assert!(reader.at_eof());
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub struct TlsStreamReader<S = TlsStream<TcpStream>> {
     io: Rc<RefCell<S>>,
     /// `buf[start..]` is unread data.
@@ -67,6 +111,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// # Panics
     ///
     /// When `limit` is 0 (asyncio raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// let (reader, writer) =
+    ///     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// let mut reader = reader.with_limit(4);
+    /// writer.write(b"too long\n")?;
+    /// writer.drain().await?;
+    /// assert!(reader.readline().await.unwrap_err().is_limit_overrun());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn with_limit(mut self, limit: usize) -> Self {
         assert!(limit > 0, "TlsStreamReader limit must be positive");
         self.limit = limit;
@@ -74,6 +163,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     }
 
     /// The limit of [`readuntil`](Self::readuntil).
+    ///
+    /// **asyncio:** the `limit=` given to `open_connection` (kept private as `reader._limit`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// assert_eq!(reader.limit(), 64 * 1024);
+    /// assert_eq!(reader.with_limit(100).limit(), 100);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn limit(&self) -> usize {
         self.limit
     }
@@ -123,6 +257,54 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// # Errors
     ///
     /// The connection's error (`InvalidData` for a TLS protocol error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"ping\n")?;
+    /// writer.drain().await?;
+    /// let mut got = Vec::new();
+    /// while got.len() < 5 {
+    ///     got.extend(reader.read(100).await?); // one chunk at a time
+    /// }
+    /// assert_eq!(got, b"ping\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
         if n == 0 {
             return Ok(Vec::new());
@@ -141,6 +323,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// # Errors
     ///
     /// The connection's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"all of it\n")?;
+    /// writer.close(); // the server echoes, sees the end, and closes in turn
+    /// assert_eq!(reader.read_to_end().await?, b"all of it\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
         while !self.eof {
             self.fill().await?;
@@ -155,6 +381,53 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// # Errors
     ///
     /// [`IncompleteReadError`] (with the bytes read) when EOF comes first; the connection's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"abcdef\n")?;
+    /// writer.close();
+    /// assert_eq!(reader.readexactly(3).await?, b"abc");
+    /// let err = reader.readexactly(10).await.unwrap_err();
+    /// assert!(err.is_incomplete());
+    /// assert_eq!(err.partial(), Some(&b"def\n"[..]));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, ReadError> {
         while self.buffered() < n {
             if self.eof {
@@ -175,6 +448,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// [`LimitOverrunError`] when more than [`limit`](Self::limit) bytes come before the separator
     /// (the data stays buffered); [`IncompleteReadError`] with the rest at EOF; `InvalidInput` for an
     /// empty separator; the connection's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"key=value;\n")?;
+    /// writer.drain().await?;
+    /// assert_eq!(reader.readuntil(b"=").await?, b"key=");
+    /// assert_eq!(reader.readuntil(b";").await?, b"value;");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, ReadError> {
         let seplen = separator.len();
         if seplen == 0 {
@@ -216,6 +534,52 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// # Errors
     ///
     /// As [`readuntil`](Self::readuntil), except that EOF is not an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"one\ntwo\n")?;
+    /// writer.close();
+    /// assert_eq!(reader.readline().await?, b"one\n");
+    /// assert_eq!(reader.readline().await?, b"two\n");
+    /// assert_eq!(reader.readline().await?, b""); // EOF
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn readline(&mut self) -> Result<Vec<u8>, ReadError> {
         match self.readuntil(b"\n").await {
             Err(e) if e.is_incomplete() => match e.into_incomplete() {
@@ -229,6 +593,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStreamReader<S> {
     /// Whether EOF was reached and the buffer is empty.
     ///
     /// **asyncio:** `reader.at_eof()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// assert!(!reader.at_eof());
+    /// writer.close();
+    /// reader.read_to_end().await?;
+    /// assert!(reader.at_eof());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn at_eof(&self) -> bool {
         self.eof && self.buffered() == 0
     }

@@ -38,7 +38,47 @@ fn split(stream: TlsStream<TcpStream>) -> Pair {
 ///
 /// # Examples
 ///
-/// See the [crate](crate) documentation.
+/// ```
+/// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// # tulip_core::run(async {
+/// # let (server_config, client_config) = configs();
+/// # // An echo server: each line comes back until the client closes.
+/// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+/// #     loop {
+/// #         let line = r.readline().await?;
+/// #         if line.is_empty() {
+/// #             break;
+/// #         }
+/// #         w.write(&line)?;
+/// #         w.drain().await?;
+/// #     }
+/// #     w.close();
+/// #     w.wait_closed().await
+/// # })
+/// # .await?;
+/// let (mut reader, writer) =
+///     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+/// writer.write(b"hello\n")?;
+/// writer.drain().await?;
+/// assert_eq!(reader.readline().await?, b"hello\n");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub async fn open_connection(
     addr: impl ToSocketAddrs,
     ssl: Arc<ClientConfig>,
@@ -66,7 +106,41 @@ pub async fn open_connection(
 ///
 /// # Examples
 ///
-/// See the [crate](crate) documentation.
+/// ```
+/// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// # tulip_core::run(async {
+/// # let (server_config, client_config) = configs();
+/// let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+///     let line = r.readline().await?;
+///     w.write(&line)?;
+///     w.close();
+///     w.wait_closed().await
+/// })
+/// .await?;
+/// let (mut reader, writer) =
+///     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+/// writer.write(b"echo\n")?;
+/// writer.drain().await?;
+/// assert_eq!(reader.readline().await?, b"echo\n");
+/// server.close();
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub async fn start_server<F, Fut>(
     addr: impl ToSocketAddrs,
     ssl: Arc<ServerConfig>,
@@ -130,6 +204,49 @@ where
 ///
 /// Dropping it stops accepting, as [`close`](TlsServer::close) does (asyncio's server lives on until
 /// closed): keep it while the server should serve.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// # tulip_core::run(async {
+/// # let (server_config, client_config) = configs();
+/// # // An echo server: each line comes back until the client closes.
+/// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+/// #     loop {
+/// #         let line = r.readline().await?;
+/// #         if line.is_empty() {
+/// #             break;
+/// #         }
+/// #         w.write(&line)?;
+/// #         w.drain().await?;
+/// #     }
+/// #     w.close();
+/// #     w.wait_closed().await
+/// # })
+/// # .await?;
+/// assert!(server.is_serving());
+/// assert!(server.local_addr().ip().is_loopback());
+/// server.close();
+/// assert!(!server.is_serving());
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct TlsServer {
     local_addr: SocketAddr,
@@ -140,6 +257,49 @@ impl TlsServer {
     /// The address the server listens on.
     ///
     /// **asyncio:** `server.sockets[0].getsockname()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// let addr = server.local_addr();
+    /// assert_ne!(addr.port(), 0);
+    /// let (reader, writer) = tulip_tls::open_connection(addr, client_config, "localhost").await?;
+    /// # drop((reader, writer));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
@@ -147,6 +307,48 @@ impl TlsServer {
     /// Whether the server still accepts connections.
     ///
     /// **asyncio:** `server.is_serving()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// assert!(server.is_serving());
+    /// server.close();
+    /// assert!(!server.is_serving());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn is_serving(&self) -> bool {
         self.accept.borrow().is_some()
     }
@@ -155,6 +357,49 @@ impl TlsServer {
     /// go on. Idempotent.
     ///
     /// **asyncio:** `server.close()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// let addr = server.local_addr();
+    /// server.close();
+    /// server.close(); // idempotent
+    /// assert!(tulip_tls::open_connection(addr, client_config, "localhost").await.is_err());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn close(&self) {
         // Dropping the accept task cancels it, which drops (closes) the listener.
         self.accept.borrow_mut().take();

@@ -25,7 +25,50 @@ use tulip_net::TcpStream;
 ///
 /// # Examples
 ///
-/// See the [crate](crate) documentation.
+/// ```
+/// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// # tulip_core::run(async {
+/// # let (server_config, client_config) = configs();
+/// # // An echo server: each line comes back until the client closes.
+/// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+/// #     loop {
+/// #         let line = r.readline().await?;
+/// #         if line.is_empty() {
+/// #             break;
+/// #         }
+/// #         w.write(&line)?;
+/// #         w.drain().await?;
+/// #     }
+/// #     w.close();
+/// #     w.wait_closed().await
+/// # })
+/// # .await?;
+/// let (mut reader, writer) =
+///     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+/// writer.write(b"hello ")?; // buffered
+/// writer.write(b"world\n")?;
+/// writer.drain().await?; // encrypted and sent
+/// assert_eq!(reader.readline().await?, b"hello world\n");
+/// writer.close();
+/// writer.wait_closed().await?;
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub struct TlsStreamWriter<S: AsyncRead + AsyncWrite + Unpin + 'static = TlsStream<TcpStream>> {
     shared: Rc<Shared<S>>,
 }
@@ -74,6 +117,52 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// # Errors
     ///
     /// `NotConnected` after `close()`; the connection's earlier send error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"hi\n")?;
+    /// writer.drain().await?;
+    /// assert_eq!(reader.readline().await?, b"hi\n");
+    /// writer.close();
+    /// assert_eq!(writer.write(b"late").unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn write(&self, data: &[u8]) -> io::Result<()> {
         let mut st = self.shared.state.borrow_mut();
         if st.closing {
@@ -96,6 +185,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// # Errors
     ///
     /// As [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.writelines([&b"a\n"[..], b"b\n"])?;
+    /// writer.drain().await?;
+    /// assert_eq!(reader.readline().await?, b"a\n");
+    /// assert_eq!(reader.readline().await?, b"b\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn writelines<I>(&self, data: I) -> io::Result<()>
     where
         I: IntoIterator,
@@ -114,6 +248,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// # Errors
     ///
     /// The connection's send error (kept: later writes fail with it too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"now\n")?;
+    /// writer.drain().await?;
+    /// assert_eq!(reader.readline().await?, b"now\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn drain(&self) -> io::Result<()> {
         let res = flush(&self.shared).await;
         if let Err(e) = &res {
@@ -129,6 +307,48 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// Always `false`: TLS has no half-close.
     ///
     /// **asyncio:** `writer.can_write_eof()`, `False` on an SSL transport.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// assert!(!writer.can_write_eof());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn can_write_eof(&self) -> bool {
         false
     }
@@ -140,6 +360,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// # Errors
     ///
     /// Always.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// let err = writer.write_eof().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn write_eof(&self) -> io::Result<()> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -151,6 +414,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// shut down; in the background, on the running loop. Idempotent.
     ///
     /// **asyncio:** `writer.close()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"last\n")?;
+    /// writer.close(); // sends "last\n", then close_notify
+    /// assert!(writer.is_closing());
+    /// assert_eq!(reader.read_to_end().await?, b"last\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn close(&self) {
         start_close(&self.shared);
     }
@@ -158,6 +466,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// Whether [`close`](Self::close) was called.
     ///
     /// **asyncio:** `writer.is_closing()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// assert!(!writer.is_closing());
+    /// writer.close();
+    /// assert!(writer.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn is_closing(&self) -> bool {
         self.shared.state.borrow().closing
     }
@@ -169,6 +521,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> TlsStreamWriter<S> {
     /// # Errors
     ///
     /// The error that stopped the buffered data or the `close_notify` from being sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+    /// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+    /// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+    /// #     let server = ServerConfig::builder()
+    /// #         .with_no_client_auth()
+    /// #         .with_single_cert(vec![der.clone()], key)
+    /// #         .unwrap();
+    /// #     let mut roots = RootCertStore::empty();
+    /// #     roots.add(der).unwrap();
+    /// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     (Arc::new(server), Arc::new(client))
+    /// # }
+    /// # tulip_core::run(async {
+    /// # let (server_config, client_config) = configs();
+    /// # // An echo server: each line comes back until the client closes.
+    /// # let server = tulip_tls::start_server("127.0.0.1:0", server_config, |mut r, w| async move {
+    /// #     loop {
+    /// #         let line = r.readline().await?;
+    /// #         if line.is_empty() {
+    /// #             break;
+    /// #         }
+    /// #         w.write(&line)?;
+    /// #         w.drain().await?;
+    /// #     }
+    /// #     w.close();
+    /// #     w.wait_closed().await
+    /// # })
+    /// # .await?;
+    /// # let (mut reader, writer) =
+    /// #     tulip_tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+    /// writer.write(b"bye\n")?;
+    /// writer.close();
+    /// writer.wait_closed().await?;
+    /// assert_eq!(reader.read_to_end().await?, b"bye\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub async fn wait_closed(&self) -> io::Result<()> {
         start_close(&self.shared);
         self.shared.closed.wait().await;
