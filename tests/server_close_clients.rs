@@ -123,3 +123,66 @@ fn close_clients_ends_a_stream_handler_blocked_in_read() {
     });
     assert_eq!(*ended.borrow(), [Ok(0)]);
 }
+
+/// The servers of `ServerOptions` (and so of the runtime workers) accept through the same code as
+/// `create_server` / `start_server`: `close_clients()` reaches their connections too, and they listen
+/// on every address given.
+///
+/// asyncio: `loop.create_server(factory, host, port, reuse_port=True)` then `server.close_clients()`.
+#[test]
+fn server_options_servers_close_their_clients_and_listen_on_every_address() {
+    let lost = Rc::new(RefCell::new(Vec::new()));
+    let l = lost.clone();
+    support::real_loop().block_on(async move {
+        let l2 = l.clone();
+        let addrs: [std::net::SocketAddr; 2] = [
+            "127.0.0.1:0".parse().unwrap(),
+            "127.0.0.2:0".parse().unwrap(),
+        ];
+        let server = tulip::net::ServerOptions::new()
+            .reuse_port(true)
+            .create_server(
+                move || Track {
+                    lost: l2.clone(),
+                    transport: None,
+                },
+                &addrs[..],
+            )
+            .await
+            .unwrap();
+        assert_eq!(server.local_addrs().len(), 2);
+        let mut conns = Vec::new();
+        for addr in server.local_addrs() {
+            let c = TcpStream::connect(addr).await.unwrap();
+            let mut greeting = [0u8; 2];
+            c.read_exact(&mut greeting).await.unwrap();
+            conns.push(c);
+        }
+        server.close_clients();
+        for c in &conns {
+            assert_eq!(read_to_eof(c).await.unwrap(), b"");
+        }
+        until("both lost", || l.borrow().len() == 2).await;
+
+        let streams = tulip::net::ServerOptions::new()
+            .start_server(
+                "127.0.0.1:0",
+                |_r, w: tulip::net::StreamWriter| async move {
+                    w.write(b"hi")?;
+                    w.drain().await?;
+                    // Stay open until the server closes the client.
+                    std::future::pending::<io::Result<()>>().await
+                },
+            )
+            .await
+            .unwrap();
+        let c = TcpStream::connect(streams.local_addrs()[0]).await.unwrap();
+        let mut greeting = [0u8; 2];
+        c.read_exact(&mut greeting).await.unwrap();
+        until("one client", || streams.active_clients() == 1).await;
+        streams.close_clients();
+        assert_eq!(read_to_eof(&c).await.unwrap(), b"");
+        server.close();
+        streams.close();
+    });
+}

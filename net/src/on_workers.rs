@@ -13,9 +13,9 @@ use tulip_core::{Handle, Task};
 
 use crate::addr::ToSocketAddrs;
 use crate::protocol::Protocol;
-use crate::server::Server;
-use crate::server_options::{protocol_acceptor, streams_acceptor, ServerOptions};
-use crate::streams::{HandlerOutput, StreamReader, StreamWriter};
+use crate::server::{protocol_acceptor, Server};
+use crate::server_options::ServerOptions;
+use crate::streams::{streams_acceptor, HandlerOutput, StreamReader, StreamWriter};
 
 /// Tells one worker's server to close, from any thread.
 #[derive(Default)]
@@ -225,7 +225,7 @@ impl Drop for WorkerServers {
 }
 
 /// Starts a [`Server`] on a worker from a listener bound there; `Send` so it can be handed to each.
-type Starter = Arc<dyn Fn(crate::tcp::TcpListener) -> io::Result<Server> + Send + Sync>;
+type Starter = Arc<dyn Fn(Vec<crate::tcp::TcpListener>) -> io::Result<Server> + Send + Sync>;
 
 /// Binds `addr` with `SO_REUSEPORT` on `worker`, starts a server there, and keeps it until `signal`.
 fn start_on(
@@ -238,9 +238,10 @@ fn start_on(
     worker.spawn(async move {
         // The server is `!Send`: it is made and kept by a task local to the worker.
         tulip_core::spawn(async move {
-            let listener = opts.bind(addr).await?;
-            let local = listener.local_addr()?;
-            let server = start(listener)?;
+            // One address: one listener.
+            let listeners = opts.bind(addr).await?;
+            let local = listeners[0].local_addr()?;
+            let server = start(listeners)?;
             let on_close = signal.clone();
             on_shutdown(move || on_close.close());
             let keeper = tulip_core::spawn(async move {
@@ -405,9 +406,9 @@ where
     Fut::Output: HandlerOutput,
 {
     let cb = Arc::new(client_connected_cb);
-    let start: Starter = Arc::new(move |listener| {
+    let start: Starter = Arc::new(move |listeners| {
         let cb = cb.clone();
-        Server::start(vec![listener], streams_acceptor(move |r, w| cb(r, w)))
+        Server::start(listeners, streams_acceptor(move |r, w| cb(r, w)))
     });
     start_all(runtime, addr, opts, start).await
 }
@@ -464,9 +465,9 @@ where
     P: Protocol,
 {
     let factory = Arc::new(protocol_factory);
-    let start: Starter = Arc::new(move |listener| {
+    let start: Starter = Arc::new(move |listeners| {
         let factory = factory.clone();
-        Server::start(vec![listener], protocol_acceptor(move || factory()))
+        Server::start(listeners, protocol_acceptor(move || factory()))
     });
     start_all(runtime, addr, ServerOptions::new(), start).await
 }

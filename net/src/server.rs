@@ -474,8 +474,13 @@ where
 
 /// Resolves `addr` and listens on every distinct address it names, as asyncio's `create_server` does:
 /// `SO_REUSEADDR` on each socket, and `IPV6_V6ONLY` on IPv6 sockets when there are several (so `::` and
-/// `0.0.0.0` on one port do not collide). Any bind error closes the sockets bound so far and is returned.
-pub(crate) async fn bind_all(addr: impl ToSocketAddrs) -> io::Result<Vec<TcpListener>> {
+/// `0.0.0.0` on one port do not collide), `SO_REUSEPORT` when `reuse_port`, listening with `backlog`. Any
+/// bind error closes the sockets bound so far and is returned.
+pub(crate) async fn bind_all(
+    addr: impl ToSocketAddrs,
+    backlog: i32,
+    reuse_port: bool,
+) -> io::Result<Vec<TcpListener>> {
     let mut addrs = addr.to_socket_addrs().await?;
     let mut seen = Vec::with_capacity(addrs.len());
     addrs.retain(|a| {
@@ -499,11 +504,14 @@ pub(crate) async fn bind_all(addr: impl ToSocketAddrs) -> io::Result<Vec<TcpList
                 Some(SockProtocol::TCP),
             )?;
             socket.set_reuse_address(true)?;
+            if reuse_port {
+                socket.set_reuse_port(true)?;
+            }
             if several && a.is_ipv6() {
                 socket.set_only_v6(true)?;
             }
             socket.bind(&a.into()).map_err(|e| bind_error(e, a))?;
-            socket.listen(DEFAULT_BACKLOG)?;
+            socket.listen(backlog)?;
             TcpListener::from_std(socket.into())
         })
         .collect()
@@ -568,15 +576,28 @@ fn bind_error(e: io::Error, addr: SocketAddr) -> io::Error {
 /// .unwrap();
 /// ```
 pub async fn create_server<F, P>(
-    mut protocol_factory: F,
+    protocol_factory: F,
     addr: impl ToSocketAddrs,
 ) -> io::Result<Server>
 where
     F: FnMut() -> P + 'static,
     P: Protocol,
 {
-    let listeners = bind_all(addr).await?;
-    Server::start(listeners, move |sock, peer, guard| {
+    let listeners = bind_all(addr, DEFAULT_BACKLOG, false).await?;
+    Server::start(listeners, protocol_acceptor(protocol_factory))
+}
+
+/// What a Protocol server does with each accepted socket: make a protocol and its transport, let
+/// [`Server::close_clients`] reach the transport, spawn the connection task. Shared by [`create_server`]
+/// and the servers of [`ServerOptions`](crate::ServerOptions) and the runtime workers.
+pub(crate) fn protocol_acceptor<F, P>(
+    mut protocol_factory: F,
+) -> impl FnMut(TcpStream, SocketAddr, ConnGuard) + 'static
+where
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    move |sock, peer, mut guard| {
         let _ = sock.set_nodelay(true);
         // A connection reset before we got here has no local address: drop it.
         let Ok(local) = sock.local_addr() else {
@@ -584,11 +605,10 @@ where
         };
         let protocol = Rc::new(RefCell::new(protocol_factory()));
         let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
-        let mut guard = guard;
         let t = transport.clone();
         guard.set_closer(Rc::new(
             move |abort| if abort { t.abort() } else { t.close() },
         ));
         tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
-    })
+    }
 }

@@ -1,18 +1,13 @@
 //! `ServerOptions`: `create_server` / `start_server` with a backlog and `SO_REUSEPORT`.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
-use std::rc::Rc;
 
-use crate::addr::{each_addr, ToSocketAddrs};
-use crate::connection::Connection;
+use crate::addr::ToSocketAddrs;
 use crate::protocol::Protocol;
-use crate::server::{ConnGuard, Server};
-use crate::streams::{HandlerOutput, StreamReader, StreamWriter};
-use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
-use crate::transport::Transport;
+use crate::server::{bind_all, protocol_acceptor, Server};
+use crate::streams::{streams_acceptor, HandlerOutput, StreamReader, StreamWriter};
+use crate::tcp::{TcpListener, DEFAULT_BACKLOG};
 
 /// Options for a listening server: the listen backlog and `SO_REUSEPORT`, then
 /// [`create_server`](ServerOptions::create_server) or [`start_server`](ServerOptions::start_server)
@@ -128,13 +123,9 @@ impl ServerOptions {
         self.reuse_port
     }
 
-    /// Binds a listener with these options to the first of `addr`'s addresses that accepts it.
-    pub(crate) async fn bind(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let (backlog, reuse_port) = (self.backlog, self.reuse_port);
-        each_addr(addr, |a| async move {
-            TcpListener::bind_with(a, backlog, reuse_port)
-        })
-        .await
+    /// Listens with these options on every address `addr` names, as the plain functions do.
+    pub(crate) async fn bind(&self, addr: impl ToSocketAddrs) -> io::Result<Vec<TcpListener>> {
+        bind_all(addr, self.backlog, self.reuse_port).await
     }
 
     /// [`create_server`](crate::create_server) with these options.
@@ -174,8 +165,7 @@ impl ServerOptions {
         F: FnMut() -> P + 'static,
         P: Protocol,
     {
-        let listener = self.bind(addr).await?;
-        Server::start(vec![listener], protocol_acceptor(protocol_factory))
+        Server::start(self.bind(addr).await?, protocol_acceptor(protocol_factory))
     }
 
     /// [`start_server`](crate::start_server) with these options.
@@ -222,49 +212,9 @@ impl ServerOptions {
         Fut: Future + 'static,
         Fut::Output: HandlerOutput,
     {
-        let listener = self.bind(addr).await?;
-        Server::start(vec![listener], streams_acceptor(client_connected_cb))
-    }
-}
-
-/// What a Protocol server does with each accepted socket: make a protocol, spawn its connection task.
-pub(crate) fn protocol_acceptor<F, P>(
-    mut protocol_factory: F,
-) -> impl FnMut(TcpStream, SocketAddr, ConnGuard) + 'static
-where
-    F: FnMut() -> P + 'static,
-    P: Protocol,
-{
-    move |sock, peer, guard| {
-        let _ = sock.set_nodelay(true);
-        // A connection reset before we got here has no local address: drop it.
-        let Ok(local) = sock.local_addr() else {
-            return;
-        };
-        let protocol = Rc::new(RefCell::new(protocol_factory()));
-        let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
-        tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
-    }
-}
-
-/// What a streams server does with each accepted socket: split it, spawn the handler.
-pub(crate) fn streams_acceptor<F, Fut>(
-    mut client_connected_cb: F,
-) -> impl FnMut(TcpStream, SocketAddr, ConnGuard) + 'static
-where
-    F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: HandlerOutput,
-{
-    move |sock, _peer, guard| {
-        let _ = sock.set_nodelay(true);
-        let reader = StreamReader::new(sock.clone());
-        let writer = StreamWriter::new(sock);
-        let handler = client_connected_cb(reader, writer);
-        tulip_core::spawn(async move {
-            let _guard = guard;
-            handler.await.report();
-        })
-        .detach();
+        Server::start(
+            self.bind(addr).await?,
+            streams_acceptor(client_connected_cb),
+        )
     }
 }

@@ -14,8 +14,8 @@ pub use reader::StreamReader;
 pub use writer::StreamWriter;
 
 use crate::addr::ToSocketAddrs;
-use crate::server::{bind_all, Server};
-use crate::tcp::TcpStream;
+use crate::server::{bind_all, ConnGuard, Server};
+use crate::tcp::{TcpStream, DEFAULT_BACKLOG};
 
 /// Connects to `addr` and returns the connection's two halves.
 ///
@@ -106,15 +106,29 @@ fn split(sock: TcpStream) -> (StreamReader, StreamWriter) {
 /// ```
 pub async fn start_server<F, Fut>(
     addr: impl ToSocketAddrs,
-    mut client_connected_cb: F,
+    client_connected_cb: F,
 ) -> io::Result<Server>
 where
     F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: HandlerOutput,
 {
-    let listeners = bind_all(addr).await?;
-    Server::start(listeners, move |sock, _peer, mut guard| {
+    let listeners = bind_all(addr, DEFAULT_BACKLOG, false).await?;
+    Server::start(listeners, streams_acceptor(client_connected_cb))
+}
+
+/// What a streams server does with each accepted socket: let [`Server::close_clients`] shut it down,
+/// split it, spawn the handler. Shared by [`start_server`] and the servers of
+/// [`ServerOptions`](crate::ServerOptions) and the runtime workers.
+pub(crate) fn streams_acceptor<F, Fut>(
+    mut client_connected_cb: F,
+) -> impl FnMut(TcpStream, std::net::SocketAddr, ConnGuard) + 'static
+where
+    F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: HandlerOutput,
+{
+    move |sock, _peer, mut guard| {
         let s = sock.clone();
         guard.set_closer(Rc::new(move |_abort| {
             let _ = s.shutdown(std::net::Shutdown::Both);
@@ -126,7 +140,7 @@ where
             handler.await.report();
         })
         .detach();
-    })
+    }
 }
 
 /// What a [`start_server`] handler may return: `()`, or a `Result<(), E>` whose error is reported.
