@@ -26,10 +26,23 @@
 //! A server and a client that verifies it (the certificate comes from your CA; the tests and the
 //! `tls_echo` example make one with rcgen):
 //!
-//! ```no_run
+//! ```
 //! use std::sync::Arc;
 //! use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
-//! # fn configs() -> (ServerConfig, ClientConfig) { unimplemented!() }
+//! # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+//! // A self-signed certificate for "localhost" (rcgen), trusted by the client.
+//! # fn configs() -> (ServerConfig, ClientConfig) {
+//! #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+//! #     let der: CertificateDer<'static> = cert.cert.der().clone();
+//! #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+//! #     let server = ServerConfig::builder()
+//! #         .with_no_client_auth()
+//! #         .with_single_cert(vec![der.clone()], key)
+//! #         .unwrap();
+//! #     let mut roots = RootCertStore::empty();
+//! #     roots.add(der).unwrap();
+//! #     (server, ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())
+//! # }
 //! # tulip_core::run(async {
 //! let (server_config, client_config) = configs();
 //! let server = tulip_tls::start_server("127.0.0.1:0", Arc::new(server_config), |mut r, w| async move {

@@ -23,13 +23,45 @@ use rustls::{ClientConfig, ServerConfig};
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 /// # tulip_core::run(async {
-/// # let config: Arc<tulip_tls::rustls::ClientConfig> = unimplemented!();
-/// let stream = tulip_net::TcpStream::connect("example.com:443").await?;
-/// let tls = tulip_tls::start_tls_client(stream, config, "example.com").await?;
-/// # drop(tls);
+/// # let (server_config, client_config) = configs();
+/// // A plain TCP connection, upgraded on both ends (STARTTLS).
+/// let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+/// let plain = tulip_net::TcpStream::connect(listener.local_addr()?).await?;
+/// let (accepted, _) = listener.accept().await?;
+/// let server = tulip_core::spawn(async move {
+///     let mut tls = tulip_tls::start_tls_server(accepted, server_config).await?;
+///     let mut buf = [0u8; 5];
+///     tls.read_exact(&mut buf).await?;
+///     tls.write_all(&buf).await?;
+///     tls.flush().await?;
+///     std::io::Result::Ok(())
+/// });
+/// let mut tls = tulip_tls::start_tls_client(plain, client_config, "localhost").await?;
+/// tls.write_all(b"hello").await?;
+/// tls.flush().await?;
+/// let mut echo = [0u8; 5];
+/// tls.read_exact(&mut echo).await?;
+/// assert_eq!(&echo, b"hello");
+/// server.await?;
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
@@ -61,14 +93,45 @@ where
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// # use std::sync::Arc;
+/// # use tulip_tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+/// # use tulip_tls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+/// # fn configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+/// #     let der: CertificateDer<'static> = cert.cert.der().clone();
+/// #     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
+/// #     let server = ServerConfig::builder()
+/// #         .with_no_client_auth()
+/// #         .with_single_cert(vec![der.clone()], key)
+/// #         .unwrap();
+/// #     let mut roots = RootCertStore::empty();
+/// #     roots.add(der).unwrap();
+/// #     let client = ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     (Arc::new(server), Arc::new(client))
+/// # }
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
 /// # tulip_core::run(async {
-/// # let config: Arc<tulip_tls::rustls::ServerConfig> = unimplemented!();
+/// # let (server_config, client_config) = configs();
+/// // A plain TCP connection, upgraded on both ends (STARTTLS).
 /// let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
-/// let (stream, _) = listener.accept().await?;
-/// let tls = tulip_tls::start_tls_server(stream, config).await?;
-/// # drop(tls);
+/// let plain = tulip_net::TcpStream::connect(listener.local_addr()?).await?;
+/// let (accepted, _) = listener.accept().await?;
+/// let server = tulip_core::spawn(async move {
+///     let mut tls = tulip_tls::start_tls_server(accepted, server_config).await?;
+///     let mut buf = [0u8; 5];
+///     tls.read_exact(&mut buf).await?;
+///     tls.write_all(&buf).await?;
+///     tls.flush().await?;
+///     std::io::Result::Ok(())
+/// });
+/// let mut tls = tulip_tls::start_tls_client(plain, client_config, "localhost").await?;
+/// tls.write_all(b"hello").await?;
+/// tls.flush().await?;
+/// let mut echo = [0u8; 5];
+/// tls.read_exact(&mut echo).await?;
+/// assert_eq!(&echo, b"hello");
+/// server.await?;
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
