@@ -30,6 +30,7 @@ pub use tulip_core::{
     Handle, Join, Loop, LoopBuilder, Promise, PromiseError, Readable, Runtime, SpawnBlocking, Task,
     TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
+pub use tulip_core::WeakLoop;
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
