@@ -1,8 +1,12 @@
 //! Subprocesses on the loop: [`Command`] spawns a [`Child`] whose piped stdin, stdout and stderr are
-//! async streams and whose exit is awaited without blocking the loop.
+//! async streams and whose exit is awaited without blocking the loop; or, in callback style, runs a
+//! [`SubprocessProtocol`] driven through a [`SubprocessTransport`] ([`subprocess_exec`],
+//! [`subprocess_shell`], [`Command::spawn_protocol`]).
 //!
 //! **asyncio:** `asyncio.create_subprocess_exec`, `asyncio.create_subprocess_shell` and
-//! `asyncio.subprocess.Process` (<https://docs.python.org/3/library/asyncio-subprocess.html>).
+//! `asyncio.subprocess.Process` (<https://docs.python.org/3/library/asyncio-subprocess.html>);
+//! `loop.subprocess_exec`, `loop.subprocess_shell`, `SubprocessProtocol` and `SubprocessTransport`
+//! (<https://docs.python.org/3/library/asyncio-protocol.html#subprocess-transports>).
 //!
 //! # Implementation
 //!
@@ -33,7 +37,9 @@
 
 mod child;
 mod pipes;
+mod protocol;
 mod reap;
+mod transport;
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -44,6 +50,8 @@ use std::sync::Arc;
 
 pub use child::Child;
 pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
+pub use protocol::SubprocessProtocol;
+pub use transport::{subprocess_exec, subprocess_shell, PipeTransport, SubprocessTransport};
 pub use std::process::{ExitStatus, Output, Stdio};
 
 /// The shell `create_subprocess_shell` and [`Command::shell`] run commands with, as asyncio does.
