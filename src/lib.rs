@@ -23,6 +23,7 @@ pub use tulip_macros::{main, test};
 pub mod __macro_support;
 
 pub use tulip_core::sync;
+pub use tulip_core::WeakLoop;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
     get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone,
@@ -30,7 +31,6 @@ pub use tulip_core::{
     Handle, Join, Loop, LoopBuilder, Promise, PromiseError, Readable, Runtime, SpawnBlocking, Task,
     TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
-pub use tulip_core::WeakLoop;
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };

@@ -210,8 +210,13 @@ fn pipe_takes_the_fallback_path() {
         );
 
         // An offset on a pipe: the seek fails, as asyncio's `file.seek(offset)` does.
-        let err = sock_sendfile(&client, &mut file, 5, None).await.unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(rustix::io::Errno::SPIPE.raw_os_error()));
+        let err = sock_sendfile(&client, &mut file, 5, None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.raw_os_error(),
+            Some(rustix::io::Errno::SPIPE.raw_os_error())
+        );
 
         let len = 3 << 20;
         let writer = std::thread::spawn(move || {
@@ -267,7 +272,9 @@ fn bad_input_is_refused_with_clear_errors() {
         let mut file = File::open(&path).unwrap();
         file.seek(SeekFrom::Start(3)).unwrap();
 
-        let e = sock_sendfile(&client, &mut file, 0, Some(0)).await.unwrap_err();
+        let e = sock_sendfile(&client, &mut file, 0, Some(0))
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         // Python's offset=-1: here an offset past i64::MAX.
         let e = sock_sendfile(&client, &mut file, u64::MAX, None)
@@ -285,10 +292,15 @@ fn bad_input_is_refused_with_clear_errors() {
                 .unwrap(),
             0
         );
-        assert_eq!(sock_sendfile(&client, &mut file, 10, None).await.unwrap(), 0);
+        assert_eq!(
+            sock_sendfile(&client, &mut file, 10, None).await.unwrap(),
+            0
+        );
 
         client.get_ref().set_nonblocking(false).unwrap();
-        let e = sock_sendfile(&client, &mut file, 0, None).await.unwrap_err();
+        let e = sock_sendfile(&client, &mut file, 0, None)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         client.get_ref().set_nonblocking(true).unwrap();
 
@@ -297,12 +309,17 @@ fn bad_input_is_refused_with_clear_errors() {
         let e = sock_sendfile(&client, &mut write_only, 0, None)
             .await
             .unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(rustix::io::Errno::BADF.raw_os_error()));
+        assert_eq!(
+            e.raw_os_error(),
+            Some(rustix::io::Errno::BADF.raw_os_error())
+        );
 
         assert_eq!(file.stream_position().unwrap(), 3);
 
         client.shutdown(Shutdown::Write).unwrap();
-        let e = sock_sendfile(&client, &mut file, 0, None).await.unwrap_err();
+        let e = sock_sendfile(&client, &mut file, 0, None)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BrokenPipe);
         assert_eq!(file.stream_position().unwrap(), 3);
         // Nothing of all that reached the peer.

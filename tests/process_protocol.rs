@@ -143,10 +143,17 @@ fn position(events: &[String], prefix: &str) -> usize {
 /// The guarantees asyncio gives, checked on one run: `made` first, `lost` last and once, `exited`
 /// once, each pipe's data before its one `pipe_lost`.
 fn check_order(events: &[String]) {
-    assert_eq!(events.first().map(String::as_str), Some("made"), "{events:?}");
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("made"),
+        "{events:?}"
+    );
     assert!(events.last().unwrap().starts_with("lost "), "{events:?}");
     assert_eq!(events.iter().filter(|e| e.starts_with("lost ")).count(), 1);
-    assert_eq!(events.iter().filter(|e| e.starts_with("exited ")).count(), 1);
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("exited ")).count(),
+        1
+    );
     for fd in 0..3 {
         let seq = of_fd(events, fd);
         assert!(seq.last().unwrap().starts_with("pipe_lost "), "{seq:?}");
@@ -187,7 +194,10 @@ fn process_exited_comes_before_pipes_a_grandchild_holds() {
     let ours = tulip_events(cmd, Some(b"go\n"));
     check_order(&ours);
     let late = format!("data 1 {}", hex(b"late go\n"));
-    assert!(position(&ours, "exited 5") < position(&ours, &late), "{ours:?}");
+    assert!(
+        position(&ours, "exited 5") < position(&ours, &late),
+        "{ours:?}"
+    );
     assert!(position(&ours, "exited 5") < position(&ours, "pipe_lost 1"));
     if let Some(theirs) = python_events(cmd, "go\n") {
         check_order(&theirs);

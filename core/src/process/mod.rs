@@ -51,8 +51,8 @@ use std::sync::Arc;
 pub use child::Child;
 pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
 pub use protocol::SubprocessProtocol;
-pub use transport::{subprocess_exec, subprocess_shell, PipeTransport, SubprocessTransport};
 pub use std::process::{ExitStatus, Output, Stdio};
+pub use transport::{subprocess_exec, subprocess_shell, PipeTransport, SubprocessTransport};
 
 /// The shell `create_subprocess_shell` and [`Command::shell`] run commands with, as asyncio does.
 const SHELL: &str = "/bin/sh";

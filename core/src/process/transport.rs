@@ -288,7 +288,8 @@ impl Command {
         let child = self.spawn();
         self.apply_defaults([Stdio::inherit, Stdio::inherit, Stdio::inherit]);
         let mut child = child?;
-        let pipe = |fd, io: Option<Async<File>>| io.map(|io| Rc::new(RefCell::new(Pipe::new(fd, io))));
+        let pipe =
+            |fd, io: Option<Async<File>>| io.map(|io| Rc::new(RefCell::new(Pipe::new(fd, io))));
         let pipes = [
             pipe(0, child.stdin.take().and_then(|p| p.into_async())),
             pipe(1, child.stdout.take().map(|p| p.into_async())),
