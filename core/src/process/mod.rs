@@ -36,6 +36,7 @@
 //! ```
 
 mod child;
+mod pipe_transport;
 mod pipes;
 mod protocol;
 mod reap;
@@ -49,10 +50,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use child::Child;
+pub use pipe_transport::PipeTransport;
 pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
 pub use protocol::SubprocessProtocol;
 pub use std::process::{ExitStatus, Output, Stdio};
-pub use transport::{subprocess_exec, subprocess_shell, PipeTransport, SubprocessTransport};
+pub use transport::{subprocess_exec, subprocess_shell, SubprocessTransport};
 
 /// The shell `create_subprocess_shell` and [`Command::shell`] run commands with, as asyncio does.
 const SHELL: &str = "/bin/sh";
