@@ -23,6 +23,7 @@ pub use tulip_macros::{main, test};
 pub mod __macro_support;
 
 pub use tulip_core::sync;
+pub use tulip_core::WeakLoop;
 pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
     get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone,

@@ -82,3 +82,23 @@ fn no_socket_after_the_connection_ended() {
         server.close();
     });
 }
+
+/// `transport.get_extra_info("socket").fileno()`: the raw descriptor, read through the borrowed
+/// socket, is an open socket of this process while the connection lives.
+#[test]
+fn raw_descriptor_is_the_connections_socket() {
+    use std::os::fd::AsRawFd;
+    support::real_loop().block_on(async {
+        let server = create_server(|| Nothing, "127.0.0.1:0").await.unwrap();
+        let (transport, _) = create_connection(|| Nothing, server.local_addrs()[0])
+            .await
+            .unwrap();
+        let fd = transport.with_socket(|s| s.as_raw_fd()).unwrap();
+        assert!(fd > 2);
+        if let Ok(link) = std::fs::read_link(format!("/proc/self/fd/{fd}")) {
+            assert!(link.to_string_lossy().starts_with("socket:"), "{link:?}");
+        }
+        transport.close();
+        server.close();
+    });
+}

@@ -66,7 +66,8 @@ use std::time::{Duration, Instant};
 pub use blocking::{spawn_blocking, SpawnBlocking};
 pub use callback::{CallbackHandle, TimerHandle};
 pub use event_loop::{
-    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind, Loop, LoopBuilder,
+    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind, Loop,
+    LoopBuilder, WeakLoop,
 };
 pub use handle::Handle;
 pub use nameinfo::{getnameinfo, NameInfoFlags};

@@ -3,7 +3,8 @@
 //!
 //! **asyncio:** the socket layer under `loop.create_server` / `create_connection` / `open_connection`,
 //! `create_datagram_endpoint` and `create_unix_server` / `create_unix_connection` (`sock_accept`,
-//! `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendto`, `sock_recvfrom`, `getaddrinfo`).
+//! `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendto`, `sock_recvfrom`, `getaddrinfo`), and
+//! `loop.sendfile` / `sock_sendfile`.
 //!
 //! # Implementation
 //!
@@ -22,6 +23,7 @@
 //!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
 //!   `datagram.rs`), [`create_server`] and [`Server`]. What a handle shares with its task is
 //!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
+//!   [`sendfile`] and [`sock_sendfile`] send a file over a transport or a socket (`sendfile.rs`).
 //! - asyncio's streams on top of TCP: [`StreamReader`], [`StreamWriter`], [`open_connection`],
 //!   [`start_server`] (`streams/`).
 //!
@@ -60,6 +62,7 @@ mod io;
 mod link;
 mod on_workers;
 mod protocol;
+mod sendfile;
 mod server;
 mod server_options;
 mod streams;
@@ -78,6 +81,7 @@ pub use on_workers::{
     create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
 };
 pub use protocol::{DatagramProtocol, Protocol};
+pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{

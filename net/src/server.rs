@@ -72,6 +72,8 @@ struct ServerInner {
     waiters: RefCell<Vec<Waker>>,
     /// How to close each live connection (`true`: abort), for `close_clients` / `abort_clients`.
     clients: RefCell<Slab<Closer>>,
+    /// The loop the server was made on, without keeping it alive (`get_loop`).
+    lp: tulip_core::WeakLoop,
 }
 
 /// Closes one connection: `close()` on its transport, or `abort()` when given `true`.
@@ -166,6 +168,9 @@ impl Server {
             active: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
             clients: RefCell::new(Slab::new()),
+            lp: tulip_core::try_get_running_loop()
+                .map(|l| l.downgrade())
+                .unwrap_or_default(),
         });
         let on_accept = Rc::new(RefCell::new(on_accept));
         let tasks = (0..inner.addrs.len())
@@ -414,6 +419,31 @@ impl Server {
     /// ```
     pub fn active_clients(&self) -> usize {
         self.inner.active.get()
+    }
+
+    /// The loop the server was made on (whose tasks accept its connections), while that loop lives:
+    /// `None` once every `Loop` value that owned it has been dropped. The server holds a
+    /// [`WeakLoop`](tulip_core::WeakLoop), so it does not keep its loop alive.
+    ///
+    /// **asyncio:** `Server.get_loop()`. Differences: `None` where asyncio, whose server keeps its loop
+    /// alive, would still return it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// struct Nothing;
+    /// impl tulip_net::Protocol for Nothing {}
+    ///
+    /// let lp = tulip_core::Loop::new()?;
+    /// let server = lp.block_on(tulip_net::create_server(|| Nothing, "127.0.0.1:0"))?;
+    /// assert!(!server.get_loop().unwrap().is_closed());
+    /// server.close();
+    /// drop(lp); // the loop shuts down with its last owner
+    /// assert!(server.get_loop().is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn get_loop(&self) -> Option<tulip_core::Loop> {
+        self.inner.lp.upgrade()
     }
 
     /// Runs every registered closer, with the client list released (closing may end a connection and

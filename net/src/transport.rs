@@ -9,6 +9,7 @@ use std::rc::Rc;
 use crate::buffer::{WriteBuf, Written};
 use crate::link::{deliver_flow, Link};
 use crate::protocol::Protocol;
+use crate::sendfile::{busy_error, SendfileSlot};
 use crate::tcp::TcpStream;
 
 /// A handle to one stream connection: write to it, close it, pause its reading. Cheap to clone (an
@@ -67,6 +68,8 @@ pub(crate) struct State {
     pub(crate) reading_paused: bool,
     /// A write failed: the connection task reports it to `connection_lost`.
     pub(crate) error: Option<io::Error>,
+    /// A running `sendfile` owns the write side (`sendfile.rs`).
+    pub(crate) sendfile: SendfileSlot,
 }
 
 impl AsMut<Link<TcpStream, WriteBuf, dyn Protocol>> for State {
@@ -114,6 +117,7 @@ impl Transport {
                     link: Link::new(sock, protocol),
                     reading_paused: false,
                     error: None,
+                    sendfile: SendfileSlot::default(),
                 }),
                 peer,
                 local,
@@ -133,7 +137,8 @@ impl Transport {
     /// # Errors
     ///
     /// `NotConnected` when the transport is closing or closed (after `close()`, `abort()`, a fatal
-    /// error or `connection_lost`); `BrokenPipe` after `write_eof()`. The data is not sent then.
+    /// error or `connection_lost`); `BrokenPipe` after `write_eof()`; `ResourceBusy` while
+    /// [`sendfile`](crate::sendfile()) sends a file on it. The data is not sent then.
     ///
     /// # Examples
     ///
@@ -158,6 +163,9 @@ impl Transport {
         let mut guard = self.inner.state.borrow_mut();
         let st = &mut *guard;
         st.link.side.check_write()?;
+        if st.sendfile.is_active() {
+            return Err(busy_error());
+        }
         if data.is_empty() {
             return Ok(());
         }
@@ -313,7 +321,9 @@ impl Transport {
     /// # });
     /// ```
     pub fn close(&self) {
-        self.inner.state.borrow_mut().link.close();
+        let mut st = self.inner.state.borrow_mut();
+        st.link.close();
+        st.sendfile.wake();
     }
 
     /// Closes the connection at once: buffered data is dropped, then `connection_lost(None)` follows
@@ -339,7 +349,9 @@ impl Transport {
     /// # });
     /// ```
     pub fn abort(&self) {
-        self.inner.state.borrow_mut().link.abort();
+        let mut st = self.inner.state.borrow_mut();
+        st.link.abort();
+        st.sendfile.wake();
     }
 
     /// Whether the transport is closing or closed (after `close()`, `abort()`, a fatal error or the end

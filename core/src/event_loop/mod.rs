@@ -5,6 +5,7 @@ mod exception;
 mod fd_watch;
 mod idle;
 mod run;
+mod weak;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -22,6 +23,7 @@ use tulip_time::{Clock, TimerAction, TimerId, Timers};
 
 pub use builder::LoopBuilder;
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
+pub use weak::WeakLoop;
 
 use crate::callback::{CallbackHandle, TimerHandle};
 use crate::context;

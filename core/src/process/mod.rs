@@ -1,8 +1,12 @@
 //! Subprocesses on the loop: [`Command`] spawns a [`Child`] whose piped stdin, stdout and stderr are
-//! async streams and whose exit is awaited without blocking the loop.
+//! async streams and whose exit is awaited without blocking the loop; or, in callback style, runs a
+//! [`SubprocessProtocol`] driven through a [`SubprocessTransport`] ([`subprocess_exec`],
+//! [`subprocess_shell`], [`Command::spawn_protocol`]).
 //!
 //! **asyncio:** `asyncio.create_subprocess_exec`, `asyncio.create_subprocess_shell` and
-//! `asyncio.subprocess.Process` (<https://docs.python.org/3/library/asyncio-subprocess.html>).
+//! `asyncio.subprocess.Process` (<https://docs.python.org/3/library/asyncio-subprocess.html>);
+//! `loop.subprocess_exec`, `loop.subprocess_shell`, `SubprocessProtocol` and `SubprocessTransport`
+//! (<https://docs.python.org/3/library/asyncio-protocol.html#subprocess-transports>).
 //!
 //! # Implementation
 //!
@@ -32,17 +36,25 @@
 //! ```
 
 mod child;
+mod pipe_transport;
 mod pipes;
+mod protocol;
 mod reap;
+mod transport;
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub use child::Child;
+pub use pipe_transport::PipeTransport;
 pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
+pub use protocol::SubprocessProtocol;
 pub use std::process::{ExitStatus, Output, Stdio};
+pub use transport::{subprocess_exec, subprocess_shell, SubprocessTransport};
 
 /// The shell `create_subprocess_shell` and [`Command::shell`] run commands with, as asyncio does.
 const SHELL: &str = "/bin/sh";
@@ -80,6 +92,8 @@ pub struct Command {
     /// Which of stdin, stdout, stderr the caller set (so `output` knows which to default to pipes).
     stdio_set: [bool; 3],
     kill_on_drop: bool,
+    /// `stderr_to_stdout()`: read by the child between `fork` and `exec` (`None` until first asked).
+    stderr_to_stdout: Option<Arc<AtomicBool>>,
 }
 
 impl fmt::Debug for Command {
@@ -97,6 +111,7 @@ impl From<std::process::Command> for Command {
             std,
             stdio_set: [true; 3],
             kill_on_drop: false,
+            stderr_to_stdout: None,
         }
     }
 }
@@ -122,6 +137,7 @@ impl Command {
             std: std::process::Command::new(program),
             stdio_set: [false; 3],
             kill_on_drop: false,
+            stderr_to_stdout: None,
         }
     }
 
@@ -340,7 +356,7 @@ impl Command {
 
     /// Sets the child's stderr: [`Stdio::piped()`] for a [`ChildStderr`], `inherit()`, `null()`, ...
     ///
-    /// **asyncio:** `stderr=` (`PIPE`, `None`, `DEVNULL`, `STDOUT` has no equivalent here).
+    /// **asyncio:** `stderr=` (`PIPE`, `None`, `DEVNULL`; `STDOUT` is [`Command::stderr_to_stdout`]).
     ///
     /// # Examples
     ///
@@ -356,6 +372,65 @@ impl Command {
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stderr(cfg);
         self.stdio_set[2] = true;
+        if let Some(flag) = &self.stderr_to_stdout {
+            flag.store(false, Ordering::Relaxed);
+        }
+        self
+    }
+
+    /// Sends the child's stderr wherever its stdout goes (the same pipe when stdout is
+    /// [`Stdio::piped()`], so the two streams arrive interleaved in [`ChildStdout`] as they were
+    /// written). A later [`stderr`](Command::stderr) call undoes it.
+    ///
+    /// **asyncio:** `stderr=asyncio.subprocess.STDOUT`.
+    ///
+    /// # Implementation
+    ///
+    /// The child duplicates its stdout onto its stderr (`dup2(1, 2)`) between `fork` and `exec`, after
+    /// std has set up the three streams; std then forks instead of using `posix_spawn`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::process::{Command, Stdio};
+    /// tulip_core::run(async {
+    ///     let out = Command::shell("echo out; echo err >&2; echo out again")
+    ///         .stdout(Stdio::piped())
+    ///         .stderr_to_stdout()
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(out.stdout, b"out\nerr\nout again\n");
+    ///     assert!(out.stderr.is_empty());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "STDOUT")]
+    pub fn stderr_to_stdout(&mut self) -> &mut Command {
+        self.stdio_set[2] = true;
+        // Whatever stderr was set to is replaced in the child; inherit keeps the parent's descriptors
+        // out of it.
+        self.std.stderr(Stdio::inherit());
+        match &self.stderr_to_stdout {
+            Some(flag) => flag.store(true, Ordering::Relaxed),
+            None => {
+                let flag = Arc::new(AtomicBool::new(true));
+                let in_child = flag.clone();
+                // SAFETY: the closure runs in the forked child before `exec`, where only
+                // async-signal-safe work is allowed: it reads an atomic (no lock, no allocation) and
+                // makes one `dup2` system call through rustix. It borrows nothing from the parent's
+                // threads: `in_child` is the child's own copy of the `Arc`.
+                unsafe {
+                    std::os::unix::process::CommandExt::pre_exec(&mut self.std, move || {
+                        if in_child.load(Ordering::Relaxed) {
+                            rustix::stdio::dup2_stderr(rustix::stdio::stdout())?;
+                        }
+                        Ok(())
+                    });
+                }
+                self.stderr_to_stdout = Some(flag);
+            }
+        }
         self
     }
 

@@ -141,6 +141,11 @@ impl ChildStdin {
         self.io = None;
     }
 
+    /// The pipe end on the reactor, for the subprocess transport; `None` once closed.
+    pub(crate) fn into_async(self) -> Option<Async<File>> {
+        self.io
+    }
+
     pub(crate) fn poll_write_buf(
         &mut self,
         cx: &mut Context<'_>,
@@ -197,6 +202,11 @@ macro_rules! reader {
         impl $name {
             pub(crate) fn new(std: $std) -> io::Result<$name> {
                 Ok($name { io: register(std)? })
+            }
+
+            /// The pipe end on the reactor, for the subprocess transport.
+            pub(crate) fn into_async(self) -> Async<File> {
+                self.io
             }
 
             #[doc = concat!("Reads what the child has written to its ", $stream, " (at least one byte), or 0 at")]

@@ -436,6 +436,17 @@ impl TcpStream {
         self.io.poll_write_with(cx, |mut s| s.write(buf))
     }
 
+    /// Runs a write-like `op` on the socket until it stops returning `WouldBlock`, waiting for write
+    /// readiness in between (`sendfile(2)` uses it).
+    #[inline]
+    pub(crate) fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&std::net::TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.io.poll_write_with(cx, op)
+    }
+
     /// Polls a peek into `buf`; see [`TcpStream::peek`].
     ///
     /// **asyncio:** no counterpart (the poll-level form of `sock.recv(n, MSG_PEEK)`).
