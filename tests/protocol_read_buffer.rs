@@ -71,11 +71,14 @@ fn idle_connections_hold_no_read_buffer() {
     .unwrap();
 }
 
+/// What a [`Nested`] checked: the bytes it was handed, and what its nested read brought.
+type Checked = Rc<RefCell<Vec<(Vec<u8>, Vec<u8>)>>>;
+
 /// Inside `data_received`, reads another socket into a pooled buffer (as a protocol that drives some
 /// other connection's read would) and checks that the bytes it is being handed did not change.
 struct Nested {
     other: std::net::TcpStream,
-    checked: Rc<RefCell<Vec<(Vec<u8>, Vec<u8>)>>>,
+    checked: Checked,
 }
 
 impl Protocol for Nested {
