@@ -186,3 +186,37 @@ fn many_connections_interleaved_each_see_their_own_bytes() {
     })
     .unwrap();
 }
+
+/// Panics in `data_received`.
+struct Panics;
+
+impl Protocol for Panics {
+    fn data_received(&mut self, _data: &[u8]) {
+        panic!("a protocol bug");
+    }
+}
+
+/// ```python
+/// def data_received(self, data): raise RuntimeError   # the connection ends; the loop lives on
+/// ```
+/// The lent buffer goes back to the pool as the panic unwinds the connection's task.
+#[test]
+fn a_panicking_data_received_gives_its_buffer_back() {
+    run(async {
+        let server = create_server(|| Panics, "127.0.0.1:0").await?;
+        let client = TcpStream::connect(server.local_addrs()[0]).await?;
+        client.write_all(b"boom").await?;
+        // The panic ends the connection: the socket is closed under the client.
+        let mut buf = [0u8; 8];
+        let closed = matches!(client.read(&mut buf).await, Ok(0) | Err(_));
+        assert!(closed);
+        assert_eq!(ReadBuffer::outstanding(), 0);
+        // The pool still lends buffers, each distinct from the others out.
+        let a = ReadBuffer::take();
+        let b = ReadBuffer::take();
+        assert_ne!(a.as_ptr(), b.as_ptr());
+        server.close();
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
