@@ -18,9 +18,9 @@ use crate::transport::Transport;
 /// **asyncio:** [`asyncio.BufferedProtocol`](https://docs.python.org/3/library/asyncio-protocol.html#buffered-streaming-protocols).
 /// Differences: `get_buffer` returns `&mut [u8]` borrowed from the protocol (asyncio: any writable
 /// buffer object); an empty buffer ends the connection with `connection_lost(Some(err))`, `err` of kind
-/// `InvalidInput` (asyncio: a fatal `RuntimeError`); a type that implements both traits' methods of the
-/// same name is called through the trait (`BufferedProtocol::connection_made(&mut p, t)`) when both
-/// traits are in scope.
+/// `InvalidInput` (asyncio: a fatal `RuntimeError`). With both traits in scope, call a buffered
+/// protocol's methods through the trait (`BufferedProtocol::connection_made(&mut p, t)`): the two share
+/// method names.
 ///
 /// # Examples
 ///
