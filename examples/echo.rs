@@ -4,7 +4,7 @@
 //!
 //! ```python
 //! async def handle(reader, writer):
-//!     while data := await reader.read(65536):
+//!     while data := await reader.read(65536):  # a new bytes object per read, none while waiting
 //!         writer.write(data)
 //!         await writer.drain()
 //!     writer.close()
@@ -40,12 +40,17 @@ use std::task::Poll;
 use std::time::Duration;
 
 use common::{workers, AcceptErrors, Shutdown, GRACE};
-use tulip::net::{TcpListener, TcpStream, DEFAULT_BACKLOG};
+use tulip::net::{ReadBuffer, TcpListener, TcpStream, DEFAULT_BACKLOG};
 use tulip::Task;
 
+/// Echoes until the client's EOF. The connection holds no buffer while it waits: it borrows one of the
+/// loop's pooled 64 KiB buffers only from the moment data is there until it is written back, so an idle
+/// connection costs about half a kilobyte instead of 47 KiB (`scripts/idle_memory.sh`). Waiting with
+/// `readable()` also saves the read that would find nothing (4 syscalls per request instead of 5).
 async fn handle(conn: TcpStream) -> io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
     loop {
+        conn.readable().await?;
+        let mut buf = ReadBuffer::take(); // back to the pool at the end of the iteration
         let n = conn.read(&mut buf).await?;
         if n == 0 {
             return Ok(());

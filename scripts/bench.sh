@@ -6,6 +6,7 @@
 #   scripts/bench.sh --no-instr   the criterion runs only
 #   scripts/bench.sh --report     only print the table again from the last runs
 #   scripts/bench.sh --net        only the echo load, memory and lateness tables (benches/echo_load.rs)
+#                                 and the idle-connection memory of the example servers (idle_memory.sh)
 #
 # Each run's medians are saved in <target>/bench-runs/run-<i>.json; the table shows, per benchmark, the
 # median over runs of the per-run median time, and the median over runs of the per-run ratio.
@@ -113,4 +114,6 @@ fi
 if [ "$mode" = all ] || [ "$mode" = --net ]; then
     cargo build --release --examples
     cargo bench -p tulip-benches --bench echo_load
+    # Memory per idle connection on the example servers themselves (10 000 connections).
+    scripts/idle_memory.sh
 fi

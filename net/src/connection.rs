@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,12 +12,10 @@ use std::task::{Context, Poll};
 use crate::addr::ToSocketAddrs;
 use crate::link::WriteFlow;
 use crate::protocol::Protocol;
+use crate::receive::{poll_receive, Received};
 use crate::server::ConnGuard;
 use crate::tcp::TcpStream;
 use crate::transport::{State, Transport};
-
-/// Bytes read per `recv`; the buffer is allocated once per connection and reused.
-const READ_SIZE: usize = 64 * 1024;
 
 /// Connects to `addr` and runs a protocol made by `protocol_factory` on the connection. When this
 /// returns, `connection_made` has been called; the connection is then driven by its own task.
@@ -162,11 +161,15 @@ where
 
 /// The future driving one connection: reads and calls `data_received`, sends the write buffer,
 /// handles EOF, pause/resume and errors, and ends with `connection_lost`.
+///
+/// It owns no read buffer: each poll borrows one from the loop thread's pool while it reads
+/// (`receive.rs`) and gives it back before parking, so an idle connection costs no read memory.
 pub(crate) struct Connection<P: Protocol> {
     transport: Transport,
     sock: TcpStream,
-    protocol: Rc<RefCell<P>>,
-    rbuf: Box<[u8]>,
+    /// The protocol called now: `P` until [`Transport::set_protocol`] switches it (see `sync_protocol`).
+    protocol: Rc<RefCell<dyn Protocol>>,
+    _made_with: PhantomData<fn() -> P>,
     made: bool,
     read_eof: bool,
     done: bool,
@@ -196,7 +199,7 @@ impl<P: Protocol> Connection<P> {
             transport,
             sock,
             protocol,
-            rbuf: vec![0u8; READ_SIZE].into_boxed_slice(),
+            _made_with: PhantomData,
             made: false,
             read_eof: false,
             done: false,
@@ -251,6 +254,22 @@ impl<P: Protocol> Connection<P> {
         }
     }
 
+    /// Follows [`Transport::set_protocol`]: when the transport names another protocol than the one
+    /// this task calls, calls that one from now on. Returns the old one, for the caller to drop after
+    /// the state borrow ends.
+    #[inline]
+    fn sync_protocol(
+        called: &mut Rc<RefCell<dyn Protocol>>,
+        st: &State,
+    ) -> Option<Rc<RefCell<dyn Protocol>>> {
+        match &st.link.protocol {
+            Some(current) if !Rc::ptr_eq(current, called) => {
+                Some(std::mem::replace(called, current.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// Parks: records the waker so handle calls (`write`, `close`, `resume_reading`) can wake the task.
     fn park(&self, cx: &mut Context<'_>) {
         self.transport.inner.state.borrow_mut().link.task.park(cx);
@@ -282,11 +301,16 @@ impl<P: Protocol> Future for Connection<P> {
                 .borrow_mut()
                 .connection_made(this.transport.clone());
         }
+        // A pooled read buffer, taken at the first read of this poll and given back when it returns.
+        let mut lent = None;
         loop {
-            let step = {
+            let (step, replaced) = {
                 let mut st = this.transport.inner.state.borrow_mut();
-                this.step(&mut st, cx)
+                let replaced = Self::sync_protocol(&mut this.protocol, &st);
+                (this.step(&mut st, cx), replaced)
             };
+            // The protocol switched away from may be dropped here: outside the state borrow.
+            drop(replaced);
             match step {
                 Step::Read => {}
                 Step::Flow => {
@@ -312,15 +336,15 @@ impl<P: Protocol> Future for Connection<P> {
                     return Poll::Ready(());
                 }
             }
-            match this.sock.poll_read(cx, &mut this.rbuf) {
-                Poll::Ready(Ok(0)) => {
+            match poll_receive(&this.sock, cx, &this.protocol, &mut lent) {
+                Poll::Ready(Ok(Received::Eof)) => {
                     this.read_eof = true;
                     let keep_open = this.protocol.borrow_mut().eof_received();
                     if !keep_open {
                         this.transport.close();
                     }
                 }
-                Poll::Ready(Ok(n)) => this.protocol.borrow_mut().data_received(&this.rbuf[..n]),
+                Poll::Ready(Ok(Received::Data)) => {}
                 Poll::Ready(Err(e)) => {
                     this.finish(Some(e));
                     return Poll::Ready(());

@@ -19,9 +19,10 @@
 //!   reads and writes of the stream sockets (`io.rs`), sends and receives of the datagram sockets
 //!   (`datagram_io.rs`, [`DatagramSocket`]), accepts of the listeners (`accept.rs`, [`Listener`]).
 //!   Address resolution is `addr.rs`.
-//! - asyncio's Protocol/Transport layer: [`Protocol`] and [`DatagramProtocol`], the handles
-//!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
-//!   `datagram.rs`), [`create_server`] and [`Server`]. What a handle shares with its task is
+//! - asyncio's Protocol/Transport layer: [`Protocol`], [`BufferedProtocol`] and [`DatagramProtocol`],
+//!   the handles [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
+//!   `datagram.rs`), [`create_server`] and [`Server`]. A connection reads into a buffer lent by the
+//!   loop thread's pool ([`ReadBuffer`], `receive.rs`) or into a `BufferedProtocol`'s own memory. What a handle shares with its task is
 //!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
 //!   [`sendfile`] and [`sock_sendfile`] send a file over a transport or a socket (`sendfile.rs`).
 //! - asyncio's streams on top of TCP: [`StreamReader`], [`StreamWriter`], [`open_connection`],
@@ -55,6 +56,7 @@
 mod accept;
 mod addr;
 mod buffer;
+mod buffered_protocol;
 mod connection;
 mod datagram;
 mod datagram_io;
@@ -63,16 +65,20 @@ mod link;
 mod on_workers;
 mod protocol;
 mod sendfile;
+mod read_buffer;
+mod receive;
 mod server;
 mod server_options;
 mod streams;
 pub mod tcp;
 mod transport;
+mod transport_protocol;
 pub mod udp;
 pub mod unix;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
+pub use buffered_protocol::BufferedProtocol;
 pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
@@ -82,6 +88,7 @@ pub use on_workers::{
 };
 pub use protocol::{DatagramProtocol, Protocol};
 pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
+pub use read_buffer::ReadBuffer;
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{

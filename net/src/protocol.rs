@@ -3,6 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 
+use crate::buffered_protocol::BufferedProtocol;
 use crate::datagram::DatagramTransport;
 use crate::transport::Transport;
 
@@ -20,11 +21,13 @@ use crate::transport::Transport;
 ///
 /// **asyncio:** [`asyncio.Protocol`](https://docs.python.org/3/library/asyncio-protocol.html#asyncio.Protocol)
 /// (with the `BaseProtocol` flow-control methods). Differences: `data_received` borrows the bytes
-/// (copy what you keep; the connection reuses its read buffer); a panicking method ends the connection's
+/// (copy what you keep: they sit in a buffer the loop lends to one read at a time, as uvloop's
+/// loop-wide read buffer, so an idle connection holds no read memory); a panicking method ends the connection's
 /// task (the panic goes to the loop's exception handler and the socket is closed, without
 /// `connection_lost`) where asyncio turns an exception into a fatal error; `connection_lost` is not
 /// called for connections still open when their loop shuts down (asyncio does not call it either when a
-/// loop is closed under open transports). There is no `BufferedProtocol` yet.
+/// loop is closed under open transports). For reads into the protocol's own memory see
+/// [`BufferedProtocol`].
 ///
 /// # Examples
 ///
@@ -217,6 +220,31 @@ pub trait Protocol: 'static {
     /// assert!(p.0);
     /// ```
     fn resume_writing(&mut self) {}
+
+    /// The [`BufferedProtocol`] this protocol is, if it is one: the connection then reads into its
+    /// `get_buffer` instead of calling `data_received`. Every `BufferedProtocol` answers `Some(self)`
+    /// (a blanket implementation); leave the default (`None`) on a plain `Protocol`.
+    ///
+    /// **asyncio:** no counterpart (asyncio's transports check `isinstance(protocol,
+    /// BufferedProtocol)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::{BufferedProtocol, Protocol};
+    /// struct Plain;
+    /// impl Protocol for Plain {}
+    /// struct Buffered([u8; 8]);
+    /// impl BufferedProtocol for Buffered {
+    ///     fn get_buffer(&mut self, _sizehint: usize) -> &mut [u8] { &mut self.0 }
+    ///     fn buffer_updated(&mut self, _nbytes: usize) {}
+    /// }
+    /// assert!(Plain.as_buffered().is_none());
+    /// assert!(Buffered([0; 8]).as_buffered().is_some());
+    /// ```
+    fn as_buffered(&mut self) -> Option<&mut dyn BufferedProtocol> {
+        None
+    }
 }
 
 /// The callbacks of a UDP endpoint, called by the task that drives it.

@@ -15,10 +15,11 @@ use crate::tcp::TcpStream;
 /// A handle to one stream connection: write to it, close it, pause its reading. Cheap to clone (an
 /// `Rc`); every clone is the same connection. Loop-local (`!Send`), like an asyncio transport.
 ///
-/// The connection itself is driven by one task, which reads into a reused buffer and calls the
-/// [`Protocol`]'s methods, and sends what `write` could not send at once. Dropping handles closes
-/// nothing: the connection ends with `close()`, `abort()`, the peer's EOF (unless `eof_received`
-/// returns `true`) or an error, and then the socket is closed and the protocol dropped.
+/// The connection itself is driven by one task, which reads into a buffer the loop lends for each read
+/// ([`ReadBuffer`](crate::ReadBuffer)) and calls the [`Protocol`]'s methods, and sends what `write`
+/// could not send at once. Dropping handles closes nothing: the connection ends with `close()`,
+/// `abort()`, the peer's EOF (unless `eof_received` returns `true`) or an error, and then the socket
+/// is closed and the protocol dropped.
 ///
 /// **asyncio:** [`asyncio.Transport`](https://docs.python.org/3/library/asyncio-protocol.html#transports)
 /// (`_SelectorSocketTransport`). Differences: `write` after `close()`, `abort()` or the end of the

@@ -1,0 +1,58 @@
+//! One read of a Protocol connection and the callback it feeds: into a `BufferedProtocol`'s own buffer,
+//! or into a buffer lent by the loop thread's pool for the length of `data_received`.
+
+use std::cell::RefCell;
+use std::io;
+use std::task::{Context, Poll};
+
+use crate::protocol::Protocol;
+use crate::read_buffer::ReadBuffer;
+use crate::tcp::TcpStream;
+
+/// What a read brought.
+pub(crate) enum Received {
+    /// Bytes, already handed to the protocol.
+    Data,
+    /// The peer's EOF (the protocol has not been told yet).
+    Eof,
+}
+
+/// Reads once from `sock` and hands the bytes to `protocol`. `lent` keeps a pooled buffer across the
+/// reads of one poll of the connection; the caller drops it before parking, so an idle connection
+/// holds none. The protocol is borrowed for the read and its callback only.
+pub(crate) fn poll_receive(
+    sock: &TcpStream,
+    cx: &mut Context<'_>,
+    protocol: &RefCell<dyn Protocol>,
+    lent: &mut Option<ReadBuffer>,
+) -> Poll<io::Result<Received>> {
+    let mut p = protocol.borrow_mut();
+    if let Some(b) = p.as_buffered() {
+        let buf = b.get_buffer(ReadBuffer::SIZE);
+        if buf.is_empty() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "BufferedProtocol::get_buffer returned an empty buffer",
+            )));
+        }
+        return match sock.poll_read(cx, buf) {
+            Poll::Ready(Ok(0)) => Poll::Ready(Ok(Received::Eof)),
+            Poll::Ready(Ok(n)) => {
+                b.buffer_updated(n);
+                Poll::Ready(Ok(Received::Data))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        };
+    }
+    let buf = lent.get_or_insert_with(ReadBuffer::take);
+    match sock.poll_read(cx, buf) {
+        Poll::Ready(Ok(0)) => Poll::Ready(Ok(Received::Eof)),
+        Poll::Ready(Ok(n)) => {
+            p.data_received(&buf[..n]);
+            Poll::Ready(Ok(Received::Data))
+        }
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
