@@ -165,3 +165,75 @@ impl Readiness {
         self.0.fetch_and(!bits, Ordering::AcqRel);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const R: Dir = Dir {
+        ready: READABLE,
+        closed: READ_CLOSED,
+        recheck: READ_RECHECK,
+    };
+
+    fn registered() -> Readiness {
+        let r = Readiness::new();
+        r.unset(FRESH);
+        r
+    }
+
+    #[test]
+    fn a_fresh_source_lets_operations_try_but_reports_nothing() {
+        let r = Readiness::new();
+        assert!(Readiness::may_try(r.load(), R));
+        assert!(!Readiness::reported(r.load(), R));
+    }
+
+    #[test]
+    fn an_event_between_the_syscall_and_the_clear_survives() {
+        let r = registered();
+        r.deliver(ev::READABLE);
+        let seen = r.load();
+        // The operation's syscall runs here; meanwhile another event arrives.
+        r.deliver(ev::READABLE);
+        r.clear(seen, R, true);
+        assert!(Readiness::may_try(r.load(), R), "the newer event was lost");
+        // Without an event in between, the clear takes effect.
+        let seen = r.load();
+        r.clear(seen, R, true);
+        assert!(!Readiness::may_try(r.load(), R));
+    }
+
+    #[test]
+    fn a_short_read_keeps_the_closed_flag_and_would_block_drops_it() {
+        let r = registered();
+        r.deliver(ev::READABLE | ev::READ_CLOSED);
+        let seen = r.load();
+        r.clear(seen, R, false);
+        assert!(Readiness::may_try(r.load(), R), "end of stream must stay readable");
+        let seen = r.load();
+        r.clear(seen, R, true);
+        assert!(!Readiness::may_try(r.load(), R));
+    }
+
+    #[test]
+    fn consuming_a_report_leaves_the_level_to_be_checked() {
+        let r = registered();
+        r.deliver(ev::READABLE);
+        assert!(r.consume(R));
+        assert!(!r.consume(R), "one report, consumed once");
+        let w = r.load();
+        assert!(w & READ_RECHECK != 0 && Readiness::may_try(w, R));
+        // The next event makes the level known again.
+        r.deliver(ev::READABLE);
+        assert!(r.load() & READ_RECHECK == 0);
+        assert!(r.consume(R));
+    }
+
+    #[test]
+    fn the_tick_wraps_without_touching_the_flags() {
+        let r = Readiness(AtomicUsize::new(usize::MAX & !(TICK - 1)));
+        r.deliver(ev::WRITABLE);
+        assert_eq!(r.load(), WRITABLE);
+    }
+}
