@@ -233,7 +233,7 @@ fn read_into_uninitialised_memory() {
         unsafe { buf.set_len(n) };
         assert_eq!(buf, b"uninit");
         let _b = writer.await;
-        let mut small = [MaybeUninit::<u8>::uninit(); 0];
-        assert_eq!(a.read_uninit(&mut small).await.unwrap(), 0);
+        let mut empty: [MaybeUninit<u8>; 0] = [];
+        assert_eq!(a.read_uninit(&mut empty).await.unwrap(), 0);
     });
 }

@@ -15,9 +15,12 @@ use crate::coop;
 /// A non-blocking descriptor (socket, pipe, eventfd, timerfd, a foreign library's fd) registered with the
 /// running loop's reactor.
 ///
-/// Operations try the syscall first; only when it returns `WouldBlock` is the descriptor armed in the
-/// poller and the task parked until it is ready. One waker per direction, so one task can read while
-/// another writes.
+/// Operations try the syscall first; only when it returns `WouldBlock` is the descriptor registered
+/// with the poller (once: on Linux edge-triggered, for both directions) and the task parked until it is
+/// ready. Readiness is then kept here: an event sets it, a `WouldBlock` clears it, and so does a stream
+/// read or write that comes up short ([`Async::poll_read_len_with`]), so the next operation waits for
+/// an event instead of making a syscall that would fail. One waker per direction, so one task can read
+/// while another writes.
 ///
 /// # Moving to another loop
 ///

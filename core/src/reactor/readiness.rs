@@ -210,7 +210,10 @@ mod tests {
         r.deliver(ev::READABLE | ev::READ_CLOSED);
         let seen = r.load();
         r.clear(seen, R, false);
-        assert!(Readiness::may_try(r.load(), R), "end of stream must stay readable");
+        assert!(
+            Readiness::may_try(r.load(), R),
+            "end of stream must stay readable"
+        );
         let seen = r.load();
         r.clear(seen, R, true);
         assert!(!Readiness::may_try(r.load(), R));

@@ -7,7 +7,9 @@
 //!   removes it. Each event carries the key it was registered with.
 //! - **Oneshot interest.** After [`Selector::select`] reports an event for a registration, that
 //!   registration reports nothing more until it is re-armed with `reregister` (epoll's `EPOLLONESHOT`,
-//!   kqueue's `EV_ONESHOT`). The reactor re-arms a descriptor each time an operation on it would block.
+//!   kqueue's `EV_ONESHOT`). The reactor re-arms a descriptor when a task waits on it and after each
+//!   event for a direction still waited for. (The loop's own default selector on Linux is not driven
+//!   through this trait: it registers each descriptor once, edge-triggered, and is never re-armed.)
 //! - **Level semantics at arm time.** Arming a descriptor that is already ready must report it on the
 //!   next `select` (so no readiness is lost between a `WouldBlock` and the re-arm).
 //! - **Errors and hang-ups** are reported as both readable and writable, so the waiting operation runs
