@@ -39,6 +39,10 @@ const WORKLOADS: &[(&str, &str)] = &[
         "cross_thread",
         "spawns from another thread (scheduling-dependent)",
     ),
+    (
+        "io_ping_pong",
+        "round trips of one byte over a Unix stream socket pair between two tasks (reads ask for 64)",
+    ),
     ("call_soon", "tulip only: call_soon + run a callback"),
     (
         "call_later_cancel",
@@ -81,6 +85,11 @@ fn run<R: Runtime>(rt: &R, workload: &str, n: usize) {
             false,
         ))),
         "cross_thread" => rt.block_on_remote(support::cross_thread::<R>(n)),
+        "io_ping_pong" => match R::NAME {
+            "tulip" => rt.block_on(io_ping_pong_tulip(n)),
+            "tokio" => rt.block_on(io_ping_pong_tokio(n)),
+            _ => rt.block_on(io_ping_pong_smol(n)),
+        },
         other => usage(&format!("unknown workload `{other}` for {}", R::NAME)),
     }
 }
@@ -104,6 +113,78 @@ async fn call_later_cancel(n: usize) {
         h.cancel();
         std::hint::black_box(&h);
     }
+}
+
+/// The size of every read in `io_ping_pong`: larger than the one-byte message, so each read comes up
+/// short, as a server's reads do in a request/response exchange.
+const IO_READ: usize = 64;
+
+/// tulip: `n` one-byte round trips over a Unix stream socket pair, the echoing end in a second task.
+async fn io_ping_pong_tulip(n: usize) {
+    let (a, b) = tulip::net::UnixStream::pair().expect("socketpair");
+    let echo = tulip::spawn(async move {
+        let mut buf = [0u8; IO_READ];
+        loop {
+            let k = b.read(&mut buf).await.expect("echo read");
+            if k == 0 {
+                break;
+            }
+            b.write_all(&buf[..k]).await.expect("echo write");
+        }
+    });
+    let mut buf = [0u8; IO_READ];
+    for _ in 0..n {
+        a.write_all(b"x").await.expect("write");
+        assert_eq!(a.read(&mut buf).await.expect("read"), 1);
+    }
+    drop(a);
+    echo.await;
+}
+
+/// tokio: the same as [`io_ping_pong_tulip`].
+async fn io_ping_pong_tokio(n: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut a, mut b) = tokio::net::UnixStream::pair().expect("socketpair");
+    let echo = tokio::spawn(async move {
+        let mut buf = [0u8; IO_READ];
+        loop {
+            let k = b.read(&mut buf).await.expect("echo read");
+            if k == 0 {
+                break;
+            }
+            b.write_all(&buf[..k]).await.expect("echo write");
+        }
+    });
+    let mut buf = [0u8; IO_READ];
+    for _ in 0..n {
+        a.write_all(b"x").await.expect("write");
+        assert_eq!(a.read(&mut buf).await.expect("read"), 1);
+    }
+    drop(a);
+    echo.await.expect("echo task");
+}
+
+/// smol: the same as [`io_ping_pong_tulip`].
+async fn io_ping_pong_smol(n: usize) {
+    use smol::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut a, mut b) = smol::Async::<std::os::unix::net::UnixStream>::pair().expect("socketpair");
+    let echo = Smol::spawn(async move {
+        let mut buf = [0u8; IO_READ];
+        loop {
+            let k = b.read(&mut buf).await.expect("echo read");
+            if k == 0 {
+                break;
+            }
+            b.write_all(&buf[..k]).await.expect("echo write");
+        }
+    });
+    let mut buf = [0u8; IO_READ];
+    for _ in 0..n {
+        a.write_all(b"x").await.expect("write");
+        assert_eq!(a.read(&mut buf).await.expect("read"), 1);
+    }
+    drop(a);
+    echo.await;
 }
 
 fn usage(problem: &str) -> ! {

@@ -14,7 +14,7 @@ shift || true
 if [ "$#" -gt 0 ]; then
     WORKLOADS=("$@")
 else
-    WORKLOADS=(spawn_await spawn_batch chained_spawn yield ping_pong timer_cancel timer_cancel_live timer_fire
+    WORKLOADS=(spawn_await spawn_batch chained_spawn yield ping_pong io_ping_pong timer_cancel timer_cancel_live timer_fire
         call_soon call_later_cancel spawn_detached)
 fi
 RUNTIMES=(tulip tokio smol)

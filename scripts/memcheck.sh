@@ -26,7 +26,7 @@ if [ "$#" -gt 0 ]; then
 else
     TESTS=()
     for t in task_cancel task_panic task_done_callback task_drop_panic loop_shutdown handle_threadsafe \
-        async_fd selector_custom selector_faults tcp_drop tcp_echo unix_roundtrip signal_delivery; do
+        async_fd io_readiness selector_custom selector_faults tcp_drop tcp_echo unix_roundtrip signal_delivery; do
         [ -e "tests/$t.rs" ] && TESTS+=("$t")
     done
 fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System calls per echo request for tulip's echo servers and the tokio / smol comparison servers, counted
-# with `strace -c -f` over a fixed number of request/response round trips.
+# System calls per echo request for tulip's echo servers and the tokio / smol comparison servers, and per
+# HTTP/1.1 keep-alive request for tulip's hyper server (examples/http_server.rs, `GET /`), counted with
+# `strace -c -f` over a fixed number of request/response round trips.
 #
 #   scripts/syscalls.sh [CONNS] [REQUESTS_PER_CONN] [SIZE] [server...]
 #       defaults: 1 connection, 2000 round trips, 64-byte messages, all servers below
+#       (SIZE does not apply to tulip-http_server: its request and response are fixed)
 #   THINK_MS=1 (default): the client pauses this long after each response before the next request
 #
 # The pause makes the server wait for every request (the steady request/response case). Without it, strace
@@ -28,13 +30,16 @@ shift 3 2>/dev/null || shift $#
 if [ "$#" -gt 0 ]; then
     SERVERS=("$@")
 else
-    SERVERS=(tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct smol)
+    SERVERS=(tulip-echo tulip-echo_protocol tulip-echo_streams tulip-http_server tokio-ct smol)
 fi
 
 command -v strace >/dev/null || { echo "strace not found (apt-get install strace)" >&2; exit 1; }
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --release -p tulip --example echo --example echo_protocol --example echo_streams >&2
+if [[ " ${SERVERS[*]} " == *" tulip-http_server "* ]]; then
+    cargo build --release -p tulip --features hyper --example http_server >&2
+fi
 LOAD=$(cargo bench -p tulip-benches --bench echo_load --no-run --message-format=json 2>/dev/null |
     python3 -c '
 import json, sys
@@ -56,26 +61,51 @@ server_cmd() { # name
 }
 
 # Round trips against ADDR: CONNS connections, each making N of them; exits non-zero on a short echo.
-client() { # addr n
-    python3 - "$1" "$CONNS" "$2" "$SIZE" "$THINK_MS" <<'EOF'
+# MODE echo sends SIZE bytes and waits for them to come back; MODE http sends `GET /` (keep-alive) and
+# reads one whole response (headers, then Content-Length bytes of body).
+client() { # addr n mode
+    python3 - "$1" "$CONNS" "$2" "$SIZE" "$THINK_MS" "$3" <<'EOF'
 import socket, sys, threading, time
 host, port = sys.argv[1].rsplit(":", 1)
 conns, n, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 think = float(sys.argv[5]) / 1000
-payload = b"x" * size
+http = sys.argv[6] == "http"
+payload = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n" if http else b"x" * size
 errors = []
+def http_response(s, pending):
+    while b"\r\n\r\n" not in pending:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise RuntimeError("server closed early")
+        pending += chunk
+    head, _, rest = pending.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise RuntimeError("server closed early")
+        rest += chunk
+    return rest[length:]
 def run():
     try:
         s = socket.create_connection((host, int(port)))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pending = b""
         for _ in range(n):
             s.sendall(payload)
-            got = 0
-            while got < size:
-                chunk = s.recv(size - got)
-                if not chunk:
-                    raise RuntimeError("server closed early")
-                got += len(chunk)
+            if http:
+                pending = http_response(s, pending)
+            else:
+                got = 0
+                while got < size:
+                    chunk = s.recv(size - got)
+                    if not chunk:
+                        raise RuntimeError("server closed early")
+                    got += len(chunk)
             if think:
                 time.sleep(think)
         s.close()
@@ -103,7 +133,9 @@ traced_run() { # name n file
     exec 3<"$fifo"
     read -r line <&3
     addr=${line#listening on }
-    client "$addr" "$2"
+    local mode=echo
+    [[ "$1" == *http* ]] && mode=http
+    client "$addr" "$2" "$mode"
     # Stop the server (the traced child, not strace) so strace writes its summary.
     pid=$(pgrep -P "$spid" | head -n1)
     kill -INT "$pid" 2>/dev/null || true
@@ -144,7 +176,7 @@ for line in open(sys.argv[1]):
     err = sum(fe.values()) - sum(be.values())
     rows.append((name, per, err / total))
 cols = ["epoll_wait", "epoll_ctl", "poll", "read", "recvfrom", "write", "sendto", "writev"]
-print(f"\nSystem calls per echo request (strace -c -f; {sys.argv[3]} connections x {sys.argv[4]} round trips, "
+print(f"\nSystem calls per request (strace -c -f; {sys.argv[3]} connections x {sys.argv[4]} round trips, "
       f"{sys.argv[5]} bytes, {sys.argv[6]} ms pause after each response; a 0-request run subtracted)\n")
 print(f"{'server':<22}{'total':>8}" + "".join(f"{c:>11}" for c in cols) + f"{'failed':>8}")
 for name, per, err in rows:

@@ -10,7 +10,7 @@ cargo test --workspace --doc
 # EINTR, error events, late events); examples launched by the tests inherit the selector.
 net_tests=()
 for f in tests/tcp_*.rs tests/udp_*.rs tests/unix_*.rs tests/example_*.rs tests/protocol_*.rs \
-    tests/transport_*.rs tests/streams_*.rs; do
+    tests/transport_*.rs tests/streams_*.rs tests/io_*.rs; do
     [ -e "$f" ] && net_tests+=(--test "$(basename "$f" .rs)")
 done
 TULIP_SELECTOR=poll cargo test -p tulip "${net_tests[@]}"

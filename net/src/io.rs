@@ -117,7 +117,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let buf = this.buf;
-        this.io.poll_write_with(cx, |mut s| s.write(buf))
+        this.io
+            .poll_write_len_with(cx, buf.len(), |mut s| s.write(buf))
     }
 }
 
@@ -174,7 +175,9 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let bufs = this.bufs;
-        this.io.poll_write_with(cx, |mut s| s.write_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        this.io
+            .poll_write_len_with(cx, len, |mut s| s.write_vectored(bufs))
     }
 }
 
@@ -259,7 +262,9 @@ macro_rules! stream_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io.poll_write_with(cx, |mut s| std::io::Write::write(&mut s, buf))
+                self.io.poll_write_len_with(cx, buf.len(), |mut s| {
+                    std::io::Write::write(&mut s, buf)
+                })
             }
 
             fn poll_write_vectored(
@@ -267,8 +272,10 @@ macro_rules! stream_io_impls {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io
-                    .poll_write_with(cx, |mut s| std::io::Write::write_vectored(&mut s, bufs))
+                let len = bufs.iter().map(|b| b.len()).sum();
+                self.io.poll_write_len_with(cx, len, |mut s| {
+                    std::io::Write::write_vectored(&mut s, bufs)
+                })
             }
 
             fn poll_flush(
@@ -305,7 +312,8 @@ where
     if buf.is_empty() {
         return Poll::Ready(Ok(0));
     }
-    io.poll_read_with(cx, |mut s| s.read(buf))
+    let len = buf.len();
+    io.poll_read_len_with(cx, len, |mut s| s.read(buf))
 }
 
 /// [`poll_read`] into several buffers; all of them empty completes at once with 0.
@@ -321,5 +329,6 @@ where
     if bufs.iter().all(|b| b.is_empty()) {
         return Poll::Ready(Ok(0));
     }
-    io.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+    let len = bufs.iter().map(|b| b.len()).sum();
+    io.poll_read_len_with(cx, len, |mut s| s.read_vectored(bufs))
 }

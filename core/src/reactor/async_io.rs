@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,9 +15,12 @@ use crate::coop;
 /// A non-blocking descriptor (socket, pipe, eventfd, timerfd, a foreign library's fd) registered with the
 /// running loop's reactor.
 ///
-/// Operations try the syscall first; only when it returns `WouldBlock` is the descriptor armed in the
-/// poller and the task parked until it is ready. One waker per direction, so one task can read while
-/// another writes.
+/// Operations try the syscall first; only when it returns `WouldBlock` is the descriptor registered
+/// with the poller (once: on Linux edge-triggered, for both directions) and the task parked until it is
+/// ready. Readiness is then kept here: an event sets it, a `WouldBlock` clears it, and so does a stream
+/// read or write that comes up short ([`Async::poll_read_len_with`]), so the next operation waits for
+/// an event instead of making a syscall that would fail. One waker per direction, so one task can read
+/// while another writes.
 ///
 /// # Moving to another loop
 ///
@@ -319,7 +323,7 @@ impl<T: AsFd> Async<T> {
     /// .unwrap();
     /// ```
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(Interest::Read, cx)
+        self.source.poll_reported(Interest::Read, cx)
     }
 
     /// Polls for write readiness; see [`Async::writable`].
@@ -342,14 +346,16 @@ impl<T: AsFd> Async<T> {
     /// .unwrap();
     /// ```
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(Interest::Write, cx)
+        self.source.poll_reported(Interest::Write, cx)
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for read readiness in between.
     ///
     /// **asyncio:** the body of an `add_reader` callback, as a poll function for hand-written futures.
     ///
-    /// The fast path (data already there) is one call of `op` and no poller call.
+    /// The fast path (data already there) is one call of `op` and no poller call. `op` runs only while
+    /// the source may be readable: after it returns `WouldBlock`, the next call waits for an event
+    /// before trying again.
     ///
     /// # Examples
     ///
@@ -375,16 +381,7 @@ impl<T: AsFd> Async<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        ready!(coop::poll_proceed(cx));
-        loop {
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.source.register(Interest::Read, cx))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                res => return Poll::Ready(res),
-            }
-        }
+        self.poll_io(cx, Interest::Read, |io, _| op(io))
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for write readiness in between.
@@ -416,16 +413,229 @@ impl<T: AsFd> Async<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, Interest::Write, |io, _| op(io))
+    }
+
+    /// The loop behind every operation: wait until `dir` may be ready, run `op` (given the word the
+    /// readiness was read from), and clear readiness when it returns `WouldBlock` (then wait again) or
+    /// tells that it drained the descriptor (`Ok((_, true))` from the `_len_with` forms).
+    #[inline]
+    fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Interest,
+        mut op: impl FnMut(&T, usize) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
         ready!(coop::poll_proceed(cx));
         loop {
-            match op(self.get_ref()) {
+            let seen = ready!(self.source.poll_ready(dir, cx))?;
+            match op(self.get_ref(), seen) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.source.register(Interest::Write, cx))?;
+                    self.source.clear(seen, dir, true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 res => return Poll::Ready(res),
             }
         }
+    }
+
+    /// Like [`Async::poll_read_with`] for a stream read of at most `len` bytes: when `op` returns fewer
+    /// (but more than 0), the descriptor was drained, so the next read waits for readiness instead of
+    /// trying a syscall that would return `WouldBlock`.
+    ///
+    /// **asyncio:** what `loop.sock_recv_into` does on a stream socket, as a poll function.
+    ///
+    /// Only for byte streams (TCP and Unix stream sockets, pipes), where a short read means nothing is
+    /// left: a datagram socket returns one datagram per read, short or not, with more queued behind it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"hi")?;
+    ///     let mut buf = [0u8; 8];
+    ///     let n = std::future::poll_fn(|cx| {
+    ///         a.poll_read_len_with(cx, buf.len(), |mut s| s.read(&mut buf))
+    ///     })
+    ///     .await?;
+    ///     assert_eq!(&buf[..n], b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_read_len_with(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Interest::Read, |io, seen| {
+            let n = op(io)?;
+            if n > 0 && n < len {
+                self.source.clear(seen, Interest::Read, false);
+            }
+            Ok(n)
+        })
+    }
+
+    /// Like [`Async::poll_write_with`] for a stream write of `len` bytes: when `op` writes fewer (but
+    /// more than 0), the send buffer is full, so the next write waits for readiness instead of trying a
+    /// syscall that would return `WouldBlock`.
+    ///
+    /// **asyncio:** what `loop.sock_sendall` does between its partial sends, as a poll function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let n = std::future::poll_fn(|cx| a.poll_write_len_with(cx, 2, |mut s| s.write(b"hi")))
+    ///         .await?;
+    ///     let mut buf = [0u8; 2];
+    ///     (&b).read_exact(&mut buf[..n])?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_write_len_with(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Interest::Write, |io, seen| {
+            let n = op(io)?;
+            if n > 0 && n < len {
+                self.source.clear(seen, Interest::Write, false);
+            }
+            Ok(n)
+        })
+    }
+
+    /// Reads into memory that need not be initialised, waiting for read readiness as needed: on
+    /// success the first `n` bytes of `buf` are initialised with the data read, the rest are left as
+    /// they were. One `read(2)` per try.
+    ///
+    /// **asyncio:** `loop.sock_recv_into(sock, buf)` (Python's buffers are always initialised), as a
+    /// poll function.
+    ///
+    /// An empty `buf` completes at once with 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::mem::MaybeUninit;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"abc")?;
+    ///     let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read_uninit(cx, &mut buf)).await?;
+    ///     // SAFETY: `poll_read_uninit` initialised the first `n` bytes.
+    ///     let data = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+    ///     assert_eq!(data, b"abc");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.poll_read_with(cx, |io| read_uninit(io.as_fd(), buf))
+    }
+
+    /// [`Async::poll_read_uninit`] on a byte stream: a short read clears readiness, as in
+    /// [`Async::poll_read_len_with`] (only for stream sockets and pipes).
+    ///
+    /// **asyncio:** `loop.sock_recv_into(sock, buf)` on a stream socket, as a poll function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::mem::MaybeUninit;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"abc")?;
+    ///     let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+    ///     let n = std::future::poll_fn(|cx| a.poll_read_stream_uninit(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 3);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_read_stream_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let len = buf.len();
+        self.poll_read_len_with(cx, len, |io| read_uninit(io.as_fd(), buf))
+    }
+
+    /// Reads into memory that need not be initialised; see [`Async::poll_read_uninit`]. Returns how
+    /// many bytes at the front of `buf` now hold data.
+    ///
+    /// **asyncio:** `await loop.sock_recv_into(sock, buf)`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: nothing is read unless it completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"abc")?;
+    ///     let mut buf: Vec<u8> = Vec::with_capacity(64);
+    ///     let n = a.read_uninit(buf.spare_capacity_mut()).await?;
+    ///     // SAFETY: `read_uninit` initialised the first `n` bytes of the spare capacity.
+    ///     unsafe { buf.set_len(n) };
+    ///     assert_eq!(buf, b"abc");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn read_uninit(&self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_read_uninit(cx, buf)).await
     }
 
     /// Runs a read-like operation until it stops returning `WouldBlock`.
@@ -483,6 +693,15 @@ impl<T: AsFd> Async<T> {
     pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         std::future::poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
     }
+}
+
+/// One `read(2)` into `buf`; the number of bytes read, all at the front of `buf` and now initialised.
+#[inline]
+fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // rustix reads into uninitialised memory safely: it passes only `buf`'s pointer and length to the
+    // kernel and hands back the initialised front.
+    let (filled, _) = rustix::io::read(fd, buf)?;
+    Ok(filled.len())
 }
 
 impl<T: AsFd> AsFd for Async<T> {

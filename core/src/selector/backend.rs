@@ -30,12 +30,13 @@ impl EventBuffers {
         }
     }
 
-    /// Calls `f(key, readable, writable)` for each event of the last [`Backend::wait`].
+    /// Calls `f(key, flags)` (the flags of [`ready`](super::ready)) for each event of the last
+    /// [`Backend::wait`].
     #[inline]
-    pub(crate) fn for_each(&self, mut f: impl FnMut(usize, bool, bool)) {
-        DefaultSelector::for_each(&self.default, &mut f);
+    pub(crate) fn for_each(&self, mut f: impl FnMut(usize, u8)) {
+        DefaultSelector::for_each_ready(&self.default, &mut f);
         for ev in &self.custom {
-            f(ev.key, ev.readable, ev.writable);
+            f(ev.key, super::ready::from_pair(ev.readable, ev.writable));
         }
     }
 }
@@ -63,6 +64,37 @@ impl Backend {
             Backend::Default(s) => unsafe { s.register(fd, key, interest) },
             // SAFETY: as above.
             Backend::Custom(s) => unsafe { s.register(fd, key, interest) },
+        }
+    }
+
+    /// Whether sources register once, edge-triggered ([`Backend::register_edge`]), rather than
+    /// oneshot and re-armed after each event: the platform's default selector when it can.
+    #[inline]
+    pub(crate) fn is_edge(&self) -> bool {
+        matches!(self, Backend::Default(_)) && DefaultSelector::EDGE
+    }
+
+    /// [`NativeSelector::register_edge`]; only called when [`Backend::is_edge`].
+    ///
+    /// # Safety
+    ///
+    /// As [`Selector::register`]: `fd` stays open until [`Backend::deregister`].
+    #[inline]
+    pub(crate) unsafe fn register_edge(&self, fd: RawFd, key: usize) -> io::Result<()> {
+        match self {
+            // SAFETY: forwarded: the caller keeps `fd` open until `deregister` (this fn's contract).
+            Backend::Default(s) => unsafe { s.register_edge(fd, key) },
+            // SAFETY: as above.
+            Backend::Custom(s) => unsafe { s.register(fd, key, Interest::BOTH) },
+        }
+    }
+
+    /// [`NativeSelector::reregister_edge`]; only called when [`Backend::is_edge`].
+    #[inline]
+    pub(crate) fn reregister_edge(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
+        match self {
+            Backend::Default(s) => s.reregister_edge(fd, key),
+            Backend::Custom(s) => s.reregister(fd, key, Interest::BOTH),
         }
     }
 

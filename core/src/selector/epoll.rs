@@ -14,7 +14,7 @@ use std::time::Duration;
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::event::{eventfd, EventfdFlags, Timespec};
 
-use super::{Interest, NativeSelector, Selector, SelectorEvent};
+use super::{ready, Interest, NativeSelector, Selector, SelectorEvent};
 
 /// The key of the notifier's eventfd; sources use slab keys, far below it.
 const NOTIFY_KEY: u64 = u64::MAX;
@@ -26,7 +26,8 @@ const EVENTS_CAPACITY: usize = 1024;
 /// Linux and Android.
 ///
 /// A loop built without [`LoopBuilder::selector`](crate::LoopBuilder::selector) calls this selector
-/// directly (no trait object) and reads epoll's event buffer in place.
+/// directly (no trait object), reads epoll's event buffer in place, and registers each descriptor
+/// once, edge-triggered for both directions, instead of oneshot: it never re-arms.
 ///
 /// **asyncio:** `selectors.EpollSelector` (what `selectors.DefaultSelector` is on Linux).
 ///
@@ -67,21 +68,55 @@ pub(crate) struct EpollEvents(Vec<epoll::Event>);
 unsafe impl Send for EpollEvents {}
 
 impl EpollEvents {
-    /// `(key, readable, writable)` of each source event (the notifier's are left out).
-    fn iter(&self) -> impl Iterator<Item = (usize, bool, bool)> + '_ {
+    /// `(key, flags)` of each source event, with the flags of [`ready`] (the notifier's events are
+    /// left out).
+    ///
+    /// An error (`EPOLLERR`) makes both directions ready, so whichever operation runs next sees it; it
+    /// is not a closed state (a UDP socket's ICMP error is read once). A hang-up (`EPOLLHUP`) closes
+    /// both directions and a peer's shutdown (`EPOLLRDHUP`) the read side: their operations never wait
+    /// again, which an edge-triggered registration needs (the hang-up is reported once).
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = (usize, u8)> + '_ {
         self.0.iter().filter_map(|ev| {
             let key = ev.data.u64();
             if key == NOTIFY_KEY {
                 return None;
             }
             let flags = ev.flags;
-            let broken = flags.intersects(EventFlags::ERR | EventFlags::HUP);
-            let readable = broken || flags.intersects(EventFlags::IN | EventFlags::RDHUP);
-            let writable = broken || flags.contains(EventFlags::OUT);
-            Some((key as usize, readable, writable))
+            let mut bits = 0;
+            if flags.intersects(EventFlags::IN | EventFlags::ERR) {
+                bits |= ready::READABLE;
+            }
+            if flags.intersects(EventFlags::OUT | EventFlags::ERR) {
+                bits |= ready::WRITABLE;
+            }
+            if flags.contains(EventFlags::HUP) {
+                bits |= ready::READ_CLOSED | ready::WRITE_CLOSED;
+            }
+            if flags.contains(EventFlags::RDHUP) {
+                bits |= ready::READ_CLOSED;
+            }
+            Some((key as usize, bits))
         })
     }
 }
+
+/// `(readable, writable)` of a flag set of [`ready`], as the [`Selector`] trait reports them: an error
+/// or hang-up is both.
+#[inline]
+fn pair(bits: u8) -> (bool, bool) {
+    let closed = bits & ready::WRITE_CLOSED != 0;
+    (
+        closed || bits & (ready::READABLE | ready::READ_CLOSED) != 0,
+        closed || bits & ready::WRITABLE != 0,
+    )
+}
+
+/// Edge-triggered epoll flags for both directions, the reactor's registration of every source.
+const EDGE_FLAGS: EventFlags = EventFlags::ET
+    .union(EventFlags::IN)
+    .union(EventFlags::RDHUP)
+    .union(EventFlags::OUT);
 
 /// A registration's key as epoll's user data.
 #[inline]
@@ -212,8 +247,30 @@ impl NativeSelector for EpollSelector {
 
     #[inline]
     fn for_each(events: &EpollEvents, mut f: impl FnMut(usize, bool, bool)) {
-        for (key, readable, writable) in events.iter() {
+        for (key, bits) in events.iter() {
+            let (readable, writable) = pair(bits);
             f(key, readable, writable);
+        }
+    }
+
+    const EDGE: bool = true;
+
+    unsafe fn register_edge(&self, fd: RawFd, key: usize) -> io::Result<()> {
+        // SAFETY: the caller keeps `fd` open until `deregister` (this method's contract), so it is open
+        // for the duration of this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        Ok(epoll::add(&self.epoll, fd, data(key), EDGE_FLAGS)?)
+    }
+
+    #[inline]
+    fn reregister_edge(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
+        Ok(epoll::modify(&self.epoll, fd, data(key), EDGE_FLAGS)?)
+    }
+
+    #[inline]
+    fn for_each_ready(events: &EpollEvents, mut f: impl FnMut(usize, u8)) {
+        for (key, bits) in events.iter() {
+            f(key, bits);
         }
     }
 }

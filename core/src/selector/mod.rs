@@ -7,7 +7,9 @@
 //!   removes it. Each event carries the key it was registered with.
 //! - **Oneshot interest.** After [`Selector::select`] reports an event for a registration, that
 //!   registration reports nothing more until it is re-armed with `reregister` (epoll's `EPOLLONESHOT`,
-//!   kqueue's `EV_ONESHOT`). The reactor re-arms a descriptor each time an operation on it would block.
+//!   kqueue's `EV_ONESHOT`). The reactor re-arms a descriptor when a task waits on it and after each
+//!   event for a direction still waited for. (The loop's own default selector on Linux is not driven
+//!   through this trait: it registers each descriptor once, edge-triggered, and is never re-armed.)
 //! - **Level semantics at arm time.** Arming a descriptor that is already ready must report it on the
 //!   next `select` (so no readiness is lost between a `WouldBlock` and the re-arm).
 //! - **Errors and hang-ups** are reported as both readable and writable, so the waiting operation runs
@@ -256,6 +258,24 @@ pub trait Selector: Send + Sync + 'static {
     fn notify(&self) -> io::Result<()>;
 }
 
+/// The readiness flags of one event as the reactor receives it.
+pub(crate) mod ready {
+    /// The descriptor is readable (or has an error to report).
+    pub(crate) const READABLE: u8 = 1 << 0;
+    /// The descriptor is writable (or has an error to report).
+    pub(crate) const WRITABLE: u8 = 1 << 1;
+    /// The peer closed its side, or the descriptor hung up: reads will not block again.
+    pub(crate) const READ_CLOSED: u8 = 1 << 2;
+    /// The descriptor hung up: writes will not block again.
+    pub(crate) const WRITE_CLOSED: u8 = 1 << 3;
+
+    /// The flags of a [`SelectorEvent`](super::SelectorEvent)-style `(readable, writable)` pair.
+    #[inline]
+    pub(crate) fn from_pair(readable: bool, writable: bool) -> u8 {
+        (if readable { READABLE } else { 0 }) | (if writable { WRITABLE } else { 0 })
+    }
+}
+
 /// The static fast path of a built-in selector, used when it is a loop's default: it waits into its
 /// own native event buffer, which the reactor reads in place instead of copying it into
 /// [`SelectorEvent`]s. Every built-in selector implements it, so whichever [`DefaultSelector`] a platform
@@ -273,6 +293,32 @@ pub(crate) trait NativeSelector: Selector + Sized {
 
     /// Calls `f(key, readable, writable)` for each event in `events` (wake-ups left out).
     fn for_each(events: &Self::Events, f: impl FnMut(usize, bool, bool));
+
+    /// Whether [`NativeSelector::register_edge`] registers edge-triggered. When it does, the reactor
+    /// registers each descriptor once with it and never re-arms; otherwise it follows the oneshot
+    /// contract of [`Selector`].
+    const EDGE: bool = false;
+
+    /// Adds `fd` for both directions, edge-triggered (only called when [`NativeSelector::EDGE`]).
+    ///
+    /// # Safety
+    ///
+    /// As [`Selector::register`]: `fd` stays open until [`Selector::deregister`].
+    unsafe fn register_edge(&self, fd: RawFd, key: usize) -> io::Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.register(fd, key, Interest::BOTH) }
+    }
+
+    /// Makes the poller look at the level of an edge-registered `fd` again and report it if ready.
+    fn reregister_edge(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
+        self.reregister(fd, key, Interest::BOTH)
+    }
+
+    /// Calls `f(key, flags)` for each event in `events`, with the flags of [`ready`].
+    #[inline]
+    fn for_each_ready(events: &Self::Events, mut f: impl FnMut(usize, u8)) {
+        Self::for_each(events, |key, r, w| f(key, ready::from_pair(r, w)));
+    }
 
     /// [`Selector::select`] through the native path: waits into `buf` (the selector's own buffer,
     /// locked only by the loop thread that selects) and copies the events to `out`.

@@ -411,8 +411,9 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        let len = buf.len();
         self.io
-            .poll_read_with(cx, |s| socket2::SockRef::from(s).recv(buf))
+            .poll_read_len_with(cx, len, |s| socket2::SockRef::from(s).recv(buf))
     }
 
     /// Polls a write of `buf`.
@@ -433,7 +434,8 @@ impl TcpStream {
     /// ```
     #[inline]
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut s| s.write(buf))
+        self.io
+            .poll_write_len_with(cx, buf.len(), |mut s| s.write(buf))
     }
 
     /// Runs a write-like `op` on the socket until it stops returning `WouldBlock`, waiting for write

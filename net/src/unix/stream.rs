@@ -374,8 +374,9 @@ impl UnixStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        let len = buf.len();
         self.io
-            .poll_read_with(cx, |s| socket2::SockRef::from(s).recv(buf))
+            .poll_read_len_with(cx, len, |s| socket2::SockRef::from(s).recv(buf))
     }
 
     /// Polls a write of `buf`.
@@ -394,7 +395,8 @@ impl UnixStream {
     /// ```
     #[inline]
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut s| s.write(buf))
+        self.io
+            .poll_write_len_with(cx, buf.len(), |mut s| s.write(buf))
     }
 
     /// Reads what is available (at least one byte, or 0 at EOF).
