@@ -64,9 +64,9 @@ mod io;
 mod link;
 mod on_workers;
 mod protocol;
-mod sendfile;
 mod read_buffer;
 mod receive;
+mod sendfile;
 mod server;
 mod server_options;
 mod streams;
@@ -87,8 +87,8 @@ pub use on_workers::{
     create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
 };
 pub use protocol::{DatagramProtocol, Protocol};
-pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
 pub use read_buffer::ReadBuffer;
+pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{

@@ -19,8 +19,9 @@ use crate::coop;
 /// with the poller (once: on Linux edge-triggered, for both directions) and the task parked until it is
 /// ready. Readiness is then kept here: an event sets it, a `WouldBlock` clears it, and so does a stream
 /// read or write that comes up short ([`Async::poll_read_len_with`]), so the next operation waits for
-/// an event instead of making a syscall that would fail. One waker per direction, so one task can read
-/// while another writes.
+/// an event instead of making a syscall that would fail. Any number of tasks may wait at once (one
+/// reading while another writes, or several on one direction): each is woken by the next event for the
+/// direction it waits on.
 ///
 /// # Moving to another loop
 ///
@@ -248,6 +249,9 @@ impl<T: AsFd> Async<T> {
     }
 
     /// Waits until the descriptor is readable (or has an error or hang-up to report).
+    ///
+    /// It returns once per event: when another task reads the same descriptor, the data it was woken
+    /// for may already be gone, so the read that follows must expect `WouldBlock`.
     ///
     /// **asyncio:** `loop.add_reader(fd, fut.set_result, None)` then `await fut`.
     ///

@@ -16,6 +16,7 @@
 mod async_io;
 mod readiness;
 mod source;
+mod waiters;
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};

@@ -12,7 +12,9 @@
 //! | 4 | `READ_RECHECK` | the level is unknown (`READABLE` was consumed without seeing the descriptor drained, or nothing was ever reported): operations try their syscall, and an edge-triggered poller must look at the level again before the source waits for a report |
 //! | 5 | `WRITE_RECHECK` | the same for writes |
 //! | 6 | `UNREGISTERED` | not (yet) in the poller of the loop it belongs to |
-//! | 8.. | tick | incremented by every event the reactor delivers |
+//! | 7 | `READ_REPORTED` | an event reported the direction since `readable()` last returned: only `readable()` takes it, so a read in another task that drains the descriptor does not swallow the report a `readable()` waiter was woken for |
+//! | 8 | `WRITE_REPORTED` | the same for `writable()` |
+//! | 10.. | tick | incremented by every event the reactor delivers |
 //!
 //! # The race the tick closes
 //!
@@ -33,8 +35,10 @@ pub(crate) const WRITE_CLOSED: usize = 1 << 3;
 pub(crate) const READ_RECHECK: usize = 1 << 4;
 pub(crate) const WRITE_RECHECK: usize = 1 << 5;
 pub(crate) const UNREGISTERED: usize = 1 << 6;
+pub(crate) const READ_REPORTED: usize = 1 << 7;
+pub(crate) const WRITE_REPORTED: usize = 1 << 8;
 /// One step of the tick.
-const TICK: usize = 1 << 8;
+const TICK: usize = 1 << 10;
 
 /// The state of a source no poller knows yet: operations try their syscall at once (the source is
 /// registered lazily, on the first `WouldBlock`), but nothing has reported readiness.
@@ -46,6 +50,7 @@ pub(crate) struct Dir {
     pub(crate) ready: usize,
     pub(crate) closed: usize,
     pub(crate) recheck: usize,
+    pub(crate) reported: usize,
 }
 
 impl Interest {
@@ -56,11 +61,13 @@ impl Interest {
                 ready: READABLE,
                 closed: READ_CLOSED,
                 recheck: READ_RECHECK,
+                reported: READ_REPORTED,
             },
             Interest::Write => Dir {
                 ready: WRITABLE,
                 closed: WRITE_CLOSED,
                 recheck: WRITE_RECHECK,
+                reported: WRITE_REPORTED,
             },
         }
     }
@@ -87,10 +94,11 @@ impl Readiness {
         w & (dir.ready | dir.closed | dir.recheck) != 0
     }
 
-    /// Has a poller reported `dir` ready (not merely "not known to be drained"), given `w`?
+    /// Has a poller reported `dir` ready (not merely "not known to be drained") since the report was
+    /// last consumed, given `w`?
     #[inline]
     pub(crate) fn reported(w: usize, dir: Dir) -> bool {
-        w & dir.closed != 0 || (w & dir.ready != 0 && w & dir.recheck == 0)
+        w & (dir.closed | dir.reported) != 0
     }
 
     /// An event arrived with the [`ready`](crate::selector::ready) flags `bits`: set them and advance
@@ -100,11 +108,11 @@ impl Readiness {
         let mut set = 0;
         let mut known = 0;
         if bits & (ev::READABLE | ev::READ_CLOSED) != 0 {
-            set |= READABLE;
+            set |= READABLE | READ_REPORTED;
             known |= READ_RECHECK;
         }
         if bits & (ev::WRITABLE | ev::WRITE_CLOSED) != 0 {
-            set |= WRITABLE;
+            set |= WRITABLE | WRITE_REPORTED;
             known |= WRITE_RECHECK;
         }
         if bits & ev::READ_CLOSED != 0 {
@@ -139,15 +147,17 @@ impl Readiness {
 
     /// Takes a reported readiness of `dir` for a caller that will not tell whether it drained the
     /// descriptor (`Async::readable`): clears it and marks the level as unknown. Returns whether there
-    /// was one. A closed direction stays ready.
+    /// was one. A closed direction stays ready. A report survives operations that clear readiness in
+    /// between (another task's read), so it may be stale: `readable()` can return when the data it was
+    /// woken for is already gone.
     #[inline]
     pub(crate) fn consume(&self, dir: Dir) -> bool {
         self.0
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
                 Readiness::reported(w, dir).then_some(if w & dir.closed != 0 {
-                    w
+                    w & !dir.reported
                 } else {
-                    (w & !dir.ready) | dir.recheck
+                    (w & !(dir.ready | dir.reported)) | dir.recheck
                 })
             })
             .is_ok()
@@ -174,6 +184,7 @@ mod tests {
         ready: READABLE,
         closed: READ_CLOSED,
         recheck: READ_RECHECK,
+        reported: READ_REPORTED,
     };
 
     fn registered() -> Readiness {
@@ -234,9 +245,24 @@ mod tests {
     }
 
     #[test]
+    fn a_report_survives_a_drained_read_until_consumed() {
+        let r = registered();
+        r.deliver(ev::READABLE);
+        // Another task's short read drains the descriptor before the `readable()` waiter runs.
+        let seen = r.load();
+        r.clear(seen, R, false);
+        assert!(!Readiness::may_try(r.load(), R));
+        assert!(
+            r.consume(R),
+            "the waiter's report was swallowed by the read"
+        );
+        assert!(!r.consume(R));
+    }
+
+    #[test]
     fn the_tick_wraps_without_touching_the_flags() {
         let r = Readiness(AtomicUsize::new(usize::MAX & !(TICK - 1)));
         r.deliver(ev::WRITABLE);
-        assert_eq!(r.load(), WRITABLE);
+        assert_eq!(r.load(), WRITABLE | WRITE_REPORTED);
     }
 }

@@ -1,4 +1,4 @@
-//! One registered descriptor: its readiness word, one waker per direction, and its registration.
+//! One registered descriptor: its readiness word, the waiters of each direction, and its registration.
 //!
 //! # Two poller models
 //!
@@ -14,7 +14,8 @@
 //! # What is locked, and when
 //!
 //! The hot path takes no lock: checking and clearing readiness is one atomic word, the waker of each
-//! direction is an [`AtomicWaker`], and on the edge model whether the source is registered with the
+//! direction is an `AtomicWaker` (a second task waiting on the same direction goes to a locked
+//! list, see `waiters.rs`), and on the edge model whether the source is registered with the
 //! running loop's poller is one atomic load (`home`). The `Mutex` around the registration (which
 //! reactor, which key, what is armed) is taken only to register, to move to another loop, to re-check
 //! a level after [`Async::readable`](crate::Async::readable), and on the oneshot model to (re-)arm.
@@ -27,9 +28,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use atomic_waker::AtomicWaker;
-
 use super::readiness::{self, Dir, Readiness};
+use super::waiters::Waiters;
 use super::{Interest, Reactor};
 use crate::selector::{self, ready as ev};
 
@@ -50,8 +50,8 @@ pub(super) struct SourceState {
 pub(crate) struct Source {
     pub(super) fd: RawFd,
     readiness: Readiness,
-    reader: AtomicWaker,
-    writer: AtomicWaker,
+    reader: Waiters,
+    writer: Waiters,
     /// Edge model: the address of the reactor whose poller holds the descriptor; 0 when none does
     /// (not registered yet, moving, removed, or the oneshot model, which always takes the lock).
     home: AtomicUsize,
@@ -75,8 +75,8 @@ impl Source {
         Source {
             fd,
             readiness: Readiness::new(),
-            reader: AtomicWaker::new(),
-            writer: AtomicWaker::new(),
+            reader: Waiters::new(),
+            writer: Waiters::new(),
             home: AtomicUsize::new(0),
             state: Mutex::new(SourceState {
                 reactor,
@@ -89,7 +89,7 @@ impl Source {
     }
 
     #[inline]
-    fn waker(&self, dir: Interest) -> &AtomicWaker {
+    fn waker(&self, dir: Interest) -> &Waiters {
         match dir {
             Interest::Read => &self.reader,
             Interest::Write => &self.writer,
@@ -175,10 +175,10 @@ impl Source {
         let readable = bits & (ev::READABLE | ev::READ_CLOSED) != 0;
         let writable = bits & (ev::WRITABLE | ev::WRITE_CLOSED) != 0;
         if readable {
-            wakers.extend(self.reader.take());
+            self.reader.take_into(wakers);
         }
         if writable {
-            wakers.extend(self.writer.take());
+            self.writer.take_into(wakers);
         }
         if !edge {
             self.rearm_after_event(readable, writable, wakers);
@@ -209,8 +209,8 @@ impl Source {
         } else {
             // Could not re-arm: wake the waiters so they retry their operation and see the error (or
             // arm again) instead of sleeping forever.
-            wakers.extend(self.reader.take());
-            wakers.extend(self.writer.take());
+            self.reader.take_into(wakers);
+            self.writer.take_into(wakers);
         }
     }
 
@@ -240,6 +240,7 @@ impl Source {
         // the waker just stored.
         let w = self.readiness.load();
         if Readiness::may_try(w, dir.flags()) {
+            self.waker(dir).wake_others();
             return Poll::Ready(Ok(w));
         }
         Poll::Pending
@@ -268,6 +269,7 @@ impl Source {
             self.arm(dir)?;
         }
         if self.readiness.consume(dir.flags()) {
+            self.waker(dir).wake_others();
             return Poll::Ready(Ok(()));
         }
         Poll::Pending
