@@ -408,3 +408,54 @@ fn accept_on_one_loop_serve_on_another() {
     b.call_soon_threadsafe(|| tulip::get_running_loop().stop());
     worker.join().unwrap();
 }
+
+/// A socket whose readiness was reported on loop A (an event delivered, the data not read yet) and
+/// that moves to loop B with the loop A gone: B's `readable()` returns for the report, the queued data
+/// is read there, and the next read waits for B's own events, every later message arriving.
+#[test]
+fn socket_moved_with_readiness_set_reads_on_the_new_loop() {
+    let (a, b) = real_loop()
+        .block_on(async {
+            let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+            let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+            // A read that would block registers `a` with A's poller.
+            let mut buf = [0u8; 8];
+            let first = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(a.poll_read_with(cx, |mut s| s.read(&mut buf)))
+            })
+            .await;
+            assert!(first.is_pending());
+            b.write_with(|mut s| s.write(b"one")).await.unwrap();
+            // Let A's poller deliver the event: readiness is now set, the data unread.
+            for _ in 0..3 {
+                tulip::yield_now().await;
+            }
+            (a, b)
+        });
+    std::thread::spawn(move || {
+        real_loop().block_on(async move {
+            timeout(LIMIT, async {
+                a.readable().await.unwrap();
+                let mut buf = [0u8; 8];
+                let n = a.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+                assert_eq!(&buf[..n], b"one");
+                for msg in [&b"two"[..], b"three", b"four"] {
+                    let reader = async {
+                        let n = a.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+                        buf[..n].to_vec()
+                    };
+                    let writer = async {
+                        tulip::yield_now().await;
+                        b.write_with(|mut s| s.write(msg)).await.unwrap();
+                    };
+                    let (got, ()) = futures_lite::future::zip(reader, writer).await;
+                    assert_eq!(got, msg);
+                }
+            })
+            .await
+            .expect("the moved socket lost a wake-up on the new loop");
+        })
+    })
+    .join()
+    .unwrap();
+}
