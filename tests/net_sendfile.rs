@@ -451,3 +451,127 @@ fn cancelled_sendfile_leaves_position_at_bytes_sent() {
         until("connection_lost", || watch.0.borrow().is_some()).await;
     });
 }
+
+/// Collects what the transport's protocol receives.
+#[derive(Clone, Default)]
+struct Collect(Rc<RefCell<Vec<u8>>>);
+impl Protocol for Collect {
+    fn data_received(&mut self, data: &[u8]) {
+        self.0.borrow_mut().extend_from_slice(data);
+    }
+}
+
+/// ```python
+/// await loop.sendfile(transport, f, offset=os.path.getsize(path))   # 0: nothing left to send
+/// await loop.sendfile(transport, f, offset=10, count=10**9)         # the rest of the file
+/// ```
+/// An offset at the end of the file sends nothing, and a count beyond the end sends up to the end;
+/// after each, the transport reads and writes as before.
+#[test]
+fn offset_at_eof_and_count_past_the_end_leave_the_transport_working() {
+    let dir = TempDir::new();
+    let path = dir.path("small");
+    let bytes: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let got = Collect::default();
+        let g = got.clone();
+        let (transport, _) = create_connection(move || g, listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (peer, _) = listener.accept().await.unwrap();
+        let mut file = File::open(&path).unwrap();
+        assert_eq!(sendfile(&transport, &mut file, 1000, None).await.unwrap(), 0);
+        assert_eq!(sendfile(&transport, &mut file, 5000, Some(3)).await.unwrap(), 0);
+        assert_eq!(
+            sendfile(&transport, &mut file, 10, Some(1 << 40)).await.unwrap(),
+            990
+        );
+        assert_eq!(file.stream_position().unwrap(), 1000);
+        transport.write(b"tail").unwrap();
+        assert!(transport.is_reading());
+        assert_eq!(read_n(&peer, 994).await, [&bytes[10..], b"tail"].concat());
+        // Reading was resumed after each transfer.
+        peer.write_all(b"back").await.unwrap();
+        until("data_received", || got.0.borrow().as_slice() == b"back").await;
+        transport.close();
+    });
+}
+
+/// A slow peer (tiny reads with pauses) and low write-buffer limits: `sendfile` waits for room over
+/// and over and every byte arrives in order, followed by what was written after it.
+#[test]
+fn sendfile_to_a_slow_peer_delivers_every_byte() {
+    let dir = TempDir::new();
+    let path = dir.path("mid");
+    let len = 2 << 20;
+    let digest = make_file(&path, len, 9);
+    run(async {
+        let (transport, _watch, peer) = transport_pair().await;
+        transport.set_write_buffer_limits(Some(1024), Some(256)).unwrap();
+        transport.write(b"head").unwrap();
+        let t = transport.clone();
+        let sender = tulip::spawn(async move {
+            let mut file = File::open(&path).unwrap();
+            let n = sendfile(&t, &mut file, 0, None).await.unwrap();
+            t.write(b"tail").unwrap();
+            t.close();
+            n
+        });
+        let mut head = [0u8; 4];
+        peer.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"head");
+        let mut digest_got = Digest::new();
+        let mut total = 0;
+        let mut buf = [0u8; 4096];
+        let mut rng = Rng::new(3);
+        while total < len {
+            let want = (1 + rng.below(4096) as usize).min(len - total);
+            let n = peer.read(&mut buf[..want]).await.unwrap();
+            assert!(n > 0, "EOF before the file's end");
+            digest_got.update(&buf[..n]);
+            total += n;
+            if rng.below(8) == 0 {
+                tulip::yield_now().await;
+            }
+        }
+        assert_eq!(digest_got, digest);
+        assert_eq!(sender.await, len as u64);
+        let mut tail = Vec::new();
+        loop {
+            let n = peer.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(tail, b"tail");
+    });
+}
+
+/// The peer reads part of the file and then closes (FIN, then RST for the unread data): a
+/// `sock_sendfile` waiting for room fails with an error instead of waiting forever.
+#[test]
+fn sock_sendfile_fails_when_the_peer_closes_mid_transfer() {
+    let dir = TempDir::new();
+    let path = dir.path("big");
+    make_file(&path, BIG, 8);
+    run(async {
+        let (_l, client, server) = tcp_pair().await;
+        let reader = tulip::spawn(async move {
+            let _ = read_n(&client, 1 << 20).await;
+            drop(client);
+        });
+        let mut file = File::open(&path).unwrap();
+        let r = sock_sendfile(&server, &mut file, 0, None).await;
+        reader.await;
+        let kind = r.expect_err("the whole file went to a closed peer").kind();
+        assert!(
+            matches!(kind, ErrorKind::ConnectionReset | ErrorKind::BrokenPipe),
+            "{kind:?}"
+        );
+        let pos = file.stream_position().unwrap();
+        assert!(pos >= 1 << 20 && pos < BIG as u64, "position {pos}");
+    });
+}
