@@ -360,3 +360,61 @@ fn protocol_is_shared_with_the_caller() {
         assert_eq!(p.borrow().events.first().unwrap(), "made");
     });
 }
+
+/// ```python
+/// transport.get_pipe_transport(0).write(b"a" * 2**20)   # the child reads one byte and exits
+/// ```
+/// A child that exits without reading what is written to its stdin: the write that waits for room
+/// ends with `pipe_connection_lost(0, BrokenPipeError)`, then `process_exited` and `connection_lost`
+/// once each; nothing hangs and the test process is not killed by `SIGPIPE`.
+#[test]
+fn a_child_exiting_without_reading_stdin_breaks_only_that_pipe() {
+    support::net::run(async {
+        let (t, p) = Command::shell("head -c 1 >/dev/null; exit 3")
+            .spawn_protocol(Log::default)
+            .unwrap();
+        let stdin = t.get_pipe_transport(0).unwrap();
+        stdin.write(&vec![b'a'; 1 << 20]).unwrap();
+        until("connection_lost", || p.borrow().done).await;
+        let events = p.borrow().events.clone();
+        check_order(&events);
+        assert!(events.contains(&"exited 3".to_string()), "{events:?}");
+        assert!(events.contains(&"pipe_lost 0 False".to_string()), "{events:?}");
+        assert_eq!(events.iter().filter(|e| e.starts_with("lost")).count(), 1);
+        // Writing again after the pipe broke is refused, not buffered forever.
+        assert!(stdin.write(b"more").is_err());
+    });
+}
+
+/// ```python
+/// transport.kill()   # after the child exited: no error while the transport is open (the child
+///                    # is reaped, no signal is sent); ProcessLookupError once it is closed
+/// ```
+#[test]
+fn kill_after_exit_signals_nothing() {
+    support::net::run(async {
+        let (t, p) = Command::shell("exit 0")
+            .spawn_protocol(Log::default)
+            .unwrap();
+        until("connection_lost", || p.borrow().done).await;
+        assert_eq!(t.get_returncode(), Some(0));
+        let after_exit = t.kill();
+        let after_terminate = t.terminate();
+        t.close();
+        let after_close = t.kill();
+        assert_eq!(
+            after_close.unwrap_err().raw_os_error(),
+            Some(rustix::io::Errno::SRCH.raw_os_error())
+        );
+        // Before close, asyncio's Popen.send_signal is a no-op on a reaped child: either that, or
+        // the same ProcessLookupError, never another error.
+        for r in [after_exit, after_terminate] {
+            if let Err(e) = r {
+                assert_eq!(e.raw_os_error(), Some(rustix::io::Errno::SRCH.raw_os_error()));
+            }
+        }
+        assert_eq!(t.get_returncode(), Some(0));
+        let events = p.borrow().events.clone();
+        check_order(&events);
+    });
+}
