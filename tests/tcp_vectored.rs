@@ -77,3 +77,40 @@ fn async_write_vectored() {
         assert_eq!(&buf, b"abcd");
     });
 }
+
+/// ```python
+/// transport.writelines([b"x"] * 3000)   # more buffers than one writev(2) takes (IOV_MAX, 1024)
+/// ```
+/// The kernel takes at most 1024 buffers per call, so the count comes up short while the socket still
+/// has room: the next write goes ahead at once instead of waiting for a readiness event that never
+/// comes (the peer only reads). Likewise a vectored read into more than 1024 buffers that fills them
+/// all leaves the rest of the data readable.
+#[test]
+fn more_buffers_than_one_syscall_takes_never_wait_for_nothing() {
+    run(async {
+        let (_l, client, server) = tcp_pair().await;
+        let data = random_bytes(3, 3000);
+        let slices: Vec<IoSlice<'_>> = data.chunks(1).map(IoSlice::new).collect();
+        let mut sent = 0;
+        while sent < data.len() {
+            sent += client.write_vectored(&slices[sent..]).await.unwrap();
+        }
+        // The reader: 2000 one-byte buffers, more than one readv(2) fills.
+        let mut got = vec![0u8; 3000];
+        let mut filled = 0;
+        while filled < got.len() {
+            let rest = &mut got[filled..];
+            let mut bufs: Vec<std::io::IoSliceMut<'_>> = rest
+                .chunks_mut(1)
+                .take(2000)
+                .map(std::io::IoSliceMut::new)
+                .collect();
+            let n = futures_lite::io::AsyncReadExt::read_vectored(&mut &server, &mut bufs)
+                .await
+                .unwrap();
+            assert!(n > 0);
+            filled += n;
+        }
+        assert_eq!(got, data);
+    });
+}
