@@ -414,24 +414,23 @@ fn accept_on_one_loop_serve_on_another() {
 /// is read there, and the next read waits for B's own events, every later message arriving.
 #[test]
 fn socket_moved_with_readiness_set_reads_on_the_new_loop() {
-    let (a, b) = real_loop()
-        .block_on(async {
-            let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-            let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
-            // A read that would block registers `a` with A's poller.
-            let mut buf = [0u8; 8];
-            let first = std::future::poll_fn(|cx| {
-                std::task::Poll::Ready(a.poll_read_with(cx, |mut s| s.read(&mut buf)))
-            })
-            .await;
-            assert!(first.is_pending());
-            b.write_with(|mut s| s.write(b"one")).await.unwrap();
-            // Let A's poller deliver the event: readiness is now set, the data unread.
-            for _ in 0..3 {
-                tulip::yield_now().await;
-            }
-            (a, b)
-        });
+    let (a, b) = real_loop().block_on(async {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+        // A read that would block registers `a` with A's poller.
+        let mut buf = [0u8; 8];
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(a.poll_read_with(cx, |mut s| s.read(&mut buf)))
+        })
+        .await;
+        assert!(first.is_pending());
+        b.write_with(|mut s| s.write(b"one")).await.unwrap();
+        // Let A's poller deliver the event: readiness is now set, the data unread.
+        for _ in 0..3 {
+            tulip::yield_now().await;
+        }
+        (a, b)
+    });
     std::thread::spawn(move || {
         real_loop().block_on(async move {
             timeout(LIMIT, async {

@@ -482,10 +482,20 @@ fn offset_at_eof_and_count_past_the_end_leave_the_transport_working() {
             .unwrap();
         let (peer, _) = listener.accept().await.unwrap();
         let mut file = File::open(&path).unwrap();
-        assert_eq!(sendfile(&transport, &mut file, 1000, None).await.unwrap(), 0);
-        assert_eq!(sendfile(&transport, &mut file, 5000, Some(3)).await.unwrap(), 0);
         assert_eq!(
-            sendfile(&transport, &mut file, 10, Some(1 << 40)).await.unwrap(),
+            sendfile(&transport, &mut file, 1000, None).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            sendfile(&transport, &mut file, 5000, Some(3))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            sendfile(&transport, &mut file, 10, Some(1 << 40))
+                .await
+                .unwrap(),
             990
         );
         assert_eq!(file.stream_position().unwrap(), 1000);
@@ -509,7 +519,9 @@ fn sendfile_to_a_slow_peer_delivers_every_byte() {
     let digest = make_file(&path, len, 9);
     run(async {
         let (transport, _watch, peer) = transport_pair().await;
-        transport.set_write_buffer_limits(Some(1024), Some(256)).unwrap();
+        transport
+            .set_write_buffer_limits(Some(1024), Some(256))
+            .unwrap();
         transport.write(b"head").unwrap();
         let t = transport.clone();
         let sender = tulip::spawn(async move {

@@ -379,7 +379,10 @@ fn a_child_exiting_without_reading_stdin_breaks_only_that_pipe() {
         let events = p.borrow().events.clone();
         check_order(&events);
         assert!(events.contains(&"exited 3".to_string()), "{events:?}");
-        assert!(events.contains(&"pipe_lost 0 False".to_string()), "{events:?}");
+        assert!(
+            events.contains(&"pipe_lost 0 False".to_string()),
+            "{events:?}"
+        );
         assert_eq!(events.iter().filter(|e| e.starts_with("lost")).count(), 1);
         // Writing again after the pipe broke is refused, not buffered forever.
         assert!(stdin.write(b"more").is_err());
@@ -410,7 +413,10 @@ fn kill_after_exit_signals_nothing() {
         // the same ProcessLookupError, never another error.
         for r in [after_exit, after_terminate] {
             if let Err(e) = r {
-                assert_eq!(e.raw_os_error(), Some(rustix::io::Errno::SRCH.raw_os_error()));
+                assert_eq!(
+                    e.raw_os_error(),
+                    Some(rustix::io::Errno::SRCH.raw_os_error())
+                );
             }
         }
         assert_eq!(t.get_returncode(), Some(0));

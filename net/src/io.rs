@@ -175,7 +175,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let bufs = this.bufs;
-        let len = bufs.iter().map(|b| b.len()).sum();
+        let len = vectored_len(bufs.iter().map(|b| b.len()));
         this.io
             .poll_write_len_with(cx, len, |mut s| s.write_vectored(bufs))
     }
@@ -272,7 +272,7 @@ macro_rules! stream_io_impls {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let len = bufs.iter().map(|b| b.len()).sum();
+                let len = $crate::io::vectored_len(bufs.iter().map(|b| b.len()));
                 self.io.poll_write_len_with(cx, len, |mut s| {
                     std::io::Write::write_vectored(&mut s, bufs)
                 })
@@ -329,6 +329,28 @@ where
     if bufs.iter().all(|b| b.is_empty()) {
         return Poll::Ready(Ok(0));
     }
-    let len = bufs.iter().map(|b| b.len()).sum();
+    let len = vectored_len(bufs.iter().map(|b| b.len()));
     io.poll_read_len_with(cx, len, |mut s| s.read_vectored(bufs))
+}
+
+/// The most buffers one `readv(2)` / `writev(2)` takes; std passes only that many of a longer list.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+const IOV_MAX: Option<usize> = Some(1024);
+/// Unknown here: only lists no longer than POSIX's minimum (`_XOPEN_IOV_MAX`) are known to go whole.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+const IOV_MAX: Option<usize> = None;
+/// POSIX's minimum of `IOV_MAX`.
+const XOPEN_IOV_MAX: usize = 16;
+
+/// How many bytes one vectored call over buffers of lengths `lens` can move at most: a count below it
+/// means the socket is drained (read) or full (write). Only the first `IOV_MAX` buffers count, since a
+/// longer list is cut there and comes up short with data or room left; where that limit is unknown and
+/// the list is longer than POSIX's minimum, 0, so that no count is taken as short.
+#[inline]
+pub(crate) fn vectored_len(lens: impl ExactSizeIterator<Item = usize>) -> usize {
+    match IOV_MAX {
+        Some(max) => lens.take(max).sum(),
+        None if lens.len() <= XOPEN_IOV_MAX => lens.sum(),
+        None => 0,
+    }
 }

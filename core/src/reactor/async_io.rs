@@ -451,6 +451,9 @@ impl<T: AsFd> Async<T> {
     ///
     /// Only for byte streams (TCP and Unix stream sockets, pipes), where a short read means nothing is
     /// left: a datagram socket returns one datagram per read, short or not, with more queued behind it.
+    /// `len` must be what one call of `op` can read: for `readv(2)` over more buffers than the kernel
+    /// takes in one call (`IOV_MAX`, 1024 on Linux), only the first `IOV_MAX` count, or a full call
+    /// would look short and the data left behind would wait for an event that never comes.
     ///
     /// # Examples
     ///
@@ -491,7 +494,8 @@ impl<T: AsFd> Async<T> {
 
     /// Like [`Async::poll_write_with`] for a stream write of `len` bytes: when `op` writes fewer (but
     /// more than 0), the send buffer is full, so the next write waits for readiness instead of trying a
-    /// syscall that would return `WouldBlock`.
+    /// syscall that would return `WouldBlock`. As for [`Async::poll_read_len_with`], `len` is what one
+    /// call can write (for `writev(2)`, the first `IOV_MAX` buffers only).
     ///
     /// **asyncio:** what `loop.sock_sendall` does between its partial sends, as a poll function.
     ///
