@@ -203,3 +203,52 @@ fn a_thousand_connections_echo_tiny_random_messages() {
         server.await;
     });
 }
+
+/// ```python
+/// sock.send(b"abc"); sock.send(b"X", socket.MSG_OOB); sock.send(b"def")   # the peer, then it waits
+/// data = await reader.read(64)   # b"abc": the kernel stops a read at the urgent mark
+/// data = await reader.read(64)   # b"def", without anything more from the peer
+/// ```
+/// A read that stops short at TCP's urgent mark leaves data queued: the next read must find it
+/// without waiting for another event (the socket is already in the poller when the data comes).
+#[test]
+fn a_read_cut_short_by_urgent_data_does_not_strand_the_rest() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let client = std::thread::spawn(move || {
+            let s = std::net::TcpStream::connect(addr).unwrap();
+            go_rx.recv().unwrap();
+            let sock = socket2::SockRef::from(&s);
+            std::io::Write::write_all(&mut &s, b"abc").unwrap();
+            sock.send_out_of_band(b"X").unwrap();
+            std::io::Write::write_all(&mut &s, b"def").unwrap();
+            // Wait for the server's answer before closing: nothing else arrives meanwhile.
+            let mut answer = [0u8; 2];
+            std::io::Read::read_exact(&mut &s, &mut answer).unwrap();
+            answer
+        });
+        let (server, _) = listener.accept().await.unwrap();
+        let server = std::rc::Rc::new(server);
+        let s2 = server.clone();
+        let reader = tulip::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while got.len() < 6 {
+                let n = s2.read(&mut buf).await.unwrap();
+                assert!(n > 0, "EOF before the data");
+                got.extend_from_slice(&buf[..n]);
+            }
+            got
+        });
+        // The reader finds nothing, registers the socket and waits; then the peer sends.
+        for _ in 0..3 {
+            tulip::yield_now().await;
+        }
+        go_tx.send(()).unwrap();
+        assert_eq!(reader.await, b"abcdef");
+        server.write_all(b"ok").await.unwrap();
+        assert_eq!(&tulip::spawn_blocking(move || client.join().unwrap()).await, b"ok");
+    });
+}
