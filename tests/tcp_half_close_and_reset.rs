@@ -249,6 +249,9 @@ fn a_read_cut_short_by_urgent_data_does_not_strand_the_rest() {
         go_tx.send(()).unwrap();
         assert_eq!(reader.await, b"abcdef");
         server.write_all(b"ok").await.unwrap();
-        assert_eq!(&tulip::spawn_blocking(move || client.join().unwrap()).await, b"ok");
+        assert_eq!(
+            &tulip::spawn_blocking(move || client.join().unwrap()).await,
+            b"ok"
+        );
     });
 }

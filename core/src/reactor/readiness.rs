@@ -14,6 +14,7 @@
 //! | 6 | `UNREGISTERED` | not (yet) in the poller of the loop it belongs to |
 //! | 7 | `READ_REPORTED` | an event reported the direction since `readable()` last returned: only `readable()` takes it, so a read in another task that drains the descriptor does not swallow the report a `readable()` waiter was woken for |
 //! | 8 | `WRITE_REPORTED` | the same for `writable()` |
+//! | 9 | `READ_URGENT` | TCP urgent data arrived once (`EPOLLPRI`): a read stops short at its mark with data behind it, so from then on a short read no longer clears readiness (only `WouldBlock` does) |
 //! | 10.. | tick | incremented by every event the reactor delivers |
 //!
 //! # The race the tick closes
@@ -37,6 +38,7 @@ pub(crate) const WRITE_RECHECK: usize = 1 << 5;
 pub(crate) const UNREGISTERED: usize = 1 << 6;
 pub(crate) const READ_REPORTED: usize = 1 << 7;
 pub(crate) const WRITE_REPORTED: usize = 1 << 8;
+pub(crate) const READ_URGENT: usize = 1 << 9;
 /// One step of the tick.
 const TICK: usize = 1 << 10;
 
@@ -121,6 +123,9 @@ impl Readiness {
         if bits & ev::WRITE_CLOSED != 0 {
             set |= WRITE_CLOSED;
         }
+        if bits & ev::URGENT != 0 {
+            set |= READ_URGENT;
+        }
         let _ = self
             .0
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
@@ -130,7 +135,8 @@ impl Readiness {
 
     /// An operation that loaded `seen` found `dir` drained: clears its readiness (and, when `blocked`,
     /// i.e. the syscall returned `WouldBlock`, its closed flag, which was then no reason to try) unless
-    /// an event arrived since `seen` was loaded.
+    /// an event arrived since `seen` was loaded. A short read of a source that has had urgent data
+    /// clears nothing (the read may have stopped at the urgent mark).
     #[inline]
     pub(crate) fn clear(&self, seen: usize, dir: Dir, blocked: bool) {
         let mask = if blocked {
@@ -141,7 +147,9 @@ impl Readiness {
         let _ = self
             .0
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
-                (w & !(TICK - 1) == seen & !(TICK - 1) && w & mask != 0).then_some(w & !mask)
+                let urgent_cut = !blocked && dir.ready == READABLE && w & READ_URGENT != 0;
+                (w & !(TICK - 1) == seen & !(TICK - 1) && w & mask != 0 && !urgent_cut)
+                    .then_some(w & !mask)
             });
     }
 
@@ -257,6 +265,18 @@ mod tests {
             "the waiter's report was swallowed by the read"
         );
         assert!(!r.consume(R));
+    }
+
+    #[test]
+    fn after_urgent_data_only_would_block_clears_reads() {
+        let r = registered();
+        r.deliver(ev::READABLE | ev::URGENT);
+        let seen = r.load();
+        r.clear(seen, R, false);
+        assert!(Readiness::may_try(r.load(), R), "a short read at the mark");
+        let seen = r.load();
+        r.clear(seen, R, true);
+        assert!(!Readiness::may_try(r.load(), R));
     }
 
     #[test]

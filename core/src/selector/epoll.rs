@@ -74,7 +74,8 @@ impl EpollEvents {
     /// An error (`EPOLLERR`) makes both directions ready, so whichever operation runs next sees it; it
     /// is not a closed state (a UDP socket's ICMP error is read once). A hang-up (`EPOLLHUP`) closes
     /// both directions and a peer's shutdown (`EPOLLRDHUP`) the read side: their operations never wait
-    /// again, which an edge-triggered registration needs (the hang-up is reported once).
+    /// again, which an edge-triggered registration needs (the hang-up is reported once). Urgent data
+    /// (`EPOLLPRI`) is passed on as [`ready::URGENT`].
     #[inline]
     fn iter(&self) -> impl Iterator<Item = (usize, u8)> + '_ {
         self.0.iter().filter_map(|ev| {
@@ -96,6 +97,9 @@ impl EpollEvents {
             if flags.contains(EventFlags::RDHUP) {
                 bits |= ready::READ_CLOSED;
             }
+            if flags.contains(EventFlags::PRI) {
+                bits |= ready::URGENT;
+            }
             Some((key as usize, bits))
         })
     }
@@ -113,8 +117,11 @@ fn pair(bits: u8) -> (bool, bool) {
 }
 
 /// Edge-triggered epoll flags for both directions, the reactor's registration of every source.
+/// `EPOLLPRI` tells of TCP urgent data, which makes a read stop short with data left (see the
+/// reactor's `READ_URGENT`).
 const EDGE_FLAGS: EventFlags = EventFlags::ET
     .union(EventFlags::IN)
+    .union(EventFlags::PRI)
     .union(EventFlags::RDHUP)
     .union(EventFlags::OUT);
 

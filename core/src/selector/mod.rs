@@ -268,6 +268,8 @@ pub(crate) mod ready {
     pub(crate) const READ_CLOSED: u8 = 1 << 2;
     /// The descriptor hung up: writes will not block again.
     pub(crate) const WRITE_CLOSED: u8 = 1 << 3;
+    /// TCP urgent data is queued (`EPOLLPRI`): a read stops short at its mark with data behind it.
+    pub(crate) const URGENT: u8 = 1 << 4;
 
     /// The flags of a [`SelectorEvent`](super::SelectorEvent)-style `(readable, writable)` pair.
     #[inline]
