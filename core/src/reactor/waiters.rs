@@ -5,7 +5,7 @@
 //! while another reads, two readers of one socket), the waker it would displace moves to a locked
 //! overflow list instead of being dropped, so every waiting task is woken by the next event.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Mutex;
 use std::task::Waker;
 
@@ -15,6 +15,11 @@ use atomic_waker::AtomicWaker;
 pub(super) struct Waiters {
     /// The most recent waiter.
     latest: AtomicWaker,
+    /// The data and vtable pointers of the waker last put in `latest` (a hint: the slot may have been
+    /// emptied since). A waker equal in both `will_wake`s it, so registering it again displaces no
+    /// other task and takes the plain `AtomicWaker` path.
+    latest_data: AtomicPtr<()>,
+    latest_vtable: AtomicPtr<std::task::RawWakerVTable>,
     /// Whether `others` may hold wakers (checked without the lock on every wake).
     crowded: AtomicBool,
     /// Earlier waiters of other tasks, each once.
@@ -25,6 +30,8 @@ impl Waiters {
     pub(super) fn new() -> Waiters {
         Waiters {
             latest: AtomicWaker::new(),
+            latest_data: AtomicPtr::new(std::ptr::null_mut()),
+            latest_vtable: AtomicPtr::new(std::ptr::null_mut()),
             crowded: AtomicBool::new(false),
             others: Mutex::new(Vec::new()),
         }
@@ -34,12 +41,29 @@ impl Waiters {
     /// task stored before is kept, not replaced.
     #[inline]
     pub(super) fn register(&self, waker: &Waker) {
+        let data = waker.data().cast_mut();
+        let vtable = std::ptr::from_ref(waker.vtable()).cast_mut();
+        if self.latest_data.load(Ordering::Relaxed) == data
+            && self.latest_vtable.load(Ordering::Relaxed) == vtable
+        {
+            // The same task again (the usual case): nothing to move aside.
+            self.latest.register(waker);
+            return;
+        }
+        self.register_other(waker, data, vtable);
+    }
+
+    /// Another task registers: the waker in the slot, if any, moves to `others`.
+    #[cold]
+    fn register_other(&self, waker: &Waker, data: *mut (), vtable: *mut std::task::RawWakerVTable) {
         if let Some(prev) = self.latest.take() {
             if !prev.will_wake(waker) {
                 self.keep(prev);
             }
         }
         self.latest.register(waker);
+        self.latest_data.store(data, Ordering::Relaxed);
+        self.latest_vtable.store(vtable, Ordering::Relaxed);
     }
 
     #[cold]
