@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tulip_time::scoped::{self, Scoped, ScopedGuard};
 
 use crate::event_loop::LoopInner;
-use crate::executor::{Shared, TaskRunnable};
+use crate::executor::TaskRunnable;
 
 thread_local! {
     static CURRENT: Scoped<LoopInner> = const { Scoped::new() };
@@ -32,19 +32,14 @@ pub(crate) fn current() -> Option<Rc<LoopInner>> {
     with_current(Rc::clone)
 }
 
-/// Pushes `runnable` onto the local run queue when `shared`'s loop is the one running on this thread;
+/// Pushes `runnable` onto the local run queue when its loop is the one running on this thread;
 /// otherwise gives it back.
 #[inline]
-pub(crate) fn try_schedule_local(
-    shared: &Arc<Shared>,
-    runnable: TaskRunnable,
-) -> Option<TaskRunnable> {
+pub(crate) fn try_schedule_local(runnable: TaskRunnable) -> Option<TaskRunnable> {
     let mut slot = Some(runnable);
     with_current(|inner| {
-        if Arc::ptr_eq(&inner.shared, shared) {
-            if let Some(r) = slot.take() {
-                inner.push_ready(r);
-            }
+        if let Some(r) = slot.take_if(|r| Arc::ptr_eq(&inner.shared, &r.metadata().shared)) {
+            inner.push_ready(r);
         }
     });
     slot
