@@ -167,11 +167,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    event_loop::expect_current("spawn").spawn_local(
-        task::Builder::new(),
-        Location::caller(),
-        future,
-    )
+    event_loop::expect_current("spawn").spawn_local(None, Location::caller(), future)
 }
 
 /// The loop running on this thread.

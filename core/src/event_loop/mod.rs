@@ -91,6 +91,8 @@ pub(crate) struct LoopInner {
     current_task: Cell<*const TaskMeta>,
     /// `set_task_factory`: adjusts the options of every task spawned on the loop's thread.
     pub(crate) task_factory: RefCell<Option<task::TaskFactory>>,
+    /// Whether `task_factory` is set (one load on the spawn path).
+    pub(crate) has_task_factory: Cell<bool>,
     /// Task-local contexts of parked tasks that have one.
     pub(crate) task_contexts: task::ContextStore,
     stop_requested: Cell<bool>,
@@ -233,6 +235,7 @@ impl Loop {
             state: Cell::new(State::Idle),
             current_task: Cell::new(std::ptr::null()),
             task_factory: RefCell::new(None),
+            has_task_factory: Cell::new(false),
             task_contexts: task::ContextStore::default(),
             stop_requested: Cell::new(false),
             fd_watches: RefCell::new(fd_watch::FdWatches::default()),
@@ -390,8 +393,7 @@ impl Loop {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.inner()
-            .spawn_local(task::Builder::new(), Location::caller(), future)
+        self.inner().spawn_local(None, Location::caller(), future)
     }
 
     /// Schedules `f` to run on the next iteration. It joins the back of the ready queue it shares with
@@ -708,10 +710,37 @@ impl LoopInner {
         self.ready.borrow_mut().push_back(Ready::Task(runnable));
     }
 
-    /// Spawns on this loop from its own thread: applies the task factory, gives the task a copy of the
-    /// context in effect (or the one in `options`), then queues it, or with `eager` on a running loop
-    /// runs its first step now.
+    /// Spawns on this loop from its own thread; `options` is `None` for a plain `spawn`. Without options,
+    /// a task factory or a context in effect, this is `task::create` and a push: the other cases take
+    /// `spawn_local_with`.
+    #[inline]
     pub(crate) fn spawn_local<F>(
+        &self,
+        options: Option<task::Builder>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        if options.is_some() || self.has_task_factory.get() || task::context_in_effect() {
+            return self.spawn_local_with(options.unwrap_or_default(), location, future);
+        }
+        let (runnable, task) = task::create(&self.shared, None, location, true, future);
+        if self.state.get() == State::Closed {
+            // Nothing will run it: dropping the runnable here (the loop's thread) cancels the task.
+            drop(runnable);
+        } else {
+            self.push_ready(runnable);
+        }
+        task
+    }
+
+    /// `spawn_local` with options: applies the task factory, gives the task a copy of the context in
+    /// effect (or the one in `options`), then queues it, or with `eager` on a running loop runs its first
+    /// step now.
+    fn spawn_local_with<F>(
         &self,
         options: task::Builder,
         location: &'static Location<'static>,

@@ -409,6 +409,13 @@ impl ContextStore {
 /// What `enter_task` replaced, for `leave_task` to restore.
 pub(crate) struct Entered(Option<Rc<Vars>>);
 
+impl Entered {
+    /// Nothing was in effect before (the poll did not go through `enter_task`).
+    pub(crate) fn none() -> Entered {
+        Entered(None)
+    }
+}
+
 /// Before a poll: puts the task's context (or none) in effect. Called only when the task has a
 /// context or one is in effect.
 #[cold]

@@ -120,7 +120,7 @@ impl TaskFactory {
 /// The options a spawn on `inner`'s thread uses: the caller's, through the loop's factory if it has one.
 #[inline]
 pub(crate) fn apply_factory(inner: &LoopInner, options: Builder) -> Builder {
-    if inner.task_factory.borrow().is_none() {
+    if !inner.has_task_factory.get() {
         return options;
     }
     apply_slow(inner, options)
@@ -154,7 +154,9 @@ impl Loop {
     /// assert!(lp.get_task_factory().is_none());
     /// ```
     pub fn set_task_factory(&self, factory: Option<TaskFactory>) {
-        let old = self.inner().task_factory.replace(factory);
+        let inner = self.inner();
+        inner.has_task_factory.set(factory.is_some());
+        let old = inner.task_factory.replace(factory);
         // Dropped with the cell released: the closure's captures may be anything.
         drop(old);
     }

@@ -100,12 +100,18 @@ impl<F: Future> Future for Harness<'_, F> {
     type Output = TaskResult<F::Output>;
 
     /// One step of the task: with its task-local context in effect when it has one (or when a context
-    /// is in effect that must not leak into it), else straight to `step`.
+    /// is in effect that must not leak into it), else straight to `step`; a context the step created
+    /// is moved out of the thread into the task's loop afterwards.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let meta = self.meta;
         if !meta.has_context() && !context_vars::is_set() {
-            return self.step(cx);
+            let out = self.step(cx);
+            if context_vars::is_set() {
+                // The task set its first context variable in this step: keep its context.
+                context_vars::leave_task(meta, context_vars::Entered::none());
+            }
+            return out;
         }
         let entered = context_vars::enter_task(meta);
         let out = self.step(cx);

@@ -50,6 +50,7 @@ pub(crate) struct TaskMeta {
 }
 
 impl TaskMeta {
+    #[inline]
     pub(crate) fn new(
         name: Option<Arc<str>>,
         location: &'static Location<'static>,

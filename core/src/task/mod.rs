@@ -29,7 +29,7 @@ pub(crate) use harness::{Failure, TaskResult};
 pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
-pub(crate) use context_vars::ContextStore;
+pub(crate) use context_vars::{is_set as context_in_effect, ContextStore};
 pub use context_vars::{ContextVar, TaskContext};
 pub(crate) use factory::apply_factory;
 pub use factory::TaskFactory;
@@ -1048,7 +1048,11 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        crate::event_loop::expect_current("spawn").spawn_local(self, Location::caller(), future)
+        crate::event_loop::expect_current("spawn").spawn_local(
+            Some(self),
+            Location::caller(),
+            future,
+        )
     }
 
     /// Spawns a `Send` future on the loop behind `handle`, from any thread. The name applies; eager
