@@ -12,6 +12,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +21,26 @@ use std::sync::Arc;
 use super::meta::TaskMeta;
 use crate::event_loop::LoopInner;
 
-type Vars = HashMap<u64, Rc<dyn Any>>;
+pub(crate) type Vars = HashMap<u64, Rc<dyn Any>, BuildHasherDefault<IdHasher>>;
+
+/// Hashes the `u64` keys of these maps (variable ids, task ids: unique counters) with one multiply
+/// instead of SipHash; the keys are not attacker-chosen.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 thread_local! {
     /// The context in effect on this thread (`None`: empty).
@@ -375,20 +395,20 @@ pub(crate) fn inherit() -> Option<Rc<Vars>> {
 /// Per-loop storage of parked tasks' contexts.
 #[derive(Default)]
 pub(crate) struct ContextStore {
-    by_task: RefCell<HashMap<super::TaskId, Rc<Vars>>>,
+    by_task: RefCell<HashMap<u64, Rc<Vars>, BuildHasherDefault<IdHasher>>>,
 }
 
 impl ContextStore {
     /// Gives a new task its context.
     pub(crate) fn attach(&self, meta: &TaskMeta, vars: Rc<Vars>) {
-        self.by_task.borrow_mut().insert(meta.id, vars);
+        self.by_task.borrow_mut().insert(meta.id.0, vars);
         meta.set_has_context(true);
     }
 
     /// Drops the context of a task that ended (it is not in effect: the task is not being polled, or
     /// its poll already moved it out).
     pub(crate) fn detach(&self, meta: &TaskMeta) {
-        let vars = self.by_task.borrow_mut().remove(&meta.id);
+        let vars = self.by_task.borrow_mut().remove(&meta.id.0);
         meta.set_has_context(false);
         // Values are dropped with the store released: their `Drop` is user code.
         drop(vars);
@@ -397,12 +417,12 @@ impl ContextStore {
     /// A copy of a parked task's context.
     pub(crate) fn copy_of(&self, meta: &TaskMeta) -> TaskContext {
         TaskContext {
-            vars: self.by_task.borrow().get(&meta.id).cloned(),
+            vars: self.by_task.borrow().get(&meta.id.0).cloned(),
         }
     }
 
     fn take(&self, meta: &TaskMeta) -> Option<Rc<Vars>> {
-        self.by_task.borrow_mut().remove(&meta.id)
+        self.by_task.borrow_mut().remove(&meta.id.0)
     }
 }
 
