@@ -299,6 +299,11 @@ fn memory_tables() -> io::Result<()> {
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for (workload, n, label) in [
         ("parked", 100_000, "idle task parked on a channel (100 000)"),
+        (
+            "parked_bare",
+            100_000,
+            "idle task parked on `pending()`, runtime's own cost (100 000)",
+        ),
         ("sleeping", 1_000_000, "task sleeping 10 s (1 000 000)"),
         // 5 000, not 10 000: client and server ends live in this one process (2 descriptors each)
         // and the hard RLIMIT_NOFILE here is 20 000.

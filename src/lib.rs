@@ -63,8 +63,8 @@ pub mod tls {
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {
     pub use tulip_core::task::{
-        cancellation, AsCompleted, Builder, ChildFailure, Gather, GatherAll, Shield,
-        TaskGroupError, TryGather,
+        cancellation, AsCompleted, Builder, ChildFailure, ContextVar, Gather, GatherAll, Shield,
+        TaskContext, TaskFactory, TaskGroupError, TryGather,
     };
 }
 

@@ -83,14 +83,21 @@ impl Shared {
 
 /// The schedule function of every task: on the loop's own thread push to the local run queue (no atomics
 /// beyond async-task's own), elsewhere push to the injector and wake the loop.
-pub(crate) fn schedule(shared: &Arc<Shared>, runnable: TaskRunnable) {
-    if let Some(runnable) = context::try_schedule_local(shared, runnable) {
-        schedule_remote(shared, runnable);
+///
+/// The task's loop is read from its metadata, so the schedule closure async-task stores in every task is
+/// zero-sized.
+#[inline]
+pub(crate) fn schedule(runnable: TaskRunnable) {
+    if let Some(runnable) = context::try_schedule_local(runnable) {
+        schedule_remote(runnable);
     }
 }
 
 #[cold]
-fn schedule_remote(shared: &Arc<Shared>, runnable: TaskRunnable) {
+fn schedule_remote(runnable: TaskRunnable) {
+    // The runnable may run and complete on the loop's thread as soon as it is pushed: hold the loop by
+    // its own reference, not through the task.
+    let shared = runnable.metadata().shared.clone();
     if let Err(Injected::Task(runnable)) = shared.inject(Injected::Task(runnable)) {
         // The loop is gone. A task that is not `Send` must not be dropped on this thread; its future was
         // already dropped at shutdown (every task is cancelled then), so leaking the handle leaks no

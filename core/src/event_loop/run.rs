@@ -291,14 +291,12 @@ impl LoopInner {
     }
 
     /// Polls one task once. Inlined into the loop: the call's register saves cost ~15 instructions a task.
+    /// Also runs an eager task's first step inside `spawn`, so the task that was current is restored
+    /// afterwards rather than cleared.
     #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
-        let meta = runnable.metadata();
-        self.current_task.set(Some((meta.id, meta.location)));
-        let named = meta.name.is_some();
-        if named {
-            self.current_name.borrow_mut().clone_from(&meta.name);
-        }
+        // Restored below, before the runnable (consumed by `run`) can have released the task.
+        let prev = self.current_task.replace(runnable.metadata());
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
         } else {
@@ -306,10 +304,7 @@ impl LoopInner {
                 coop::with_budget(TASK_BUDGET, || runnable.run());
             }))
         };
-        self.current_task.set(None);
-        if named {
-            *self.current_name.borrow_mut() = None;
-        }
+        self.current_task.set(prev);
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(
