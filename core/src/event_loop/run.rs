@@ -249,6 +249,7 @@ impl LoopInner {
     /// handles are ready.
     #[inline(always)]
     fn begin_iteration(&self, stopping: bool) -> usize {
+        self.counters.iteration();
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
@@ -294,6 +295,7 @@ impl LoopInner {
     #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
         let meta = runnable.metadata();
+        self.counters.task_poll();
         self.current_task.set(Some((meta.id, meta.location)));
         let named = meta.name.is_some();
         if named {
@@ -418,6 +420,7 @@ impl LoopInner {
         }
         let mut fired = self.fired.borrow_mut();
         self.timers.fire(now, &mut fired);
+        self.counters.timers_fired(fired.len());
         // Wake and queue outside the borrow of `fired`? Waking only pushes to queues; callbacks are
         // queued, not run, so no user code runs under this borrow.
         for action in fired.drain(..) {
@@ -454,6 +457,7 @@ impl LoopInner {
         // the buffer borrow first).
         let mut batch = std::mem::take(&mut *wakers);
         drop(wakers);
+        self.counters.io_events(batch.len());
         for w in batch.drain(..) {
             w.wake();
         }

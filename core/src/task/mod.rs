@@ -971,6 +971,7 @@ where
     F::Output: 'static,
 {
     let meta = TaskMeta::new(name, location, shared.id, local);
+    let future = crate::trace::instrument(future, &meta);
     let shared = shared.clone();
     let schedule = move |runnable| executor::schedule(&shared, runnable);
     // SAFETY: `spawn_unchecked` lifts three bounds; each is upheld here.
