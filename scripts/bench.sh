@@ -6,6 +6,8 @@
 #   scripts/bench.sh --no-instr   the criterion runs only
 #   scripts/bench.sh --report     only print the table again from the last runs
 #   scripts/bench.sh --net        only the echo load, memory and lateness tables (benches/echo_load.rs)
+#   scripts/bench.sh --http       only the hyper table: tulip vs tokio current_thread under wrk
+#                                 (benches/http_load.rs; installs wrk from Debian's packages if missing)
 #
 # Each run's medians are saved in <target>/bench-runs/run-<i>.json; the table shows, per benchmark, the
 # median over runs of the per-run median time, and the median over runs of the per-run ratio.
@@ -49,7 +51,7 @@ with open(out, "w") as f:
 EOF
 }
 
-if [ "$mode" != --report ] && [ "$mode" != --net ]; then
+if [ "$mode" != --report ] && [ "$mode" != --net ] && [ "$mode" != --http ]; then
     rm -rf "$SAVED" && mkdir -p "$SAVED"
     for i in $(seq 1 "$RUNS"); do
         echo "== criterion run $i of $RUNS" >&2
@@ -59,7 +61,7 @@ if [ "$mode" != --report ] && [ "$mode" != --net ]; then
     done
 fi
 
-if [ "$mode" != --net ]; then
+if [ "$mode" != --net ] && [ "$mode" != --http ]; then
 python3 - "$SAVED"/run-*.json <<'EOF'
 import json, statistics, sys
 
@@ -113,4 +115,20 @@ fi
 if [ "$mode" = all ] || [ "$mode" = --net ]; then
     cargo build --release --examples
     cargo bench -p tulip-benches --bench echo_load
+fi
+
+# HTTP: the same hyper service on tulip and on tokio current_thread, loaded by wrk (server on CPU 0, wrk
+# on CPU 1): req/s and server CPU per request. wrk comes from Debian's packages.
+if [ "$mode" = all ] || [ "$mode" = --http ]; then
+    if ! command -v wrk >/dev/null 2>&1; then
+        if ! command -v apt-get >/dev/null 2>&1; then
+            echo "scripts/bench.sh: the HTTP benchmark needs wrk (Debian: apt-get install wrk)" >&2
+            exit 1
+        fi
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+        $sudo apt-get update -q
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk
+    fi
+    cargo bench -p tulip-benches --bench http_load
 fi
