@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Each server runs in its own process pinned to CPU 0 and wrk (one thread) to CPU 1 (`taskset`); each
-//! case has a 1 s warm-up run of wrk, then the measured run; three repetitions, medians. The server's
+//! case has a 1 s warm-up run of wrk, then the measured run; the servers take turns within each of five
+//! repetitions; medians. The server's
 //! CPU time (user + system, from `/proc/<pid>/stat`) over the measured run, divided by the requests wrk
 //! counted, is the CPU per request.
 
@@ -214,15 +215,15 @@ const SERVERS: [(&str, &str); 2] = [("tulip", "tulip"), ("tokio current_thread",
 
 fn matrix(reps: usize, secs: u64) -> io::Result<()> {
     println!(
-        "## hyper HTTP/1.1 hello world (server on CPU 0, wrk -t1 on CPU 1, {secs} s measured, median of {reps})\n"
+        "## hyper HTTP/1.1 hello world (server on CPU 0, wrk -t1 on CPU 1, {secs} s measured, median of {reps}, servers taking turns)\n"
     );
     for conns in [1usize, 50, 500] {
-        // Per server: (rps, p50, p99, cpu µs/req) per repetition, errors summed.
-        let mut rows = Vec::new();
-        for (name, mode) in SERVERS {
-            let (mut rps, mut p50, mut p99, mut cpu) = (vec![], vec![], vec![], vec![]);
-            let mut errors = 0;
-            for _ in 0..reps {
+        // Per server: rps, p50, p99, cpu µs/req of each repetition, and errors summed. The servers take
+        // turns within each repetition, so a change in the machine's load hits both alike.
+        let mut samples: Vec<[Vec<f64>; 4]> = SERVERS.iter().map(|_| Default::default()).collect();
+        let mut errors = [0u64; SERVERS.len()];
+        for _ in 0..reps {
+            for (i, (name, mode)) in SERVERS.iter().enumerate() {
                 eprintln!("http_load: {name} with {conns} connection(s)");
                 let server = start(mode, "0")?;
                 wrk(server.addr, conns, 1, "1")?;
@@ -230,24 +231,31 @@ fn matrix(reps: usize, secs: u64) -> io::Result<()> {
                 let before = cpu_seconds(pid);
                 let w = wrk(server.addr, conns, secs, "1")?;
                 let after = cpu_seconds(pid);
-                rps.push(w.rps);
-                p50.push(w.p50_us);
-                p99.push(w.p99_us);
-                cpu.push(match (before, after) {
+                let cpu = match (before, after) {
                     (Some(b), Some(a)) => (a - b) * 1e6 / w.requests as f64,
                     _ => f64::NAN,
-                });
-                errors += w.errors;
+                };
+                for (v, x) in samples[i].iter_mut().zip([w.rps, w.p50_us, w.p99_us, cpu]) {
+                    v.push(x);
+                }
+                errors[i] += w.errors;
             }
-            rows.push((
-                name,
-                median(&mut rps),
-                median(&mut p50),
-                median(&mut p99),
-                median(&mut cpu),
-                errors,
-            ));
         }
+        let rows: Vec<_> = SERVERS
+            .iter()
+            .zip(samples.iter_mut())
+            .zip(errors)
+            .map(|(((name, _), [rps, p50, p99, cpu]), errors)| {
+                (
+                    *name,
+                    median(rps),
+                    median(p50),
+                    median(p99),
+                    median(cpu),
+                    errors,
+                )
+            })
+            .collect();
         let tokio = rows[1].clone();
         println!("### {conns} keep-alive connection(s)\n");
         println!("| server | req/s | vs tokio | p50 µs | p99 µs | server CPU µs/req | CPU vs tokio | errors |");
@@ -283,6 +291,6 @@ fn main() -> io::Result<()> {
             }
         }
         Some("quick") => matrix(1, 2),
-        _ => matrix(3, 5),
+        _ => matrix(5, 5),
     }
 }

@@ -11,7 +11,9 @@
 //!   and entered on every poll of its future (and while the future is dropped), with the fields
 //!   `task.id` ([`TaskId`](crate::TaskId) as a number), `task.name` (absent for an unnamed task),
 //!   `spawn.location` (`file:line:column` of the `spawn` call) and `loop.id`. Events a task's code emits
-//!   are inside its span, so a log line says which task wrote it.
+//!   are inside its span, so a log line says which task wrote it. The span is made by the thread that
+//!   spawns (with that thread's subscriber: install a global one, `tracing::subscriber::set_global_default`,
+//!   when tasks are spawned from other threads or on a [`Runtime`](crate::Runtime)'s workers).
 //! - An event at `WARN` (target `tulip::slow_poll`) for each task poll or callback that held the loop
 //!   longer than [`Loop::slow_callback_duration`](crate::Loop::slow_callback_duration), with the fields
 //!   `elapsed_us` and, for a task, `task.id`, `task.name` and `spawn.location`. Polls are timed in debug
