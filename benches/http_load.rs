@@ -256,7 +256,7 @@ fn matrix(reps: usize, secs: u64) -> io::Result<()> {
                 )
             })
             .collect();
-        let tokio = rows[1].clone();
+        let tokio = rows[1];
         println!("### {conns} keep-alive connection(s)\n");
         println!("| server | req/s | vs tokio | p50 µs | p99 µs | server CPU µs/req | CPU vs tokio | errors |");
         println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

@@ -25,7 +25,7 @@ cargo test --features tls,rcgen --test tls_streams
 cargo test --features tracing --test trace_spans
 cargo test -p tulip-core --features tracing --lib
 cargo clippy -p tulip-core --features tracing --all-targets -- -D warnings
-cargo clippy -p tulip --features tracing --all-targets -- -D warnings
+cargo clippy -p tulip --features tracing,async-compat --all-targets -- -D warnings
 # Code written for tokio, on tulip through async-compat (docs/TOKIO_LIBRARIES.md); the feature only
 # pulls in async-compat and tokio for this test.
 cargo test --features async-compat --test tokio_compat
