@@ -84,6 +84,8 @@ pub(crate) struct LoopInner {
     events: RefCell<crate::reactor::EventBuffers>,
     wakers: RefCell<Vec<Waker>>,
     fired: RefCell<Vec<TimerAction>>,
+    /// Iterations, polls, I/O wake-ups, timers fired (`Loop::stats`).
+    pub(crate) counters: crate::trace::Counters,
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
@@ -231,6 +233,7 @@ impl Loop {
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
+            counters: crate::trace::Counters::default(),
             debug: Cell::new(b.debug),
             slow_callback_duration: Cell::new(b.slow_callback_duration),
             exception_handler: RefCell::new(None),
@@ -534,6 +537,27 @@ impl Loop {
     /// ```
     pub fn set_debug(&self, on: bool) {
         self.inner().debug.set(on);
+    }
+
+    /// The loop's counters since it was made: iterations, task polls, I/O wake-ups, timers fired. Cheap
+    /// to read (four numbers copied); see [`crate::trace`] for the `tracing` output.
+    ///
+    /// **asyncio:** none (asyncio keeps no counters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.block_on(async {
+    ///     for _ in 0..3 {
+    ///         tulip_core::spawn(async { tulip_core::yield_now().await }).await;
+    ///     }
+    /// });
+    /// // Each task is polled twice: once up to its yield, once to the end.
+    /// assert_eq!(lp.stats().task_polls, 6);
+    /// ```
+    pub fn stats(&self) -> crate::LoopStats {
+        self.inner().counters.snapshot()
     }
 
     /// The debug-mode threshold.
@@ -906,6 +930,7 @@ impl LoopInner {
     /// Sends `ctx` to the exception handler (the handler is taken out of its cell first, so it may set a
     /// new one).
     pub(crate) fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {
+        crate::trace::exception_event(ctx);
         let handler = self.exception_handler.borrow().clone();
         let res = catch_unwind(AssertUnwindSafe(|| match handler {
             Some(h) => h(ctx),

@@ -249,6 +249,7 @@ impl LoopInner {
     /// handles are ready.
     #[inline(always)]
     fn begin_iteration(&self, stopping: bool) -> usize {
+        self.counters.iteration();
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
@@ -297,6 +298,7 @@ impl LoopInner {
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
         // Restored below, before the runnable (consumed by `run`) can have released the task.
         let prev = self.current_task.replace(runnable.metadata());
+        self.counters.task_poll();
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
         } else {
@@ -413,6 +415,7 @@ impl LoopInner {
         }
         let mut fired = self.fired.borrow_mut();
         self.timers.fire(now, &mut fired);
+        self.counters.timers_fired(fired.len());
         // Wake and queue outside the borrow of `fired`? Waking only pushes to queues; callbacks are
         // queued, not run, so no user code runs under this borrow.
         for action in fired.drain(..) {
@@ -449,6 +452,7 @@ impl LoopInner {
         // the buffer borrow first).
         let mut batch = std::mem::take(&mut *wakers);
         drop(wakers);
+        self.counters.io_events(batch.len());
         for w in batch.drain(..) {
             w.wake();
         }

@@ -1115,6 +1115,7 @@ where
     F::Output: 'static,
 {
     let meta = TaskMeta::new(name, location, shared.clone(), local);
+    let future = crate::trace::instrument(future, &meta);
     let schedule = executor::schedule;
     // SAFETY: `spawn_unchecked` lifts three bounds; each is upheld here.
     // - `Send` on the future: when `local` is true the future may be `!Send`. Its runnable is only run on
