@@ -495,13 +495,15 @@ impl LoopInner {
                 _ => self.poll_io_parked(None),
             }
         } else {
-            let timeout = self.timers.next_deadline().map(|next| {
-                let now = self.timers.now();
-                // Round up to whole milliseconds so the wait does not end just short of the deadline.
-                let d = next.saturating_duration_since(now);
-                let ms = d.as_nanos().div_ceil(1_000_000);
-                Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
-            });
+            // The exact time left, to the nanosecond: the selector waits at least that long (epoll
+            // with `epoll_pwait2`, ppoll, kqueue; a millisecond-only poller rounds up), so the timer
+            // due then has passed its deadline when the wait ends, and `fire_timers` below fires it.
+            // A wait that ends early (I/O, a wake-up) fires nothing early: `fire` checks each exact
+            // deadline, and the next park waits for the rest.
+            let timeout = self
+                .timers
+                .next_deadline()
+                .map(|next| next.saturating_duration_since(self.timers.now()));
             self.poll_io_parked(timeout);
         }
         self.fire_timers();

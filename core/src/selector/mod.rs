@@ -47,6 +47,7 @@ mod poll;
 cfg_if::cfg_if! {
     if #[cfg(any(target_os = "linux", target_os = "android"))] {
         mod epoll;
+        mod epoll_wait;
         pub use self::epoll::EpollSelector;
         use self::epoll::EpollSelector as Platform;
     } else if #[cfg(any(
