@@ -5,6 +5,7 @@ mod exception;
 mod fd_watch;
 mod idle;
 mod run;
+mod timer_slack;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -75,6 +76,8 @@ pub(crate) struct LoopInner {
     /// a callback checks it with one compare.
     next_fired_timer_callback: Cell<u64>,
     pub(crate) timers: Rc<Timers>,
+    /// The thread's timer slack, lowered during a run that waits with a timeout.
+    timer_slack: timer_slack::TimerSlack,
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
     pub(crate) blocking_in_flight: Arc<AtomicUsize>,
     registry: RefCell<Registry>,
@@ -218,6 +221,7 @@ impl Loop {
             fired_timer_callbacks: RefCell::new(VecDeque::new()),
             next_fired_timer_callback: Cell::new(u64::MAX),
             timers: Rc::new(Timers::new(clock)),
+            timer_slack: timer_slack::TimerSlack::default(),
             blocking_in_flight: Arc::new(AtomicUsize::new(0)),
             registry: RefCell::new(Registry::default()),
             events: RefCell::new(crate::reactor::EventBuffers::new()),

@@ -131,6 +131,7 @@ impl Drop for RunningGuard<'_> {
         if let Some(main) = &self.main {
             main.woken.store(true, Ordering::Release);
         }
+        self.inner.timer_slack.restore();
         self.inner.state.set(State::Idle);
     }
 }
@@ -504,6 +505,9 @@ impl LoopInner {
                 .timers
                 .next_deadline()
                 .map(|next| next.saturating_duration_since(self.timers.now()));
+            if timeout.is_some() {
+                self.timer_slack.lower();
+            }
             self.poll_io_parked(timeout);
         }
         self.fire_timers();
