@@ -278,7 +278,7 @@ impl LoopInner {
     fn drain_injector(&self) {
         let n = self.shared.injector.len();
         for _ in 0..n {
-            let Ok(work) = self.shared.injector.pop() else {
+            let Some(work) = self.shared.injector.pop() else {
                 break;
             };
             match work {
@@ -483,7 +483,7 @@ impl LoopInner {
         if clock.is_paused() {
             // Read before looking for work: a blocking job wakes its waiter before it stops counting, so
             // a count of zero here means its wake-up is already visible below.
-            let blocking = self.blocking_in_flight.load(Ordering::SeqCst) > 0;
+            let blocking = !self.blocking_in_flight.is_idle();
             self.poll_io(Some(Duration::ZERO));
             self.fire_timers();
             if self.has_work() {

@@ -1,7 +1,10 @@
 //! Per-task metadata stored inside the task's allocation: identity, spawn site and outcome flags.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicU64;
+
+// Loom's atomics in a model build (`tests/loom_*.rs`): the outcome flags cross threads.
+use crate::sync_shim::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::{TaskId, TaskOutcome};
