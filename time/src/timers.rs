@@ -403,8 +403,23 @@ impl Timers {
         let mut scratch = self.scratch.borrow_mut();
         let n = {
             let mut wheel = self.wheel.borrow_mut();
-            let n = wheel.advance_until(tick, &mut scratch, |e| e.deadline <= now);
-            self.refresh_hint(&wheel);
+            // The earliest deadline held back (due later in this tick) is the earliest pending
+            // deadline: every timer still in the wheel's slots falls in a later tick.
+            let mut held: Option<Instant> = None;
+            let n = wheel.advance_until(tick, &mut scratch, |e| {
+                if e.deadline <= now {
+                    return true;
+                }
+                held = Some(held.map_or(e.deadline, |h| h.min(e.deadline)));
+                false
+            });
+            match held {
+                Some(at) => {
+                    self.due_hint.set(Some(at));
+                    self.hint_exact.set(true);
+                }
+                None => self.refresh_hint(&wheel),
+            }
             n
         };
         if n > 1 {
