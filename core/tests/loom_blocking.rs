@@ -112,6 +112,10 @@ fn a_paused_loop_never_jumps_its_clock_over_a_job_in_flight() {
         }
         assert_eq!(got, Some(42));
         assert!(count.is_idle());
-        assert_eq!(slot.poll(&waker, || None), None, "the result was handed out twice");
+        assert_eq!(
+            slot.poll(&waker, || None),
+            None,
+            "the result was handed out twice"
+        );
     });
 }

@@ -84,7 +84,8 @@ static NEXT_TIMERS_ID: AtomicU64 = AtomicU64::new(1);
 /// wakers of `sleep`/`timeout`/`interval` futures.
 ///
 /// Loop-local (`!Send`): the loop owns one and makes it "current" on its thread while it runs, which is how
-/// [`sleep`](crate::sleep) finds it. Insert and cancel are O(1); [`Timers::next_deadline`] is cheap.
+/// [`sleep`](crate::sleep) finds it. Insert and cancel are O(1); [`Timers::next_deadline`] is cheap
+/// (after the earliest timers changed, one step per timer due in the wheel's next occupied tick).
 ///
 /// **asyncio:** the loop's `_scheduled` heap of `TimerHandle`s.
 ///

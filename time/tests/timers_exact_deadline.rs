@@ -36,7 +36,10 @@ fn a_timer_inside_a_tick_waits_for_its_exact_deadline() {
     assert_eq!(timers.fire(t0 + us(1_100), &mut out), 0);
     assert!(!timers.may_be_due(t0 + us(1_249)));
     assert_eq!(timers.next_deadline(), Some(t0 + us(1_250)));
-    assert_eq!(timers.fire(t0 + us(1_250) - Duration::from_nanos(1), &mut out), 0);
+    assert_eq!(
+        timers.fire(t0 + us(1_250) - Duration::from_nanos(1), &mut out),
+        0
+    );
     assert!(timers.may_be_due(t0 + us(1_250)));
     assert_eq!(timers.fire(t0 + us(1_250), &mut out), 1);
     assert_eq!(tags(&mut out), [1]);
@@ -97,7 +100,11 @@ fn driving_by_next_deadline_fires_each_timer_at_its_deadline() {
         let n = timers.fire(next, &mut out);
         for tag in tags(&mut out) {
             let (&(at, want), ()) = expected.iter().next().expect("a timer fired twice");
-            assert_eq!((tag, next), (want, at), "fired out of order or not at its deadline");
+            assert_eq!(
+                (tag, next),
+                (want, at),
+                "fired out of order or not at its deadline"
+            );
             expected.remove(&(at, want));
         }
         seen += n;
@@ -176,7 +183,10 @@ fn check(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let next = timers.next_deadline();
         prop_assert_eq!(next.is_some(), earliest.is_some());
         if let (Some(next), Some(earliest)) = (next, earliest) {
-            prop_assert!(next <= earliest, "next_deadline {next:?} after the earliest {earliest:?}");
+            prop_assert!(
+                next <= earliest,
+                "next_deadline {next:?} after the earliest {earliest:?}"
+            );
             // Due within the millisecond that has begun (the wheel's current tick): the answer is
             // exact.
             let ms = |at: Instant| at.duration_since(t0).as_millis();

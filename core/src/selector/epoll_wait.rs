@@ -87,7 +87,10 @@ fn pwait2(epoll: BorrowedFd<'_>, events: &mut Vec<Event>, d: Duration) -> Result
         return Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO));
     }
     let n = n as usize;
-    debug_assert!(n <= spare, "epoll_pwait2 returned {n} events for {spare} slots");
+    debug_assert!(
+        n <= spare,
+        "epoll_pwait2 returned {n} events for {spare} slots"
+    );
     // SAFETY: the kernel initialised the first `n <= max <= spare` slots past the old length.
     unsafe { events.set_len(events.len() + n) };
     Ok(n)

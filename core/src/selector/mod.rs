@@ -244,6 +244,10 @@ pub trait Selector: Send + Sync + 'static {
     /// Waits up to `timeout` (`None`: until an event or a [`notify`](Selector::notify)) and appends the
     /// events to `events` (the caller clears it first). Returning early with no events is allowed.
     ///
+    /// The loop passes the exact time left until its next timer, to the nanosecond. A selector that
+    /// waits in coarser units must round up: a timeout rounded down to zero makes the loop poll again
+    /// and again until the deadline.
+    ///
     /// # Errors
     ///
     /// As the OS call; `Interrupted` is retried by the selector, not returned.

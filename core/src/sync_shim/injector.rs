@@ -118,7 +118,10 @@ struct Queue<T>(loom::sync::Mutex<(std::collections::VecDeque<T>, bool)>);
 #[cfg(tulip_loom)]
 impl<T> Queue<T> {
     fn new() -> Self {
-        Queue(loom::sync::Mutex::new((std::collections::VecDeque::new(), false)))
+        Queue(loom::sync::Mutex::new((
+            std::collections::VecDeque::new(),
+            false,
+        )))
     }
     fn push(&self, work: T) -> Result<(), T> {
         let mut q = super::lock(&self.0);

@@ -59,7 +59,11 @@ fn loom_cancel_racing_completion_from_another_thread() {
             handled += 1;
         }
         let sent = canceller.join().unwrap();
-        assert_eq!(handled, usize::from(sent), "a cancel request lost or handled twice");
+        assert_eq!(
+            handled,
+            usize::from(sent),
+            "a cancel request lost or handled twice"
+        );
         // Exactly one outcome, and a late cancel does not change it.
         assert_eq!(meta.outcome(), Some(TaskOutcome::Finished));
     });

@@ -483,7 +483,12 @@ impl<T> Wheel<T> {
     /// wheel.advance_until(3, &mut fired, |&us| us <= 3_950);
     /// assert_eq!(fired, [3_400, 3_900]);
     /// ```
-    pub fn advance_until(&mut self, now: u64, out: &mut Vec<T>, mut due: impl FnMut(&T) -> bool) -> usize {
+    pub fn advance_until(
+        &mut self,
+        now: u64,
+        out: &mut Vec<T>,
+        mut due: impl FnMut(&T) -> bool,
+    ) -> usize {
         let now = now.max(self.elapsed);
         self.take_pending();
 
