@@ -2,10 +2,10 @@
 
 use std::panic::Location;
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 // Loom's atomics in a model build (`tests/loom_*.rs`): the outcome flags cross threads.
 use crate::sync_shim::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use super::{TaskId, TaskOutcome};
 
