@@ -338,7 +338,7 @@ fn memory_tables() -> io::Result<()> {
 }
 
 fn lateness_table() {
-    println!("\n## Timer lateness: 1 ms sleep x 1 000 (µs late; timer resolution 1 ms for tulip and tokio)\n");
+    println!("\n## Timer lateness: 1 ms sleep x 1 000 (µs late; tokio rounds to 1 ms ticks, tulip and smol wake at the exact deadline)\n");
     println!("| runtime | p50 | p99 | max |");
     println!("| --- | ---: | ---: | ---: |");
     for rt in ["tulip", "tokio", "smol"] {

@@ -5,6 +5,7 @@ mod exception;
 mod fd_watch;
 mod idle;
 mod run;
+mod timer_slack;
 mod weak;
 
 use std::cell::{Cell, RefCell};
@@ -14,7 +15,6 @@ use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -77,8 +77,10 @@ pub(crate) struct LoopInner {
     /// a callback checks it with one compare.
     next_fired_timer_callback: Cell<u64>,
     pub(crate) timers: Rc<Timers>,
+    /// The thread's timer slack, lowered during a run that waits with a timeout.
+    timer_slack: timer_slack::TimerSlack,
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
-    pub(crate) blocking_in_flight: Arc<AtomicUsize>,
+    pub(crate) blocking_in_flight: crate::sync_shim::InFlightCount,
     registry: RefCell<Registry>,
     /// Reused buffers: poller events, wakers to wake, fired timers.
     events: RefCell<crate::reactor::EventBuffers>,
@@ -228,7 +230,8 @@ impl Loop {
             fired_timer_callbacks: RefCell::new(VecDeque::new()),
             next_fired_timer_callback: Cell::new(u64::MAX),
             timers: Rc::new(Timers::new(clock)),
-            blocking_in_flight: Arc::new(AtomicUsize::new(0)),
+            timer_slack: timer_slack::TimerSlack::default(),
+            blocking_in_flight: crate::sync_shim::InFlightCount::new(),
             registry: RefCell::new(Registry::default()),
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),

@@ -131,6 +131,7 @@ impl Drop for RunningGuard<'_> {
         if let Some(main) = &self.main {
             main.woken.store(true, Ordering::Release);
         }
+        self.inner.timer_slack.restore();
         self.inner.state.set(State::Idle);
     }
 }
@@ -278,7 +279,7 @@ impl LoopInner {
     fn drain_injector(&self) {
         let n = self.shared.injector.len();
         for _ in 0..n {
-            let Ok(work) = self.shared.injector.pop() else {
+            let Some(work) = self.shared.injector.pop() else {
                 break;
             };
             match work {
@@ -481,7 +482,7 @@ impl LoopInner {
         if clock.is_paused() {
             // Read before looking for work: a blocking job wakes its waiter before it stops counting, so
             // a count of zero here means its wake-up is already visible below.
-            let blocking = self.blocking_in_flight.load(Ordering::SeqCst) > 0;
+            let blocking = !self.blocking_in_flight.is_idle();
             self.poll_io(Some(Duration::ZERO));
             self.fire_timers();
             if self.has_work() {
@@ -494,13 +495,18 @@ impl LoopInner {
                 _ => self.poll_io_parked(None),
             }
         } else {
-            let timeout = self.timers.next_deadline().map(|next| {
-                let now = self.timers.now();
-                // Round up to whole milliseconds so the wait does not end just short of the deadline.
-                let d = next.saturating_duration_since(now);
-                let ms = d.as_nanos().div_ceil(1_000_000);
-                Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
-            });
+            // The exact time left, to the nanosecond: the selector waits at least that long (epoll
+            // with `epoll_pwait2`, ppoll, kqueue; a millisecond-only poller rounds up), so the timer
+            // due then has passed its deadline when the wait ends, and `fire_timers` below fires it.
+            // A wait that ends early (I/O, a wake-up) fires nothing early: `fire` checks each exact
+            // deadline, and the next park waits for the rest.
+            let timeout = self
+                .timers
+                .next_deadline()
+                .map(|next| next.saturating_duration_since(self.timers.now()));
+            if timeout.is_some() {
+                self.timer_slack.lower();
+            }
             self.poll_io_parked(timeout);
         }
         self.fire_timers();

@@ -10,8 +10,11 @@
 //! when the `HAS_CONTEXT` bit is set.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::sync::Arc;
+
+// Loom's atomics in a model build (`tests/loom_*.rs`): the outcome flags cross threads.
+use crate::sync_shim::atomic::{AtomicU8, Ordering};
 
 use super::{TaskId, TaskOutcome};
 use crate::executor::Shared;
