@@ -22,8 +22,10 @@
 //!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
 //!   `datagram.rs`), [`create_server`] and [`Server`]. What a handle shares with its task is
 //!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
-//! - asyncio's streams on top of TCP: [`StreamReader`], [`StreamWriter`], [`open_connection`],
-//!   [`start_server`] (`streams/`).
+//! - asyncio's streams over any [`ByteStream`] (TCP, Unix sockets, TLS from `tulip_tls`):
+//!   [`StreamReader`], [`StreamWriter`], [`open_connection`], [`start_server`],
+//!   [`open_unix_connection`], [`start_unix_server`] (`streams/`). Unix servers bind through
+//!   `unix_server.rs` (stale socket files removed, unlinked on close).
 //!
 //! # Examples
 //!
@@ -53,6 +55,7 @@
 mod accept;
 mod addr;
 mod buffer;
+mod byte_stream;
 mod connection;
 mod datagram;
 mod datagram_io;
@@ -67,9 +70,11 @@ pub mod tcp;
 mod transport;
 pub mod udp;
 pub mod unix;
+mod unix_server;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
+pub use byte_stream::ByteStream;
 pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
@@ -81,8 +86,8 @@ pub use protocol::{DatagramProtocol, Protocol};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{
-    open_connection, start_server, HandlerOutput, IncompleteReadError, LimitOverrunError,
-    ReadError, StreamReader, StreamWriter,
+    open_connection, open_unix_connection, start_server, start_unix_server, HandlerOutput,
+    IncompleteReadError, LimitOverrunError, ReadError, StreamReader, StreamWriter,
 };
 pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
 pub use transport::Transport;

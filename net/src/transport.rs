@@ -255,7 +255,12 @@ impl Transport {
         let mut guard = self.inner.state.borrow_mut();
         let st = &mut *guard;
         match &st.link.sock {
-            Some(sock) => st.link.side.write_eof(sock),
+            Some(sock) => {
+                if !st.link.side.write_eof(sock)? {
+                    st.link.task.wake();
+                }
+                Ok(())
+            }
             // The connection has ended, so `closing` is set: a no-op.
             None => Ok(()),
         }
