@@ -71,6 +71,7 @@ mod transport;
 pub mod udp;
 pub mod unix;
 mod unix_server;
+mod upgrade;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
@@ -92,4 +93,6 @@ pub use streams::{
 pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
 pub use transport::Transport;
 pub use udp::UdpSocket;
+#[doc(hidden)]
+pub use upgrade::start_server_upgraded;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
