@@ -51,10 +51,10 @@ use crate::unix::UnixStream;
 /// })
 /// .unwrap();
 /// ```
-pub trait ByteStream: Clone + 'static {
+pub trait ByteStream: Clone + Unpin + 'static {
     /// The address type of [`peer_addr`](ByteStream::peer_addr) and
     /// [`local_addr`](ByteStream::local_addr).
-    type Addr: Clone + fmt::Debug;
+    type Addr: Clone + fmt::Debug + 'static;
 
     /// Polls one read into `buf`; `Ok(0)` at the end of the stream (or for an empty `buf`).
     ///
@@ -192,6 +192,32 @@ pub trait ByteStream: Clone + 'static {
     /// .unwrap();
     /// ```
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>>;
+
+    /// Polls what must happen before a Protocol connection over the stream drops its handles (TLS:
+    /// `close_notify`); nothing for sockets, whose descriptor closing is the end.
+    ///
+    /// **asyncio:** the end of `transport.close()` once the buffer is sent.
+    ///
+    /// # Errors
+    ///
+    /// The stream's write error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use tulip_net::ByteStream;
+    /// tulip_core::run(async {
+    ///     let (a, _b) = tulip_net::unix::UnixStream::pair()?;
+    ///     poll_fn(|cx| a.poll_close(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(Ok(()))
+    }
 
     /// Whether the stream can send EOF and keep reading (`false` for TLS, as asyncio's SSL transport).
     ///

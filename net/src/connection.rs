@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::any::Any;
 use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;
@@ -9,6 +10,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::addr::ToSocketAddrs;
+use crate::any_stream::{Addrs, AnyStream};
+use crate::byte_stream::ByteStream;
 use crate::link::WriteFlow;
 use crate::protocol::Protocol;
 use crate::server::ConnGuard;
@@ -81,6 +84,7 @@ where
     P: Protocol,
 {
     let sock = TcpStream::connect(addr).await?;
+    let _ = sock.set_nodelay(true);
     run_protocol(protocol_factory, sock)
 }
 
@@ -89,9 +93,13 @@ where
 /// process). When this returns, `connection_made` has been called; the connection is then driven by its
 /// own task, as with [`create_connection`].
 ///
+/// The socket may be a [`TcpStream`] or a [`UnixStream`](crate::UnixStream) (asyncio takes both), or
+/// any other connected [`ByteStream`].
+///
 /// **asyncio:** `loop.connect_accepted_socket(protocol_factory, sock)`. Differences: takes a tulip
-/// [`TcpStream`] (make one with [`TcpStream::from_std`]); not `async`, as nothing is awaited. As with
-/// asyncio, `TCP_NODELAY` is set.
+/// stream (make one with [`TcpStream::from_std`] or
+/// [`UnixStream::from_std`](crate::UnixStream::from_std)); not `async`, as nothing is awaited. As with
+/// asyncio, `TCP_NODELAY` is set on a TCP socket.
 ///
 /// # Errors
 ///
@@ -128,32 +136,35 @@ where
 /// })
 /// .unwrap();
 /// ```
-pub fn connect_accepted_socket<F, P>(
+pub fn connect_accepted_socket<F, P, S>(
     protocol_factory: F,
-    sock: TcpStream,
+    sock: S,
 ) -> io::Result<(Transport, Rc<RefCell<P>>)>
 where
     F: FnOnce() -> P,
     P: Protocol,
+    S: ByteStream,
 {
+    if let Some(tcp) = (&sock as &dyn Any).downcast_ref::<TcpStream>() {
+        let _ = tcp.set_nodelay(true);
+    }
     run_protocol(protocol_factory, sock)
 }
 
-/// Makes the protocol and its transport for a connected socket, calls `connection_made` and spawns the
-/// connection's task.
-fn run_protocol<F, P>(
+/// Makes the protocol and its transport for a connected stream, calls `connection_made` and spawns
+/// the connection's task.
+pub(crate) fn run_protocol<F, P, S>(
     protocol_factory: F,
-    sock: TcpStream,
+    sock: S,
 ) -> io::Result<(Transport, Rc<RefCell<P>>)>
 where
     F: FnOnce() -> P,
     P: Protocol,
+    S: ByteStream,
 {
-    let _ = sock.set_nodelay(true);
-    let peer = sock.peer_addr()?;
-    let local = sock.local_addr()?;
+    let addrs = Addrs::of(&sock)?;
     let protocol = Rc::new(RefCell::new(protocol_factory()));
-    let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+    let transport = Transport::new(AnyStream::new(sock.clone()), addrs, protocol.clone());
     protocol.borrow_mut().connection_made(transport.clone());
     let conn = Connection::new(transport.clone(), sock, protocol.clone(), None);
     tulip_core::spawn(conn.made()).detach();
@@ -161,10 +172,11 @@ where
 }
 
 /// The future driving one connection: reads and calls `data_received`, sends the write buffer,
-/// handles EOF, pause/resume and errors, and ends with `connection_lost`.
-pub(crate) struct Connection<P: Protocol> {
+/// handles EOF, pause/resume and errors, and ends with `connection_lost`. `S` is the stream it reads
+/// (the transport's handle writes to the same stream, type-erased).
+pub(crate) struct Connection<P: Protocol, S: ByteStream = TcpStream> {
     transport: Transport,
-    sock: TcpStream,
+    sock: S,
     protocol: Rc<RefCell<P>>,
     rbuf: Box<[u8]>,
     made: bool,
@@ -185,13 +197,13 @@ enum Step {
     Finish(Option<io::Error>),
 }
 
-impl<P: Protocol> Connection<P> {
+impl<P: Protocol, S: ByteStream> Connection<P, S> {
     pub(crate) fn new(
         transport: Transport,
-        sock: TcpStream,
+        sock: S,
         protocol: Rc<RefCell<P>>,
         guard: Option<ConnGuard>,
-    ) -> Connection<P> {
+    ) -> Connection<P, S> {
         Connection {
             transport,
             sock,
@@ -224,20 +236,32 @@ impl<P: Protocol> Connection<P> {
         if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if !st.link.side.buf.is_empty() {
-            if let Poll::Ready(Err(e)) = st.link.side.poll_flush(cx, &self.sock) {
-                return Step::Finish(Some(e));
+        // Sent: the buffer, and what the stream holds itself (TLS records; never for sockets).
+        let mut flushed = true;
+        if !st.link.side.buf.is_empty() || self.sock.wants_flush() {
+            match st.link.side.poll_flush(cx, &self.sock) {
+                Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
+                Poll::Ready(Ok(())) => {}
+                Poll::Pending => flushed = false,
             }
             st.link.side.note_low();
         }
-        if st.link.side.buf.is_empty() {
+        if flushed {
             if st.link.side.closing {
-                return Step::Finish(None);
+                // TLS sends `close_notify` here; sockets have nothing to do.
+                return match self.sock.poll_close(cx) {
+                    Poll::Pending => Step::Wait,
+                    Poll::Ready(Err(e)) if e.kind() != io::ErrorKind::NotConnected => {
+                        Step::Finish(Some(e))
+                    }
+                    Poll::Ready(_) => Step::Finish(None),
+                };
             }
             if st.link.side.eof_requested && !st.link.side.eof_sent {
-                st.link.side.eof_sent = true;
-                if let Err(e) = self.sock.shutdown(Shutdown::Write) {
-                    return Step::Finish(Some(e));
+                match self.sock.poll_shutdown(cx, Shutdown::Write) {
+                    Poll::Ready(Ok(())) => st.link.side.eof_sent = true,
+                    Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
+                    Poll::Pending => {}
                 }
             }
         }
@@ -271,7 +295,7 @@ impl<P: Protocol> Connection<P> {
     }
 }
 
-impl<P: Protocol> Future for Connection<P> {
+impl<P: Protocol, S: ByteStream> Future for Connection<P, S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -334,7 +358,7 @@ impl<P: Protocol> Future for Connection<P> {
     }
 }
 
-impl<P: Protocol> Drop for Connection<P> {
+impl<P: Protocol, S: ByteStream> Drop for Connection<P, S> {
     fn drop(&mut self) {
         // Cancelled (the loop shut down): no `connection_lost`, but break the Rc cycle.
         if !self.done {

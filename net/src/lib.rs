@@ -54,6 +54,7 @@
 
 mod accept;
 mod addr;
+mod any_stream;
 mod buffer;
 mod byte_stream;
 mod connection;
@@ -70,6 +71,7 @@ pub mod tcp;
 mod transport;
 pub mod udp;
 pub mod unix;
+mod unix_protocol;
 mod unix_server;
 mod upgrade;
 
@@ -93,6 +95,7 @@ pub use streams::{
 pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
 pub use transport::Transport;
 pub use udp::UdpSocket;
+pub use unix_protocol::{create_unix_connection, create_unix_server};
 #[doc(hidden)]
-pub use upgrade::start_server_upgraded;
+pub use upgrade::{create_server_upgraded, start_server_upgraded};
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

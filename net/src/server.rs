@@ -17,6 +17,8 @@ use tulip_core::Task;
 
 use crate::accept::Listener;
 use crate::addr::ToSocketAddrs;
+use crate::any_stream::{Addrs, AnyStream};
+use crate::byte_stream::ByteStream;
 use crate::connection::Connection;
 use crate::protocol::Protocol;
 use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
@@ -716,18 +718,48 @@ where
     F: FnMut() -> P + 'static,
     P: Protocol,
 {
-    move |sock, peer, mut guard| {
+    move |sock, peer, guard| {
         let _ = sock.set_nodelay(true);
         // A connection reset before we got here has no local address: drop it.
         let Ok(local) = sock.local_addr() else {
             return;
         };
-        let protocol = Rc::new(RefCell::new(protocol_factory()));
-        let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
-        let t = transport.clone();
-        guard.set_closer(Rc::new(
-            move |abort| if abort { t.abort() } else { t.close() },
-        ));
-        tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
+        let addrs = Addrs::Inet { peer, local };
+        start_protocol(&mut protocol_factory, sock, addrs, guard);
     }
+}
+
+/// [`protocol_acceptor`] for any stream (Unix sockets, TLS): the addresses are read from the stream.
+pub(crate) fn protocol_acceptor_any<S, A, F, P>(
+    mut protocol_factory: F,
+) -> impl FnMut(S, A, ConnGuard) + 'static
+where
+    S: ByteStream,
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    move |sock, _peer, guard| {
+        // A connection reset before we got here has no address: drop it.
+        let Ok(addrs) = Addrs::of(&sock) else {
+            return;
+        };
+        start_protocol(&mut protocol_factory, sock, addrs, guard);
+    }
+}
+
+/// Makes the protocol and the transport of an accepted connection, lets [`Server::close_clients`]
+/// reach the transport, and spawns the connection's task (which calls `connection_made` first).
+fn start_protocol<S, F, P>(protocol_factory: &mut F, sock: S, addrs: Addrs, mut guard: ConnGuard)
+where
+    S: ByteStream,
+    F: FnMut() -> P,
+    P: Protocol,
+{
+    let protocol = Rc::new(RefCell::new(protocol_factory()));
+    let transport = Transport::new(AnyStream::new(sock.clone()), addrs, protocol.clone());
+    let t = transport.clone();
+    guard.set_closer(Rc::new(
+        move |abort| if abort { t.abort() } else { t.close() },
+    ));
+    tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
 }

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use crate::addr::ToSocketAddrs;
 use crate::byte_stream::ByteStream;
-use crate::server::{bind_all, ConnGuard, Server};
+use crate::protocol::Protocol;
+use crate::server::{bind_all, protocol_acceptor_any, ConnGuard, Server};
 use crate::streams::{streams_acceptor_any, HandlerOutput, StreamReader, StreamWriter};
 use crate::tcp::{TcpStream, DEFAULT_BACKLOG};
 
@@ -36,6 +37,30 @@ where
     Server::start(
         listeners,
         upgrading(upgrade, streams_acceptor_any(client_connected_cb)),
+    )
+}
+
+/// [`create_server`](crate::create_server) whose connections first go through `upgrade`, as
+/// [`start_server_upgraded`].
+///
+/// Not part of the API: public for `tulip-tls` (`tulip_tls::create_server`).
+#[doc(hidden)]
+pub async fn create_server_upgraded<U, UFut, S, F, P>(
+    protocol_factory: F,
+    addr: impl ToSocketAddrs,
+    upgrade: U,
+) -> io::Result<Server>
+where
+    U: FnMut(TcpStream) -> UFut + 'static,
+    UFut: Future<Output = io::Result<S>> + 'static,
+    S: ByteStream,
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    let listeners = bind_all(addr, DEFAULT_BACKLOG, false).await?;
+    Server::start(
+        listeners,
+        upgrading(upgrade, protocol_acceptor_any(protocol_factory)),
     )
 }
 

@@ -367,6 +367,10 @@ where
         self.poll_io(|io| io.poll_close(cx))
     }
 
+    fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_shutdown(cx, Shutdown::Both)
+    }
+
     fn can_write_eof(&self) -> bool {
         false
     }
