@@ -63,6 +63,7 @@ mod datagram_io;
 mod io;
 mod link;
 mod on_workers;
+mod pipe;
 mod protocol;
 mod server;
 mod server_options;
@@ -85,6 +86,7 @@ pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
 pub use on_workers::{
     create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
 };
+pub use pipe::{connect_read_pipe, connect_write_pipe};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
