@@ -65,11 +65,13 @@
 #![forbid(unsafe_code)]
 
 mod aliases;
+mod protocol;
 mod server;
 mod socket;
 mod start_tls;
 
 pub use aliases::{TlsStreamReader, TlsStreamWriter};
+pub use protocol::{create_connection, create_server};
 pub use server::{open_connection, start_server};
 pub use socket::TlsSocket;
 pub use start_tls::{start_tls_client, start_tls_server};

@@ -1,13 +1,13 @@
 //! `TlsSocket`: a TLS stream as a `tulip_net::ByteStream`, so that asyncio's streams and Protocol
 //! layer run over it; with the connection's TLS details (peer certificate, cipher).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsStream;
@@ -22,8 +22,8 @@ use tulip_net::{ByteStream, TcpStream};
 /// [`create_server`](crate::create_server) run a `Protocol` over.
 ///
 /// It cannot half-close ([`ByteStream::can_write_eof`] is `false`); shutting it down sends TLS's
-/// `close_notify`, then shuts the socket's write side down (the reader still sees the peer's
-/// `close_notify`, a clean EOF).
+/// `close_notify`, then shuts the socket down both ways, after which a reader of this connection
+/// sees the end of the stream (as asyncio's reader does after `writer.close()`).
 ///
 /// **asyncio:** `ssl.SSLObject` / `SSLSocket`, as reached through `get_extra_info("ssl_object")`;
 /// [`peercert`](TlsSocket::peercert) and [`cipher`](TlsSocket::cipher) answer
@@ -66,13 +66,20 @@ use tulip_net::{ByteStream, TcpStream};
 /// # }).unwrap();
 /// ```
 pub struct TlsSocket<S = TcpStream> {
-    io: Rc<RefCell<TlsStream<S>>>,
+    inner: Rc<Inner<S>>,
+}
+
+struct Inner<S> {
+    io: RefCell<TlsStream<S>>,
+    /// We closed the connection (sent `close_notify` and shut the socket down both ways): an end of
+    /// the stream without the peer's `close_notify` is then ours, not a truncation.
+    closed: Cell<bool>,
 }
 
 impl<S> Clone for TlsSocket<S> {
     fn clone(&self) -> Self {
         TlsSocket {
-            io: self.io.clone(),
+            inner: self.inner.clone(),
         }
     }
 }
@@ -80,7 +87,7 @@ impl<S> Clone for TlsSocket<S> {
 impl<S> fmt::Debug for TlsSocket<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("TlsSocket");
-        if let Ok(io) = self.io.try_borrow() {
+        if let Ok(io) = self.inner.io.try_borrow() {
             let st = io.get_ref().1;
             d.field("protocol_version", &st.protocol_version())
                 .field("cipher", &st.negotiated_cipher_suite().map(|c| c.suite()));
@@ -138,12 +145,15 @@ impl<S> TlsSocket<S> {
     /// ```
     pub fn new(stream: TlsStream<S>) -> TlsSocket<S> {
         TlsSocket {
-            io: Rc::new(RefCell::new(stream)),
+            inner: Rc::new(Inner {
+                io: RefCell::new(stream),
+                closed: Cell::new(false),
+            }),
         }
     }
 
     fn with_state<R>(&self, f: impl FnOnce(&CommonState) -> R) -> Option<R> {
-        let io = self.io.try_borrow().ok()?;
+        let io = self.inner.io.try_borrow().ok()?;
         Some(f(io.get_ref().1))
     }
 
@@ -266,7 +276,7 @@ impl<S> TlsSocket<S> {
     where
         S: ByteStream,
     {
-        self.io.try_borrow().map_err(busy)?.get_ref().0.peer_addr()
+        self.inner.io.try_borrow().map_err(busy)?.get_ref().0.peer_addr()
     }
 
     /// The local address of the socket beneath.
@@ -288,7 +298,7 @@ impl<S> TlsSocket<S> {
     where
         S: ByteStream,
     {
-        self.io.try_borrow().map_err(busy)?.get_ref().0.local_addr()
+        self.inner.io.try_borrow().map_err(busy)?.get_ref().0.local_addr()
     }
 }
 
@@ -307,7 +317,7 @@ where
         &self,
         f: impl FnOnce(Pin<&mut TlsStream<S>>) -> Poll<io::Result<R>>,
     ) -> Poll<io::Result<R>> {
-        match self.io.try_borrow_mut() {
+        match self.inner.io.try_borrow_mut() {
             Ok(mut io) => f(Pin::new(&mut *io)),
             Err(_) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::WouldBlock,
@@ -327,7 +337,15 @@ where
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        self.poll_io(|io| io.poll_read(cx, buf))
+        match self.poll_io(|io| io.poll_read(cx, buf)) {
+            // Our own close shut the socket's read side: the end, not a truncation.
+            Poll::Ready(Err(e))
+                if e.kind() == io::ErrorKind::UnexpectedEof && self.inner.closed.get() =>
+            {
+                Poll::Ready(Ok(0))
+            }
+            r => r,
+        }
     }
 
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
@@ -345,7 +363,8 @@ where
     }
 
     fn wants_flush(&self) -> bool {
-        self.io
+        self.inner
+            .io
             .try_borrow()
             .is_ok_and(|io| io.get_ref().1.wants_write())
     }
@@ -361,10 +380,12 @@ where
                 "TLS cannot half-close (write_eof)",
             )));
         }
-        // `close_notify`, flushed, then the socket's write side. The read side stays open, so the
-        // reader still gets the peer's `close_notify` (a clean EOF) rather than a truncation error;
-        // the descriptor closes when the last handle is dropped.
-        self.poll_io(|io| io.poll_close(cx))
+        // `close_notify`, flushed, then the socket's write side; then its read side, so that a
+        // reader of this connection sees the end (as asyncio's reader does after `close()`).
+        ready!(self.poll_io(|io| io.poll_close(cx)))?;
+        self.inner.closed.set(true);
+        let io = self.inner.io.try_borrow().map_err(busy)?;
+        io.get_ref().0.poll_shutdown(cx, Shutdown::Both)
     }
 
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
