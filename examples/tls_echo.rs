@@ -87,7 +87,8 @@ async fn main() -> Result<(), Error> {
 
     if check {
         let (mut reader, writer) =
-            tulip::tls::open_connection(server.local_addrs()[0], client_config, "localhost").await?;
+            tulip::tls::open_connection(server.local_addrs()[0], client_config, "localhost")
+                .await?;
         writer.write(b"hello over TLS\n")?;
         writer.drain().await?;
         let line = reader.readline().await?;

@@ -42,7 +42,12 @@ fn read_pipe_delivers_data_then_eof_then_lost() {
         let want: Vec<u8> = (0..100u8).flat_map(|i| [i; 1000]).collect();
         assert_eq!(
             merged(&log),
-            vec![Event::Made, Event::Data(want), Event::Eof, Event::Lost(None)]
+            vec![
+                Event::Made,
+                Event::Data(want),
+                Event::Eof,
+                Event::Lost(None)
+            ]
         );
         io::Result::Ok(())
     })
@@ -166,7 +171,10 @@ fn write_pipe_sees_the_reader_go_away() {
         })
         .await;
         assert!(transport.is_closing());
-        assert_eq!(transport.write(b"late").unwrap_err().kind(), io::ErrorKind::NotConnected);
+        assert_eq!(
+            transport.write(b"late").unwrap_err().kind(),
+            io::ErrorKind::NotConnected
+        );
         io::Result::Ok(())
     })
     .unwrap();

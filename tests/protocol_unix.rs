@@ -56,7 +56,12 @@ fn unix_server_and_connection_echo_and_end_cleanly() {
         assert_lost(&server_log, None).await;
         assert_eq!(
             merged(&client_log),
-            vec![Event::Made, Event::Data(big.clone()), Event::Eof, Event::Lost(None)]
+            vec![
+                Event::Made,
+                Event::Data(big.clone()),
+                Event::Eof,
+                Event::Lost(None)
+            ]
         );
         assert_eq!(
             merged(&server_log),
@@ -110,7 +115,12 @@ fn connect_accepted_socket_takes_a_unix_stream() {
         assert_lost(&log, None).await;
         assert_eq!(
             merged(&log),
-            vec![Event::Made, Event::Data(b"ping".to_vec()), Event::Eof, Event::Lost(None)]
+            vec![
+                Event::Made,
+                Event::Data(b"ping".to_vec()),
+                Event::Eof,
+                Event::Lost(None)
+            ]
         );
         io::Result::Ok(())
     })

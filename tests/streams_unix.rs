@@ -190,8 +190,14 @@ fn streams_made_over_a_socketpair() {
         writer.writelines([&b"x;"[..], b"y;"])?;
         writer.close();
         writer.wait_closed().await?;
-        assert_eq!(reader.readuntil(b";").await.map_err(io::Error::from)?, b"x;");
-        assert_eq!(reader.readuntil(b";").await.map_err(io::Error::from)?, b"y;");
+        assert_eq!(
+            reader.readuntil(b";").await.map_err(io::Error::from)?,
+            b"x;"
+        );
+        assert_eq!(
+            reader.readuntil(b";").await.map_err(io::Error::from)?,
+            b"y;"
+        );
         assert!(reader.readuntil(b";").await.unwrap_err().is_incomplete());
         io::Result::Ok(())
     })

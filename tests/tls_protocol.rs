@@ -88,7 +88,10 @@ async fn a_plain_client_does_not_stop_a_tls_protocol_server() {
     let mut buf = [0u8; 64];
     // The server answers with an alert or just closes; either way the connection ends.
     while plain.read(&mut buf).await.unwrap_or(0) > 0 {}
-    assert!(log.borrow().is_empty(), "a protocol ran for a failed handshake");
+    assert!(
+        log.borrow().is_empty(),
+        "a protocol ran for a failed handshake"
+    );
     let (transport, _p) = create_connection(
         Recorder::factory(&Rc::new(RefCell::new(Vec::new()))),
         server.local_addrs()[0],
@@ -97,7 +100,10 @@ async fn a_plain_client_does_not_stop_a_tls_protocol_server() {
     )
     .await
     .unwrap();
-    until("connection_made", || log.borrow().first() == Some(&Event::Made)).await;
+    until("connection_made", || {
+        log.borrow().first() == Some(&Event::Made)
+    })
+    .await;
     transport.close();
     server.close();
 }
@@ -124,13 +130,10 @@ async fn streams_see_the_peer_certificate_both_ways() {
     )
     .await
     .unwrap();
-    let (mut reader, writer) = open_connection(
-        server.local_addrs()[0],
-        pki.client_with_cert(),
-        "localhost",
-    )
-    .await
-    .unwrap();
+    let (mut reader, writer) =
+        open_connection(server.local_addrs()[0], pki.client_with_cert(), "localhost")
+            .await
+            .unwrap();
     assert_eq!(
         writer.get_ref().peercert().as_deref(),
         Some(pki.server_cert().as_ref())

@@ -178,7 +178,10 @@ impl Addrs {
     pub(crate) fn of<S: ByteStream>(stream: &S) -> io::Result<Addrs> {
         let peer: Box<dyn Any> = Box::new(stream.peer_addr()?);
         let local: Box<dyn Any> = Box::new(stream.local_addr()?);
-        let (peer, local) = match (peer.downcast::<SocketAddr>(), local.downcast::<SocketAddr>()) {
+        let (peer, local) = match (
+            peer.downcast::<SocketAddr>(),
+            local.downcast::<SocketAddr>(),
+        ) {
             (Ok(peer), Ok(local)) => {
                 return Ok(Addrs::Inet {
                     peer: *peer,

@@ -1,8 +1,8 @@
 //! The task that drives one `Protocol` connection, and `create_connection`.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
-use std::any::Any;
 use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;

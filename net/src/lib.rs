@@ -97,7 +97,7 @@ pub use streams::{
 pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
 pub use transport::Transport;
 pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 pub use unix_protocol::{create_unix_connection, create_unix_server};
 #[doc(hidden)]
 pub use upgrade::{create_server_upgraded, start_server_upgraded};
-pub use unix::{UnixDatagram, UnixListener, UnixStream};

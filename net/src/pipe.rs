@@ -48,7 +48,10 @@ impl PipeEnd {
 /// The error for writing to the read end.
 #[cold]
 fn read_only() -> io::Error {
-    io::Error::new(io::ErrorKind::Unsupported, "a read pipe cannot be written to")
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "a read pipe cannot be written to",
+    )
 }
 
 impl ByteStream for PipeEnd {
@@ -77,7 +80,7 @@ impl ByteStream for PipeEnd {
             return Err(read_only());
         }
         loop {
-            match (&*self.io.get_ref()).write(buf) {
+            match self.io.get_ref().write(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => return r,
             }

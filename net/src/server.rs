@@ -22,8 +22,8 @@ use crate::byte_stream::ByteStream;
 use crate::connection::Connection;
 use crate::protocol::Protocol;
 use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
-use crate::unix::{UnixListener, UnixStream};
 use crate::transport::Transport;
+use crate::unix::{UnixListener, UnixStream};
 use crate::unix_server::UnixCleanup;
 
 /// How long the accept task waits after an error such as `EMFILE` before accepting again.

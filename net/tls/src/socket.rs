@@ -276,7 +276,13 @@ impl<S> TlsSocket<S> {
     where
         S: ByteStream,
     {
-        self.inner.io.try_borrow().map_err(busy)?.get_ref().0.peer_addr()
+        self.inner
+            .io
+            .try_borrow()
+            .map_err(busy)?
+            .get_ref()
+            .0
+            .peer_addr()
     }
 
     /// The local address of the socket beneath.
@@ -298,7 +304,13 @@ impl<S> TlsSocket<S> {
     where
         S: ByteStream,
     {
-        self.inner.io.try_borrow().map_err(busy)?.get_ref().0.local_addr()
+        self.inner
+            .io
+            .try_borrow()
+            .map_err(busy)?
+            .get_ref()
+            .0
+            .local_addr()
     }
 }
 
