@@ -170,3 +170,61 @@ async fn close_clients_ends_tls_stream_connections() {
     server.close();
     server.wait_closed().await;
 }
+
+/// ```python
+/// transport, proto = await loop.create_connection(Recorder, host, port)   # plain
+/// transport.write(b"STARTTLS\n")                                           # the server says GO
+/// tls_transport = await loop.start_tls(transport, proto, client_ctx, server_hostname="localhost")
+/// tls_transport.write(b"secret")                                          # same protocol, now over TLS
+/// ```
+#[tulip::test]
+async fn start_tls_upgrades_a_running_transport() {
+    use tulip::tls::{start_tls_server, upgrade_transport_client};
+    let pki = Pki::new();
+    let listener = tulip::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = pki.server();
+    let server = tulip::spawn(async move {
+        let (sock, _) = listener.accept().await?;
+        let mut word = [0u8; 9];
+        sock.read_exact(&mut word).await?;
+        assert_eq!(&word, b"STARTTLS\n");
+        sock.write_all(b"GO\n").await?;
+        let tls = start_tls_server(sock, config).await?;
+        let sock = TlsSocket::new(tls.into());
+        let mut r = StreamReader::new(sock.clone());
+        let w = tulip::net::StreamWriter::new(sock);
+        let got = r.readexactly(6).await.map_err(io::Error::from)?;
+        w.write(&got)?;
+        w.close();
+        w.wait_closed().await
+    });
+    let log: Log = Rc::new(RefCell::new(Vec::new()));
+    let (plain, _p) = tulip::net::create_connection(Recorder::factory(&log), addr)
+        .await
+        .unwrap();
+    plain.write(b"STARTTLS\n").unwrap();
+    until("GO", || data_of(&log) == b"GO\n").await;
+    let tls = upgrade_transport_client(&plain, pki.client(), "localhost")
+        .await
+        .unwrap();
+    assert!(plain.is_closing());
+    assert_eq!(
+        plain.write(b"x").unwrap_err().kind(),
+        io::ErrorKind::NotConnected
+    );
+    assert!(tls.stream::<TlsSocket>().unwrap().peercert().is_some());
+    tls.write(b"secret").unwrap();
+    assert_lost(&log, None).await;
+    // One protocol throughout: made once, the plain reply, the TLS echo, the end.
+    assert_eq!(
+        merged(&log),
+        vec![
+            Event::Made,
+            Event::Data(b"GO\nsecret".to_vec()),
+            Event::Eof,
+            Event::Lost(None)
+        ]
+    );
+    server.await.unwrap();
+}

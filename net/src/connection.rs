@@ -174,7 +174,7 @@ where
 /// The future driving one connection: reads and calls `data_received`, sends the write buffer,
 /// handles EOF, pause/resume and errors, and ends with `connection_lost`. `S` is the stream it reads
 /// (the transport's handle writes to the same stream, type-erased).
-pub(crate) struct Connection<P: Protocol, S: ByteStream = TcpStream> {
+pub(crate) struct Connection<P: Protocol + ?Sized, S: ByteStream = TcpStream> {
     transport: Transport,
     sock: S,
     protocol: Rc<RefCell<P>>,
@@ -195,9 +195,11 @@ enum Step {
     Flow,
     /// End the connection with this `connection_lost` argument.
     Finish(Option<io::Error>),
+    /// Give the stream and the protocol back for an upgrade, without `connection_lost`.
+    Handover,
 }
 
-impl<P: Protocol, S: ByteStream> Connection<P, S> {
+impl<P: Protocol + ?Sized, S: ByteStream> Connection<P, S> {
     pub(crate) fn new(
         transport: Transport,
         sock: S,
@@ -217,7 +219,7 @@ impl<P: Protocol, S: ByteStream> Connection<P, S> {
     }
 
     /// `connection_made` has already been called (by `create_connection`).
-    fn made(mut self) -> Self {
+    pub(crate) fn made(mut self) -> Self {
         self.made = true;
         self
     }
@@ -247,6 +249,9 @@ impl<P: Protocol, S: ByteStream> Connection<P, S> {
             st.link.side.note_low();
         }
         if flushed {
+            if st.handover.requested() && st.link.side.buf.is_empty() {
+                return Step::Handover;
+            }
             if st.link.side.closing {
                 // TLS sends `close_notify` here; sockets have nothing to do.
                 return match self.sock.poll_close(cx) {
@@ -268,7 +273,7 @@ impl<P: Protocol, S: ByteStream> Connection<P, S> {
         if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if st.link.side.closing || st.reading_paused || self.read_eof {
+        if st.link.side.closing || st.reading_paused || self.read_eof || st.handover.requested() {
             Step::Wait
         } else {
             Step::Read
@@ -287,6 +292,20 @@ impl<P: Protocol, S: ByteStream> Connection<P, S> {
         drop(detached);
     }
 
+    /// Ends the connection by giving its stream and protocol to whoever asked for a handover.
+    fn hand_over(&mut self) {
+        self.done = true;
+        let mut st = self.transport.inner.state.borrow_mut();
+        let protocol = st.link.protocol.clone();
+        let detached = st.link.detach();
+        if let Some(protocol) = protocol {
+            st.handover
+                .complete((Box::new(self.sock.clone()) as Box<dyn Any>, protocol));
+        }
+        drop(st);
+        drop(detached);
+    }
+
     fn finish(&mut self, exc: Option<io::Error>) {
         self.done = true;
         self.detach_state();
@@ -295,7 +314,7 @@ impl<P: Protocol, S: ByteStream> Connection<P, S> {
     }
 }
 
-impl<P: Protocol, S: ByteStream> Future for Connection<P, S> {
+impl<P: Protocol + ?Sized, S: ByteStream> Future for Connection<P, S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -335,6 +354,10 @@ impl<P: Protocol, S: ByteStream> Future for Connection<P, S> {
                     this.finish(exc);
                     return Poll::Ready(());
                 }
+                Step::Handover => {
+                    this.hand_over();
+                    return Poll::Ready(());
+                }
             }
             match this.sock.poll_read(cx, &mut this.rbuf) {
                 Poll::Ready(Ok(0)) => {
@@ -358,7 +381,7 @@ impl<P: Protocol, S: ByteStream> Future for Connection<P, S> {
     }
 }
 
-impl<P: Protocol, S: ByteStream> Drop for Connection<P, S> {
+impl<P: Protocol + ?Sized, S: ByteStream> Drop for Connection<P, S> {
     fn drop(&mut self) {
         // Cancelled (the loop shut down): no `connection_lost`, but break the Rc cycle.
         if !self.done {

@@ -60,6 +60,7 @@ mod byte_stream;
 mod connection;
 mod datagram;
 mod datagram_io;
+mod handover;
 mod io;
 mod link;
 mod on_workers;
@@ -82,6 +83,8 @@ pub use byte_stream::ByteStream;
 pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
+#[doc(hidden)]
+pub use handover::connect_upgraded;
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
 pub use on_workers::{
     create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,

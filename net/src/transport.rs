@@ -9,6 +9,7 @@ use std::rc::Rc;
 use crate::any_stream::{Addrs, AnyStream};
 use crate::buffer::{WriteBuf, Written};
 use crate::byte_stream::ByteStream;
+use crate::handover::Handover;
 use crate::link::{deliver_flow, Link};
 use crate::protocol::Protocol;
 
@@ -75,6 +76,8 @@ pub(crate) struct State {
     pub(crate) reading_paused: bool,
     /// A write failed: the connection task reports it to `connection_lost`.
     pub(crate) error: Option<io::Error>,
+    /// A handover of the stream for an upgrade (TLS), if one was asked for.
+    pub(crate) handover: Handover,
 }
 
 impl AsMut<Link<AnyStream, WriteBuf, dyn Protocol>> for State {
@@ -121,6 +124,7 @@ impl Transport {
                     link: Link::new(sock, protocol),
                     reading_paused: false,
                     error: None,
+                    handover: Handover::Idle,
                 }),
                 addrs,
             }),

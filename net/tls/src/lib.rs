@@ -1,6 +1,7 @@
 //! TLS on tulip with rustls: [`start_tls`](start_tls_client) on a connected stream, and asyncio's
 //! `ssl=` on [`open_connection`] / [`start_server`] (streams) and [`create_connection`] /
-//! [`create_server`] (Protocol), all over a [`TlsSocket`].
+//! [`create_server`] (Protocol), all over a [`TlsSocket`]; `start_tls` on a running transport is
+//! [`upgrade_transport_client`] / [`upgrade_transport_server`].
 //!
 //! **asyncio:** the `ssl` module's `SSLContext` (here rustls' [`ClientConfig`](rustls::ClientConfig) and
 //! [`ServerConfig`](rustls::ServerConfig)), `loop.start_tls()`, `StreamWriter.start_tls()`, the
@@ -69,12 +70,14 @@ mod protocol;
 mod server;
 mod socket;
 mod start_tls;
+mod upgrade;
 
 pub use aliases::{TlsStreamReader, TlsStreamWriter};
 pub use protocol::{create_connection, create_server};
 pub use server::{open_connection, start_server};
 pub use socket::TlsSocket;
 pub use start_tls::{start_tls_client, start_tls_server};
+pub use upgrade::{upgrade_transport_client, upgrade_transport_server};
 
 pub use futures_rustls::{client, server as server_stream, TlsAcceptor, TlsConnector, TlsStream};
 pub use rustls;
