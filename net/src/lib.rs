@@ -18,10 +18,16 @@
 //!   reads and writes of the stream sockets (`io.rs`), sends and receives of the datagram sockets
 //!   (`datagram_io.rs`, [`DatagramSocket`]), accepts of the listeners (`accept.rs`, [`Listener`]).
 //!   Address resolution is `addr.rs`.
+//! - The byte streams the asyncio layers run over: [`ByteStream`] (`byte_stream.rs`), implemented by
+//!   [`TcpStream`], [`UnixStream`], the pipe ends of `pipe.rs` and `tulip_tls::TlsSocket`.
 //! - asyncio's Protocol/Transport layer: [`Protocol`] and [`DatagramProtocol`], the handles
 //!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
-//!   `datagram.rs`), [`create_server`] and [`Server`]. What a handle shares with its task is
-//!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
+//!   `datagram.rs`), [`create_server`] and [`Server`]; over Unix sockets (`unix_protocol.rs`) and
+//!   pipes ([`connect_read_pipe`], [`connect_write_pipe`]). A transport writes to its stream with the
+//!   type erased (`any_stream.rs`; TCP and Unix sockets stay static calls); `handover.rs` gives a
+//!   running connection's stream up for `start_tls`, and `upgrade.rs` runs a set-up step (a TLS
+//!   handshake) on accepted sockets. What a handle shares with its task is `link.rs`; the write
+//!   buffer, water marks and closing rules every writer uses are `buffer.rs`.
 //! - asyncio's streams over any [`ByteStream`] (TCP, Unix sockets, TLS from `tulip_tls`):
 //!   [`StreamReader`], [`StreamWriter`], [`open_connection`], [`start_server`],
 //!   [`open_unix_connection`], [`start_unix_server`] (`streams/`). Unix servers bind through

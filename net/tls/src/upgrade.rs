@@ -88,10 +88,10 @@ type HandedProtocol = std::rc::Rc<std::cell::RefCell<dyn tulip_net::Protocol>>;
 /// }
 /// let tls = tulip_tls::upgrade_transport_client(&plain, client_config, "localhost").await?;
 /// assert!(plain.is_closing());
+/// assert!(tls.stream::<tulip_tls::TlsSocket>().unwrap().peercert().is_some());
 /// while protocol.borrow().0 != b"hello\nsecret\n" {
 ///     tulip_core::yield_now().await;
 /// }
-/// assert!(tls.stream::<tulip_tls::TlsSocket>().unwrap().peercert().is_some());
 /// server.await?;
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
