@@ -153,6 +153,7 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("addrs", &self.inner.addrs)
+            .field("unix_addrs", &self.inner.unix_addrs)
             .field("serving", &self.is_serving())
             .field("active", &self.inner.active.get())
             .finish()
