@@ -19,7 +19,7 @@ cargo bench --workspace --no-run
 # Feature `hyper` (tulip::hyper, examples http_server/http_client): tests that say so in their first line.
 cargo test --features hyper --test hyper_server --test hyper_client
 # Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates).
-cargo test --features tls,rcgen --test tls_streams
+cargo test --features tls,rcgen --test tls_streams --test tls_protocol
 # Feature `tracing` (a span per task, slow-poll and panic events): the capturing-subscriber tests, and
 # clippy with the feature on (its code is compiled only then).
 cargo test --features tracing --test trace_spans
