@@ -53,6 +53,14 @@ const WORKLOADS: &[(&str, &str)] = &[
         "tulip only: spawn a detached task doing what call_soon's callback does",
     ),
     (
+        "spawn_await_eager",
+        "tulip only: spawn_await with the eager task factory (the task never enters the run queue)",
+    ),
+    (
+        "spawn_await_ctx",
+        "tulip only: spawn_await with a context variable set (each task gets a copy)",
+    ),
+    (
         "call_soon_threadsafe",
         "tulip only: call_soon_threadsafe from another thread",
     ),
@@ -100,6 +108,15 @@ fn run_tulip_only(rt: &Tulip, workload: &str, n: usize) {
         "call_later_cancel" => rt.block_on(call_later_cancel(n)),
         "spawn_detached" => rt.block_on(support::spawn_detached(n)),
         "call_soon_threadsafe" => rt.block_on(support::cross_thread_call_soon(n)),
+        "spawn_await_eager" => rt.block_on(async {
+            tulip::get_running_loop().set_task_factory(Some(tulip::task::TaskFactory::eager()));
+            support::spawn_await_loop::<Tulip>(n).await
+        }),
+        "spawn_await_ctx" => rt.block_on(async {
+            static VAR: tulip::task::ContextVar<u32> = tulip::task::ContextVar::new("bench");
+            VAR.set(1);
+            support::spawn_await_loop::<Tulip>(n).await
+        }),
         _ => run(rt, workload, n),
     }
 }

@@ -81,13 +81,14 @@ async fn main() -> Result<(), Error> {
         },
     )
     .await?;
-    println!("listening on {}", server.local_addr());
+    println!("listening on {}", server.local_addrs()[0]);
     io::stdout().flush()?;
     eprintln!("tls_echo: certificate in {}", pem_path.display());
 
     if check {
         let (mut reader, writer) =
-            tulip::tls::open_connection(server.local_addr(), client_config, "localhost").await?;
+            tulip::tls::open_connection(server.local_addrs()[0], client_config, "localhost")
+                .await?;
         writer.write(b"hello over TLS\n")?;
         writer.drain().await?;
         let line = reader.readline().await?;

@@ -7,6 +7,8 @@
 #   scripts/bench.sh --report     only print the table again from the last runs
 #   scripts/bench.sh --net        only the echo load, memory and lateness tables (benches/echo_load.rs)
 #                                 and the idle-connection memory of the example servers (idle_memory.sh)
+#   scripts/bench.sh --http       only the hyper table: tulip vs tokio current_thread under wrk
+#                                 (benches/http_load.rs; installs wrk from Debian's packages if missing)
 #
 # Each run's medians are saved in <target>/bench-runs/run-<i>.json; the table shows, per benchmark, the
 # median over runs of the per-run median time, and the median over runs of the per-run ratio.
@@ -50,7 +52,7 @@ with open(out, "w") as f:
 EOF
 }
 
-if [ "$mode" != --report ] && [ "$mode" != --net ]; then
+if [ "$mode" != --report ] && [ "$mode" != --net ] && [ "$mode" != --http ]; then
     rm -rf "$SAVED" && mkdir -p "$SAVED"
     for i in $(seq 1 "$RUNS"); do
         echo "== criterion run $i of $RUNS" >&2
@@ -60,7 +62,7 @@ if [ "$mode" != --report ] && [ "$mode" != --net ]; then
     done
 fi
 
-if [ "$mode" != --net ]; then
+if [ "$mode" != --net ] && [ "$mode" != --http ]; then
 python3 - "$SAVED"/run-*.json <<'EOF'
 import json, statistics, sys
 
@@ -116,4 +118,20 @@ if [ "$mode" = all ] || [ "$mode" = --net ]; then
     cargo bench -p tulip-benches --bench echo_load
     # Memory per idle connection on the example servers themselves (10 000 connections).
     scripts/idle_memory.sh
+fi
+
+# HTTP: the same hyper service on tulip and on tokio current_thread, loaded by wrk (server on CPU 0, wrk
+# on CPU 1): req/s and server CPU per request. wrk comes from Debian's packages.
+if [ "$mode" = all ] || [ "$mode" = --http ]; then
+    if ! command -v wrk >/dev/null 2>&1; then
+        if ! command -v apt-get >/dev/null 2>&1; then
+            echo "scripts/bench.sh: the HTTP benchmark needs wrk (Debian: apt-get install wrk)" >&2
+            exit 1
+        fi
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+        $sudo apt-get update -q
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk
+    fi
+    cargo bench -p tulip-benches --bench http_load
 fi

@@ -15,10 +15,10 @@ if [ "$#" -gt 0 ]; then
     WORKLOADS=("$@")
 else
     WORKLOADS=(spawn_await spawn_batch chained_spawn yield ping_pong io_ping_pong timer_cancel timer_cancel_live timer_fire
-        call_soon call_later_cancel spawn_detached)
+        call_soon call_later_cancel spawn_detached spawn_await_eager spawn_await_ctx)
 fi
 RUNTIMES=(tulip tokio smol)
-TULIP_ONLY=" call_soon call_later_cancel spawn_detached call_soon_threadsafe "
+TULIP_ONLY=" call_soon call_later_cancel spawn_detached call_soon_threadsafe spawn_await_eager spawn_await_ctx "
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not found: installing it" >&2

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# loom models of the pieces that cross threads (core/tests/loom_*.rs): every interleaving and every
-# memory order loom allows, on the real code (core/src/sync_shim.rs switches to loom's atomics under
-# `--cfg tulip_loom`). Built in its own target directory so the ordinary builds stay warm.
+# loom models of the pieces that cross threads: every interleaving and every memory order loom allows,
+# on the real code (core/src/sync_shim/ switches to loom's atomics and locks under `--cfg tulip_loom`).
+#   core/tests/loom_park.rs       the parked flag against the poller notify
+#   core/tests/loom_injector.rs   call_soon_threadsafe racing the loop's shutdown
+#   core/tests/loom_remote.rs     remote spawn and wake against a running, parking loop
+#   core/tests/loom_blocking.rs   the blocking pool's hand-off and the paused clock's in-flight count
+#   core/src/sync_shim/task_model.rs (in-crate, `--lib loom_`)  task cancel racing completion
+# Bounded: LOOM_MAX_PREEMPTIONS (default 3) caps the preemptions loom explores per execution, and every
+# model has at most three threads. Built in its own target directory so the ordinary builds stay warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg tulip_loom"
@@ -11,4 +17,7 @@ tests=()
 for f in core/tests/loom_*.rs; do
     tests+=(--test "$(basename "$f" .rs)")
 done
+start=$SECONDS
 cargo test -p tulip-core --release "${tests[@]}"
+cargo test -p tulip-core --release --lib loom_
+echo "loom models: $((SECONDS - start)) s (build included)"

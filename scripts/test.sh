@@ -19,7 +19,18 @@ cargo bench --workspace --no-run
 # Feature `hyper` (tulip::hyper, examples http_server/http_client): tests that say so in their first line.
 cargo test --features hyper --test hyper_server --test hyper_client
 # Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates).
-cargo test --features tls,rcgen --test tls_streams
+cargo test --features tls,rcgen --test tls_streams --test tls_protocol
+# Feature `tracing` (a span per task, slow-poll and panic events): the capturing-subscriber tests, and
+# clippy with the feature on (its code is compiled only then).
+cargo test --features tracing --test trace_spans
+cargo test -p tulip-core --features tracing --lib
+cargo clippy -p tulip-core --features tracing --all-targets -- -D warnings
+cargo clippy -p tulip --features tracing,async-compat --all-targets -- -D warnings
+# Code written for tokio, on tulip through async-compat (docs/TOKIO_LIBRARIES.md); the feature only
+# pulls in async-compat and tokio for this test.
+cargo test --features async-compat --test tokio_compat
+# README's tour has HTTP and TLS blocks compiled only with their features: the facade's doc tests again.
+cargo test -p tulip --features hyper,tls,rcgen --doc
 # async-tungstenite on tulip's streams (examples/websocket_echo.rs; the crate is an optional dependency
 # used only there).
 cargo test --features async-tungstenite --test websocket_echo

@@ -31,3 +31,32 @@ pub fn run<F: Future>(opts: Options, body: F) -> F::Output {
     lp.close();
     out
 }
+
+/// Runs the future `body()` makes on worker 0 of a new multi-core runtime with `workers` workers, each
+/// loop built with `opts`; then shuts the runtime down, cancelling what is left on every worker
+/// (`#[tulip::main(workers = N)]`).
+///
+/// # Panics
+///
+/// When the runtime cannot start (no threads, no pollers), when called on a thread that runs a loop, or
+/// when the body panics.
+#[track_caller]
+pub fn run_workers<M, F>(opts: Options, workers: usize, body: M) -> F::Output
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let mut builder = crate::Runtime::builder()
+        .workers(workers)
+        .start_paused(opts.start_paused);
+    if let Some(on) = opts.debug {
+        builder = builder.debug(on);
+    }
+    let rt = builder
+        .build()
+        .unwrap_or_else(|e| panic!("tulip: could not start the runtime's {workers} workers: {e}"));
+    let out = rt.block_on_local(body);
+    rt.shutdown_timeout(std::time::Duration::ZERO);
+    out
+}

@@ -28,8 +28,8 @@ pub use tulip_core::{
     all_tasks, block_on, call_at, call_later, call_soon, current_task, default_exception_handler,
     get_running_loop, run, spawn, spawn_blocking, try_get_running_loop, yield_now, AlreadyDone,
     Async, CallbackHandle, DoneCallbackId, ExceptionContext, ExceptionHandler, ExceptionKind,
-    Handle, Join, Loop, LoopBuilder, Promise, PromiseError, Readable, Runtime, SpawnBlocking, Task,
-    TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
+    Handle, Join, Loop, LoopBuilder, LoopStats, Promise, PromiseError, Readable, Runtime,
+    SpawnBlocking, Task, TaskError, TaskId, TaskInfo, TaskOutcome, TimerHandle, Writable, YieldNow,
 };
 pub use tulip_core::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
@@ -56,6 +56,25 @@ pub mod tls {
     pub use tulip_tls::*;
 }
 
+/// Observability: the loop's counters ([`LoopStats`], read with [`Loop::stats`]) and, with the cargo
+/// feature `tracing`, a `tracing` span per task entered on every poll and events for slow polls and for
+/// panics reaching the exception handler. The span and event fields, and how this compares with
+/// tokio-console, are in [`tulip_core::trace`].
+///
+/// **asyncio:** debug mode's slow-callback log lines and the `asyncio` logger.
+///
+/// # Examples
+///
+/// ```
+/// let lp = tulip::Loop::new().unwrap();
+/// lp.block_on(async { tulip::spawn(async {}).await });
+/// let stats: tulip::trace::LoopStats = lp.stats();
+/// assert_eq!(stats.task_polls, 1);
+/// ```
+pub mod trace {
+    pub use tulip_core::trace::*;
+}
+
 /// Tasks: spawn options ([`task::Builder`]), cancellation, and the futures and errors of the task
 /// combinators. The task handle itself and the combinators are at the crate root ([`Task`],
 /// [`spawn`], [`gather()`], [`wait`], …).
@@ -63,8 +82,8 @@ pub mod tls {
 /// **asyncio:** `asyncio.Task`, `asyncio.create_task`.
 pub mod task {
     pub use tulip_core::task::{
-        cancellation, AsCompleted, Builder, ChildFailure, Gather, GatherAll, Shield,
-        TaskGroupError, TryGather,
+        cancellation, AsCompleted, Builder, ChildFailure, ContextVar, Gather, GatherAll, Shield,
+        TaskContext, TaskFactory, TaskGroupError, TryGather,
     };
 }
 

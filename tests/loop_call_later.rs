@@ -184,8 +184,7 @@ fn cancel_one_of_several_same_deadline_timers() {
 }
 
 /// asyncio, `loop.call_later`: "callback will be called exactly once" — and not inline, even with a
-/// zero delay: it runs on a later iteration of the loop (in tulip within one timer tick, as the wheel
-/// rounds deadlines up to whole milliseconds).
+/// zero delay: it runs on a later iteration of the loop.
 #[test]
 fn zero_delay_runs_later_not_inline() {
     let ran = Rc::new(Cell::new(false));

@@ -16,7 +16,7 @@ use tulip::tls::{open_connection, start_server, start_tls_client, start_tls_serv
 /// A TLS echo server: each line comes back until the client closes.
 async fn echo_server(
     config: std::sync::Arc<tulip::tls::rustls::ServerConfig>,
-) -> tulip::tls::TlsServer {
+) -> tulip::net::Server {
     start_server("127.0.0.1:0", config, |mut reader, writer| async move {
         loop {
             let line = reader.readline().await?;
@@ -37,7 +37,7 @@ async fn echo_server(
 async fn client_verifies_the_server_and_lines_echo() {
     let pki = Pki::new();
     let server = echo_server(pki.server()).await;
-    let (mut reader, writer) = open_connection(server.local_addr(), pki.client(), "localhost")
+    let (mut reader, writer) = open_connection(server.local_addrs()[0], pki.client(), "localhost")
         .await
         .unwrap();
     for i in 0..100 {
@@ -59,7 +59,7 @@ async fn client_verifies_the_server_and_lines_echo() {
 async fn large_writes_arrive_whole() {
     let pki = Pki::new();
     let server = echo_server(pki.server()).await;
-    let (mut reader, writer) = open_connection(server.local_addr(), pki.client(), "localhost")
+    let (mut reader, writer) = open_connection(server.local_addrs()[0], pki.client(), "localhost")
         .await
         .unwrap();
     let mut line: Vec<u8> = (0..60_000).map(|i| b'a' + (i % 26) as u8).collect();
@@ -73,7 +73,7 @@ async fn large_writes_arrive_whole() {
 async fn a_wrong_host_name_is_refused() {
     let pki = Pki::new();
     let server = echo_server(pki.server()).await;
-    let err = open_connection(server.local_addr(), pki.client(), "example.com")
+    let err = open_connection(server.local_addrs()[0], pki.client(), "example.com")
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
@@ -86,7 +86,7 @@ async fn an_untrusted_server_is_refused() {
     let other = Pki::new();
     let server = echo_server(pki.server()).await;
     // Trusts another CA only.
-    let err = open_connection(server.local_addr(), other.client(), "localhost")
+    let err = open_connection(server.local_addrs()[0], other.client(), "localhost")
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
@@ -96,7 +96,7 @@ async fn an_untrusted_server_is_refused() {
 async fn an_invalid_server_hostname_is_invalid_input() {
     let pki = Pki::new();
     let server = echo_server(pki.server()).await;
-    let err = open_connection(server.local_addr(), pki.client(), "not a host name!")
+    let err = open_connection(server.local_addrs()[0], pki.client(), "not a host name!")
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
@@ -124,7 +124,7 @@ async fn server_verifies_client_certificates() {
 
     // With a certificate signed by the CA: served.
     let (mut reader, writer) =
-        open_connection(server.local_addr(), pki.client_with_cert(), "localhost")
+        open_connection(server.local_addrs()[0], pki.client_with_cert(), "localhost")
             .await
             .unwrap();
     writer.write(b"authenticated\n").unwrap();
@@ -135,7 +135,7 @@ async fn server_verifies_client_certificates() {
     // Without one: the server refuses (in TLS 1.3 the client learns it on its first read).
     let refused = async {
         let (mut reader, writer) =
-            open_connection(server.local_addr(), pki.client(), "localhost").await?;
+            open_connection(server.local_addrs()[0], pki.client(), "localhost").await?;
         writer.write(b"anonymous\n")?;
         writer.drain().await?;
         reader.read(100).await
@@ -213,7 +213,7 @@ async fn start_tls_upgrades_a_plain_connection() {
 async fn write_eof_is_refused() {
     let pki = Pki::new();
     let server = echo_server(pki.server()).await;
-    let (_r, writer) = open_connection(server.local_addr(), pki.client(), "localhost")
+    let (_r, writer) = open_connection(server.local_addrs()[0], pki.client(), "localhost")
         .await
         .unwrap();
     assert!(!writer.can_write_eof());

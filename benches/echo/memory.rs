@@ -34,9 +34,12 @@ pub(crate) fn measure(runtime: &str, workload: &str, n: usize) -> io::Result<f64
     raise_nofile();
     let before = rss_bytes();
     let after = match (runtime, workload) {
-        ("tulip", "parked") => tulip_parked(n),
-        ("tokio", "parked") => tokio_parked(n),
-        ("smol", "parked") => smol_parked(n),
+        ("tulip", "parked") => tulip_parked(n, false),
+        ("tokio", "parked") => tokio_parked(n, false),
+        ("smol", "parked") => smol_parked(n, false),
+        ("tulip", "parked_bare") => tulip_parked(n, true),
+        ("tokio", "parked_bare") => tokio_parked(n, true),
+        ("smol", "parked_bare") => smol_parked(n, true),
         ("tulip", "sleeping") => tulip_sleeping(n),
         ("tokio", "sleeping") => tokio_sleeping(n),
         ("smol", "sleeping") => smol_sleeping(n),
@@ -53,68 +56,118 @@ pub(crate) fn measure(runtime: &str, workload: &str, n: usize) -> io::Result<f64
     Ok(after.saturating_sub(before) as f64 / n as f64)
 }
 
-fn tulip_parked(n: usize) -> u64 {
+/// Counts tasks that have been polled at least once, so the RSS is sampled only when every task is
+/// parked (smol's `LocalExecutor::run` alternates between the main future and one task, so a single
+/// `yield_now` there leaves most tasks unpolled).
+#[derive(Clone, Default)]
+struct Started(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Started {
+    fn mark(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A task parked on a channel receive (the channel's listener is part of what each task holds).
+async fn parked_on_channel(rx: async_channel::Receiver<()>, started: Started) {
+    started.mark();
+    let _ = rx.recv().await;
+}
+
+/// A task parked on a future that never completes and holds nothing: the runtime's own cost per task.
+async fn parked_bare(started: Started) {
+    started.mark();
+    std::future::pending::<()>().await
+}
+
+fn tulip_parked(n: usize, bare: bool) -> u64 {
     tulip::run(async move {
+        let started = Started::default();
         let (tx, rx) = async_channel::bounded::<()>(1);
         let tasks: Vec<_> = (0..n)
             .map(|_| {
-                let rx = rx.clone();
-                tulip::spawn(async move {
-                    let _ = rx.recv().await;
-                })
+                if bare {
+                    tulip::spawn(parked_bare(started.clone()))
+                } else {
+                    tulip::spawn(parked_on_channel(rx.clone(), started.clone()))
+                }
             })
             .collect();
-        tulip::yield_now().await;
+        while started.count() < n {
+            tulip::yield_now().await;
+        }
         let rss = rss_bytes();
         drop(tx);
-        for t in tasks {
-            t.await;
+        if bare {
+            drop(tasks);
+        } else {
+            for t in tasks {
+                t.await;
+            }
         }
         rss
     })
 }
 
-fn tokio_parked(n: usize) -> u64 {
+fn tokio_parked(n: usize, bare: bool) -> u64 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     rt.block_on(async move {
+        let started = Started::default();
         let (tx, rx) = async_channel::bounded::<()>(1);
         let tasks: Vec<_> = (0..n)
             .map(|_| {
-                let rx = rx.clone();
-                tokio::spawn(async move {
-                    let _ = rx.recv().await;
-                })
+                if bare {
+                    tokio::spawn(parked_bare(started.clone()))
+                } else {
+                    tokio::spawn(parked_on_channel(rx.clone(), started.clone()))
+                }
             })
             .collect();
-        tokio::task::yield_now().await;
+        while started.count() < n {
+            tokio::task::yield_now().await;
+        }
         let rss = rss_bytes();
         drop(tx);
         for t in tasks {
+            if bare {
+                t.abort();
+            }
             let _ = t.await;
         }
         rss
     })
 }
 
-fn smol_parked(n: usize) -> u64 {
+fn smol_parked(n: usize, bare: bool) -> u64 {
     let ex = smol::LocalExecutor::new();
     smol::block_on(ex.run(async {
+        let started = Started::default();
         let (tx, rx) = async_channel::bounded::<()>(1);
         let tasks: Vec<_> = (0..n)
             .map(|_| {
-                let rx = rx.clone();
-                ex.spawn(async move {
-                    let _ = rx.recv().await;
-                })
+                if bare {
+                    ex.spawn(parked_bare(started.clone()))
+                } else {
+                    ex.spawn(parked_on_channel(rx.clone(), started.clone()))
+                }
             })
             .collect();
-        smol::future::yield_now().await;
+        while started.count() < n {
+            smol::future::yield_now().await;
+        }
         let rss = rss_bytes();
         drop(tx);
-        for t in tasks {
-            t.await;
+        if bare {
+            drop(tasks);
+        } else {
+            for t in tasks {
+                t.await;
+            }
         }
         rss
     }))

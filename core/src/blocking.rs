@@ -8,12 +8,12 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use crate::context;
 use crate::executor::{Injected, Shared};
+use crate::sync_shim::{Handoff, InFlightCount};
 
 /// Runs blocking `f` (file I/O, CPU-heavy work, a blocking library call) on a shared pool of threads and
 /// returns a future for its result, so the loop's thread never blocks.
@@ -43,26 +43,12 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Arc::new(Slot {
-        state: Mutex::new(SlotState {
-            result: None,
-            waker: None,
-            in_flight: InFlight::of_current_loop(),
-        }),
-    });
+    let slot = Arc::new(Handoff::new(InFlight::of_current_loop()));
     let worker = slot.clone();
     let task = blocking::unblock(move || {
-        let result = catch_unwind(AssertUnwindSafe(f));
-        let (waker, in_flight) = {
-            let mut state = worker.lock();
-            state.result = Some(result);
-            (state.waker.take(), state.in_flight.take())
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-        // Only now, with the waiter woken, may a paused clock move again.
-        drop(in_flight);
+        // Wakes the waiter, then ends the job's in-flight count: only then may a paused clock move
+        // (the hand-off is checked by loom in `tests/loom_blocking.rs`).
+        worker.complete(catch_unwind(AssertUnwindSafe(f)));
     });
     SpawnBlocking {
         task: Some(task),
@@ -119,50 +105,21 @@ impl<T> SpawnBlocking<T> {
 impl<T> Future for SpawnBlocking<T> {
     type Output = T;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.slot.lock();
-        match state.result.take() {
+        // Made outside a loop (`Handle::spawn_blocking`), a job counts on the loop awaiting it.
+        match self.slot.poll(cx.waker(), InFlight::of_current_loop) {
             Some(Ok(v)) => Poll::Ready(v),
-            Some(Err(payload)) => {
-                drop(state);
-                resume_unwind(payload)
-            }
-            None => {
-                match &mut state.waker {
-                    Some(w) => w.clone_from(cx.waker()),
-                    None => state.waker = Some(cx.waker().clone()),
-                }
-                if state.in_flight.is_none() {
-                    // Made outside a loop (`Handle::spawn_blocking`): count it on the loop awaiting it.
-                    state.in_flight = InFlight::of_current_loop();
-                }
-                Poll::Pending
-            }
+            Some(Err(payload)) => resume_unwind(payload),
+            None => Poll::Pending,
         }
     }
 }
 
 /// Where the pool thread leaves the result for the awaiting future.
-struct Slot<T> {
-    state: Mutex<SlotState<T>>,
-}
-
-struct SlotState<T> {
-    result: Option<std::thread::Result<T>>,
-    waker: Option<Waker>,
-    /// Counts the job on a loop until the job's waiter is woken (or the job is dropped unstarted).
-    in_flight: Option<InFlight>,
-}
-
-impl<T> Slot<T> {
-    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
-        // Nothing panics while holding the lock (the job runs outside it), but stay usable regardless.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+type Slot<T> = Handoff<std::thread::Result<T>, InFlight>;
 
 /// One unit of a loop's count of blocking jobs in flight; see the module docs.
 struct InFlight {
-    count: Arc<AtomicUsize>,
+    count: InFlightCount,
     shared: Arc<Shared>,
 }
 
@@ -171,7 +128,7 @@ impl InFlight {
     fn of_current_loop() -> Option<InFlight> {
         context::with_current(|inner| {
             let count = inner.blocking_in_flight.clone();
-            count.fetch_add(1, Ordering::SeqCst);
+            count.enter();
             InFlight {
                 count,
                 shared: inner.shared.clone(),
@@ -182,7 +139,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+        if self.count.leave() {
             // The last job ended: a loop parked with a paused clock may now move it. Wake it through the
             // injector so its parking handshake sees the wake-up (a closed loop refuses; nothing waits).
             let _ = self.shared.inject(Injected::Callback(Box::new(|| {})));

@@ -1,23 +1,47 @@
 //! The scoped "current loop" of a thread: set while a loop runs, restored by a guard.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use tulip_time::scoped::{self, Scoped, ScopedGuard};
 
 use crate::event_loop::LoopInner;
-use crate::executor::{Shared, TaskRunnable};
+use crate::executor::TaskRunnable;
 
 thread_local! {
     static CURRENT: Scoped<LoopInner> = const { Scoped::new() };
+    /// The same loop as a raw pointer, for the schedule path: no destructor (so no lazy-registration
+    /// check) and no `RefCell`. Non-null only while an `EnterGuard` holding an `Rc` of that loop is alive
+    /// on this thread.
+    static CURRENT_PTR: Cell<*const LoopInner> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Makes a loop current on this thread until dropped; restores the previous one (loops can nest only
-/// through `Loop::block_on` being refused, so in practice the previous one is `None`).
-pub(crate) type EnterGuard = ScopedGuard<LoopInner>;
+/// through `Loop::block_on` being refused, so in practice the previous one is `None`). Guards are only
+/// held on the stack (`let _enter = enter(..)`), so they are dropped in reverse order of creation.
+pub(crate) struct EnterGuard {
+    // Field order matters only after `drop` below has restored the pointer: the scoped slot is restored,
+    // then the loop reference released.
+    _scoped: ScopedGuard<LoopInner>,
+    _inner: Rc<LoopInner>,
+    prev: *const LoopInner,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev;
+        CURRENT_PTR.with(|c| c.set(prev));
+    }
+}
 
 pub(crate) fn enter(inner: Rc<LoopInner>) -> EnterGuard {
-    scoped::enter(&CURRENT, inner)
+    let prev = CURRENT_PTR.with(|c| c.replace(Rc::as_ptr(&inner)));
+    EnterGuard {
+        _scoped: scoped::enter(&CURRENT, inner.clone()),
+        _inner: inner,
+        prev,
+    }
 }
 
 /// Runs `f` with the loop running on this thread, if any.
@@ -32,20 +56,18 @@ pub(crate) fn current() -> Option<Rc<LoopInner>> {
     with_current(Rc::clone)
 }
 
-/// Pushes `runnable` onto the local run queue when `shared`'s loop is the one running on this thread;
+/// Pushes `runnable` onto the local run queue when its loop is the one running on this thread;
 /// otherwise gives it back.
 #[inline]
-pub(crate) fn try_schedule_local(
-    shared: &Arc<Shared>,
-    runnable: TaskRunnable,
-) -> Option<TaskRunnable> {
-    let mut slot = Some(runnable);
-    with_current(|inner| {
-        if Arc::ptr_eq(&inner.shared, shared) {
-            if let Some(r) = slot.take() {
-                inner.push_ready(r);
-            }
+pub(crate) fn try_schedule_local(runnable: TaskRunnable) -> Option<TaskRunnable> {
+    let inner = CURRENT_PTR.with(Cell::get);
+    // SAFETY: a non-null `CURRENT_PTR` points at the loop an `EnterGuard` on this thread holds an `Rc`
+    // of; the guard resets the pointer before releasing that `Rc`, so the loop is alive here.
+    match unsafe { inner.as_ref() } {
+        Some(inner) if Arc::ptr_eq(&inner.shared, &runnable.metadata().shared) => {
+            inner.push_ready(runnable);
+            None
         }
-    });
-    slot
+        _ => Some(runnable),
+    }
 }

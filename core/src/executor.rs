@@ -1,15 +1,14 @@
 //! The part of a loop that other threads touch: the injector queue, the poller to wake, and how a woken
 //! task finds its way back to its loop.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_task::Runnable;
-use concurrent_queue::ConcurrentQueue;
 
 use crate::context;
 use crate::reactor::Reactor;
-use crate::sync_shim::ParkFlag;
+use crate::sync_shim::{Injector, ParkFlag};
 use crate::task::TaskMeta;
 
 /// A runnable task of this runtime.
@@ -31,12 +30,11 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Shared {
     /// Unique per loop, for diagnostics.
     pub(crate) id: u64,
-    /// Tasks and callbacks sent from other threads; drained by the loop each iteration.
-    pub(crate) injector: ConcurrentQueue<Injected>,
+    /// Tasks and callbacks sent from other threads; drained by the loop each iteration. Closed once the
+    /// loop has shut down: nothing will drain it again (checked by loom in `tests/loom_injector.rs`).
+    pub(crate) injector: Injector<Injected>,
     /// The loop's reactor; `notify` wakes the loop out of its poller wait.
     pub(crate) reactor: Arc<Reactor>,
-    /// Set once the loop has shut down: nothing will drain the injector again.
-    pub(crate) closed: AtomicBool,
     /// Set while the loop blocks in its poller. Wakers from other threads notify the poller only then
     /// (the handshake is `ParkFlag`'s, checked by loom in `tests/loom_park.rs`).
     pub(crate) parked: ParkFlag,
@@ -46,21 +44,15 @@ impl Shared {
     pub(crate) fn new(reactor: Arc<Reactor>) -> Arc<Self> {
         Arc::new(Shared {
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
-            injector: ConcurrentQueue::unbounded(),
+            injector: Injector::new(),
             reactor,
-            closed: AtomicBool::new(false),
             parked: ParkFlag::new(),
         })
     }
 
     /// Hands work to the loop from any thread and wakes it. Returns the work back if the loop is closed.
     pub(crate) fn inject(&self, work: Injected) -> Result<(), Injected> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(work);
-        }
-        if let Err(e) = self.injector.push(work) {
-            return Err(e.into_inner());
-        }
+        self.injector.push(work)?;
         self.notify_if_parked();
         Ok(())
     }
@@ -76,21 +68,27 @@ impl Shared {
 
     /// Closes the injector. Work pushed after this is refused.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
         self.injector.close();
     }
 }
 
 /// The schedule function of every task: on the loop's own thread push to the local run queue (no atomics
 /// beyond async-task's own), elsewhere push to the injector and wake the loop.
-pub(crate) fn schedule(shared: &Arc<Shared>, runnable: TaskRunnable) {
-    if let Some(runnable) = context::try_schedule_local(shared, runnable) {
-        schedule_remote(shared, runnable);
+///
+/// The task's loop is read from its metadata, so the schedule closure async-task stores in every task is
+/// zero-sized.
+#[inline]
+pub(crate) fn schedule(runnable: TaskRunnable) {
+    if let Some(runnable) = context::try_schedule_local(runnable) {
+        schedule_remote(runnable);
     }
 }
 
 #[cold]
-fn schedule_remote(shared: &Arc<Shared>, runnable: TaskRunnable) {
+fn schedule_remote(runnable: TaskRunnable) {
+    // The runnable may run and complete on the loop's thread as soon as it is pushed: hold the loop by
+    // its own reference, not through the task.
+    let shared = runnable.metadata().shared.clone();
     if let Err(Injected::Task(runnable)) = shared.inject(Injected::Task(runnable)) {
         // The loop is gone. A task that is not `Send` must not be dropped on this thread; its future was
         // already dropped at shutdown (every task is cancelled then), so leaking the handle leaks no

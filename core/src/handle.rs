@@ -179,8 +179,6 @@ impl Handle {
     /// assert!(h.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared
-            .closed
-            .load(std::sync::atomic::Ordering::Acquire)
+        self.shared.injector.is_closed()
     }
 }

@@ -56,6 +56,7 @@ pub mod sync_shim;
 #[cfg(not(tulip_loom))]
 mod sync_shim;
 pub mod task;
+pub mod trace;
 mod yield_now;
 
 use std::cell::RefCell;
@@ -78,6 +79,7 @@ pub use task::{
     as_completed, gather, gather_all, shield, try_gather, wait, wait_for, ReturnWhen, TaskGroup,
 };
 pub use task::{Join, Task, TaskError, TaskId, TaskInfo, TaskOutcome};
+pub use trace::LoopStats;
 pub use yield_now::{yield_now, YieldNow};
 
 /// Runs `future` on a new loop on this thread, then cancels every task still pending (each future is

@@ -129,11 +129,15 @@ fn expand(kind: Kind, opts: &Options, func: ItemFn) -> TokenStream {
     };
     // The call carries the span of the function's name, so a type error in the return value (e.g. a
     // `Result` whose error is not `Debug`) points at the user's function.
-    let call = quote_spanned! {name.span()=>
-        #krate::__macro_support::run(
-            #krate::__macro_support::Options { debug: #debug, start_paused: #paused },
-            __tulip_body(),
-        )
+    let options = quote!(#krate::__macro_support::Options { debug: #debug, start_paused: #paused });
+    let call = match opts.workers {
+        None => quote_spanned! {name.span()=>
+            #krate::__macro_support::run(#options, __tulip_body())
+        },
+        // The body is made on worker 0 (the fn item is `Send`, the future it returns need not be).
+        Some(n) => quote_spanned! {name.span()=>
+            #krate::__macro_support::run_workers(#options, #n, __tulip_body)
+        },
     };
     quote! {
         #test_attr
@@ -196,6 +200,18 @@ mod tests {
     }
 
     #[test]
+    fn workers_option_runs_the_runtime() {
+        let out = expand_str(Kind::Main, "workers = 3", "async fn main() { }");
+        assert!(
+            out.contains(":: tulip :: __macro_support :: run_workers"),
+            "{out}"
+        );
+        assert!(out.contains("3usize , __tulip_body)"), "{out}");
+        let out = expand_str(Kind::Main, "", "async fn main() { }");
+        assert!(!out.contains("run_workers"), "{out}");
+    }
+
+    #[test]
     fn crate_option_changes_the_path() {
         let out = expand_str(Kind::Main, "crate = \"my_tulip\"", "async fn main() { }");
         assert!(out.contains("my_tulip :: __macro_support :: run"), "{out}");
@@ -224,9 +240,27 @@ mod tests {
             ),
             (
                 Kind::Main,
-                "workers = 2",
+                "worker_threads = 2",
                 "async fn main() { }",
-                "runs on one thread",
+                "`workers = N` runs the multi-core runtime",
+            ),
+            (
+                Kind::Main,
+                "workers = 0",
+                "async fn main() { }",
+                "at least 1",
+            ),
+            (
+                Kind::Main,
+                "workers = \"2\"",
+                "async fn main() { }",
+                "whole number",
+            ),
+            (
+                Kind::Main,
+                "workers = 2, workers = 3",
+                "async fn main() { }",
+                "given twice",
             ),
             (
                 Kind::Main,

@@ -27,7 +27,16 @@ use proc_macro::TokenStream;
 ///   ready), as `Loop::builder().start_paused(true)`.
 /// - `debug = true` / `false`: debug mode (slow polls reported); when absent, the `TULIP_DEBUG`
 ///   environment variable decides, as for any loop.
+/// - `workers = N`: run on the multi-core runtime ([`tulip::Runtime`]) with `N` worker threads, each
+///   running its own loop, instead of one loop on the calling thread. The body runs on worker 0 (it may
+///   hold `!Send` values; the calling thread only waits), `tulip::spawn` inside it spawns on worker 0,
+///   and `tulip::runtime::RuntimeHandle::current()` places `Send` tasks on any worker. When the body
+///   returns, the runtime shuts down and the tasks still running on the workers are cancelled. The
+///   value returned must be `Send` (it crosses back from worker 0), so `Result<(), Box<dyn Error>>`
+///   needs `Box<dyn Error + Send + Sync>`. `start_paused` and `debug` apply to every worker's loop.
 /// - `crate = "path"`: where the `tulip` crate is, when it is renamed (default `::tulip`).
+///
+/// [`tulip::Runtime`]: https://docs.rs/tulip/latest/tulip/struct.Runtime.html
 ///
 /// The function may return anything `main` may (`()`, `Result<(), E>`, `ExitCode`); it must be `async`,
 /// take no arguments and have no generic parameters.
@@ -56,6 +65,26 @@ use proc_macro::TokenStream;
 /// }
 /// ```
 ///
+/// On four workers, a `Send` task per worker through the runtime's handle:
+///
+/// ```
+/// use tulip::runtime::{current_worker, RuntimeHandle};
+///
+/// #[tulip::main(workers = 4)]
+/// async fn main() {
+///     assert_eq!(current_worker(), Some(0));
+///     let rt = RuntimeHandle::current();
+///     let tasks: Vec<_> = (0..rt.workers())
+///         .map(|i| rt.worker(i).spawn(async { current_worker().unwrap() }))
+///         .collect();
+///     let mut seen = Vec::new();
+///     for t in tasks {
+///         seen.push(t.await);
+///     }
+///     assert_eq!(seen, [0, 1, 2, 3]);
+/// }
+/// ```
+///
 /// A function that is not `async` is refused:
 ///
 /// ```compile_fail
@@ -70,10 +99,15 @@ use proc_macro::TokenStream;
 /// async fn main(args: Vec<String>) {}
 /// ```
 ///
-/// And an unknown option:
+/// And an unknown option, or zero workers:
 ///
 /// ```compile_fail
-/// #[tulip::main(workers = 4)]
+/// #[tulip::main(flavor = "multi_thread")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[tulip::main(workers = 0)]
 /// async fn main() {}
 /// ```
 #[proc_macro_attribute]
@@ -86,7 +120,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// **asyncio:** `unittest.IsolatedAsyncioTestCase`: every test on a fresh loop.
 ///
 /// Takes the same options as [`main`](macro@main): `start_paused = true` is the usual choice for tests of
-/// timers (exact, and no wall time spent), `debug = true` reports slow polls. Other attributes
+/// timers (exact, and no wall time spent), `debug = true` reports slow polls, `workers = N` runs the test
+/// on the multi-core runtime (for code that spreads work over workers). Other attributes
 /// (`#[should_panic]`, `#[ignore]`) are kept. The test may return `()` or a `Result`.
 ///
 /// # Examples

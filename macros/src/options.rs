@@ -1,4 +1,4 @@
-//! The attribute's options: `start_paused = bool`, `debug = bool`, `crate = "path"`.
+//! The attribute's options: `start_paused = bool`, `debug = bool`, `workers = N`, `crate = "path"`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -10,6 +10,8 @@ pub(crate) struct Options {
     /// `None` lets the loop's own default (the `TULIP_DEBUG` variable) decide.
     pub(crate) debug: Option<bool>,
     pub(crate) start_paused: bool,
+    /// `Some(n)`: run on the multi-core runtime with `n` workers instead of one loop on this thread.
+    pub(crate) workers: Option<usize>,
     /// The path of the tulip crate in the expansion.
     pub(crate) krate: Path,
 }
@@ -20,6 +22,7 @@ impl Options {
         let mut opts = Options {
             debug: None,
             start_paused: false,
+            workers: None,
             krate: syn::parse_quote!(::tulip),
         };
         let mut seen_paused = false;
@@ -59,20 +62,26 @@ impl Options {
                     seen_crate = true;
                     opts.krate = path_value(&pair.value)?;
                 }
-                "workers" | "flavor" | "worker_threads" => {
+                "workers" => {
+                    if opts.workers.is_some() {
+                        return Err(duplicate(&pair));
+                    }
+                    opts.workers = Some(workers_value(&pair.value)?);
+                }
+                "flavor" | "worker_threads" => {
                     return Err(syn::Error::new_spanned(
                         &pair.path,
                         format!(
-                            "`{key}` is not an option of tulip's entry points: a tulip loop runs on \
-                             one thread; the options are `start_paused`, `debug` and `crate`"
+                            "`{key}` is not an option of tulip's entry points: one loop runs on this \
+                             thread by default; `workers = N` runs the multi-core runtime with N workers"
                         ),
                     ));
                 }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         &pair.path,
-                        "unknown option; the options are `start_paused = bool`, `debug = bool` \
-                         and `crate = \"path\"`",
+                        "unknown option; the options are `start_paused = bool`, `debug = bool`, \
+                         `workers = N` and `crate = \"path\"`",
                     ));
                 }
             }
@@ -94,6 +103,24 @@ fn bool_value(value: &Expr, key: &str) -> syn::Result<bool> {
             value,
             format!("`{key}` takes `true` or `false`"),
         )),
+    }
+}
+
+fn workers_value(value: &Expr) -> syn::Result<usize> {
+    let err = || {
+        syn::Error::new_spanned(
+            value,
+            "`workers` takes a whole number of worker threads, at least 1, e.g. `workers = 4`",
+        )
+    };
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(n), ..
+        }) => match n.base10_parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(err()),
+        },
+        _ => Err(err()),
     }
 }
 

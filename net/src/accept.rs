@@ -41,7 +41,7 @@ impl Listener for UnixListener {}
 // Hidden: not part of the API (and so left out of scripts/check_docs.py's count).
 #[doc(hidden)]
 #[allow(unreachable_pub)]
-mod sealed {
+pub(crate) mod sealed {
     use std::io;
     use std::task::{Context, Poll};
 

@@ -1,11 +1,11 @@
 //! The write side shared by `Transport`, `DatagramTransport` and `StreamWriter`: the buffer, its
 //! high/low water marks, the pause state, the closing flags, and the direct send that skips the buffer.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::Shutdown;
 use std::task::{Context, Poll};
 
-use crate::tcp::TcpStream;
+use crate::byte_stream::{poll_now, ByteStream};
 
 /// asyncio's default high-water mark (64 KiB).
 pub(crate) const DEFAULT_HIGH: usize = 64 * 1024;
@@ -229,11 +229,15 @@ impl WriteSide<WriteBuf> {
     /// Sends what the socket takes at once when nothing is buffered (the buffer must go first), and
     /// buffers the rest. `Err` is a send error: the connection is broken and nothing was buffered.
     #[inline]
-    pub(crate) fn send_or_buffer(&mut self, sock: &TcpStream, data: &[u8]) -> io::Result<Written> {
+    pub(crate) fn send_or_buffer<S: ByteStream>(
+        &mut self,
+        sock: &S,
+        data: &[u8],
+    ) -> io::Result<Written> {
         let mut rest = data;
         let first = self.buf.is_empty();
         if first {
-            match send_now(sock, rest) {
+            match sock.try_write(rest) {
                 Ok(n) if n == rest.len() => return Ok(Written::Sent),
                 Ok(n) => rest = &rest[n..],
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -244,13 +248,14 @@ impl WriteSide<WriteBuf> {
         Ok(Written::Buffered { first })
     }
 
-    /// Writes the buffer to the socket until it is empty (`Ready(Ok)`), the socket is full
-    /// (`Pending`, the task is woken when it drains) or a send fails (`WriteZero` for a 0-byte write).
+    /// Writes the buffer to the stream until it is empty and the stream has sent what it holds itself
+    /// (`Ready(Ok)`), the stream is full (`Pending`, the task is woken when it drains) or a send fails
+    /// (`WriteZero` for a 0-byte write).
     #[inline]
-    pub(crate) fn poll_flush(
+    pub(crate) fn poll_flush<S: ByteStream>(
         &mut self,
         cx: &mut Context<'_>,
-        sock: &TcpStream,
+        sock: &S,
     ) -> Poll<io::Result<()>> {
         while !self.buf.is_empty() {
             match sock.poll_write(cx, self.buf.as_slice()) {
@@ -260,32 +265,33 @@ impl WriteSide<WriteBuf> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-        Poll::Ready(Ok(()))
+        sock.poll_flush(cx)
     }
 
-    /// `write_eof()`: a no-op while closing or when already asked; shuts the socket's write side
-    /// down now when nothing is buffered, else leaves it to whoever flushes the buffer.
-    pub(crate) fn write_eof(&mut self, sock: &TcpStream) -> io::Result<()> {
+    /// `write_eof()`: a no-op while closing or when already asked; shuts the stream's write side
+    /// down now when nothing is buffered and the shutdown completes at once (sockets). `Ok(false)`
+    /// when it is left to whoever flushes the buffer: the caller makes sure one runs.
+    ///
+    /// `Unsupported` for a stream that cannot half-close (TLS, as asyncio's SSL transport).
+    pub(crate) fn write_eof<S: ByteStream>(&mut self, sock: &S) -> io::Result<bool> {
         if self.closing || self.eof_requested {
-            return Ok(());
+            return Ok(true);
+        }
+        if !sock.can_write_eof() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this stream does not support half-closes (write_eof)",
+            ));
         }
         self.eof_requested = true;
-        if self.buf.is_empty() {
-            self.eof_sent = true;
-            sock.shutdown(Shutdown::Write)?;
+        if self.buf.is_empty() && !sock.wants_flush() {
+            if let Some(r) = poll_now(|cx| sock.poll_shutdown(cx, Shutdown::Write)) {
+                self.eof_sent = true;
+                r?;
+                return Ok(true);
+            }
         }
-        Ok(())
-    }
-}
-
-/// One `send(2)` now, retried on `EINTR`: `write`'s fast path, which needs no poller.
-#[inline]
-pub(crate) fn send_now(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
-    loop {
-        match sock.get_ref().write(data) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            r => return r,
-        }
+        Ok(false)
     }
 }
 

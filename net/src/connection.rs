@@ -1,15 +1,17 @@
 //! The task that drives one `Protocol` connection, and `create_connection`.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
-use std::marker::PhantomData;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::addr::ToSocketAddrs;
+use crate::any_stream::{Addrs, AnyStream};
+use crate::byte_stream::ByteStream;
 use crate::link::WriteFlow;
 use crate::protocol::Protocol;
 use crate::receive::{poll_receive, Received};
@@ -80,6 +82,7 @@ where
     P: Protocol,
 {
     let sock = TcpStream::connect(addr).await?;
+    let _ = sock.set_nodelay(true);
     run_protocol(protocol_factory, sock)
 }
 
@@ -88,9 +91,13 @@ where
 /// process). When this returns, `connection_made` has been called; the connection is then driven by its
 /// own task, as with [`create_connection`].
 ///
+/// The socket may be a [`TcpStream`] or a [`UnixStream`](crate::UnixStream) (asyncio takes both), or
+/// any other connected [`ByteStream`].
+///
 /// **asyncio:** `loop.connect_accepted_socket(protocol_factory, sock)`. Differences: takes a tulip
-/// [`TcpStream`] (make one with [`TcpStream::from_std`]); not `async`, as nothing is awaited. As with
-/// asyncio, `TCP_NODELAY` is set.
+/// stream (make one with [`TcpStream::from_std`] or
+/// [`UnixStream::from_std`](crate::UnixStream::from_std)); not `async`, as nothing is awaited. As with
+/// asyncio, `TCP_NODELAY` is set on a TCP socket.
 ///
 /// # Errors
 ///
@@ -127,32 +134,35 @@ where
 /// })
 /// .unwrap();
 /// ```
-pub fn connect_accepted_socket<F, P>(
+pub fn connect_accepted_socket<F, P, S>(
     protocol_factory: F,
-    sock: TcpStream,
+    sock: S,
 ) -> io::Result<(Transport, Rc<RefCell<P>>)>
 where
     F: FnOnce() -> P,
     P: Protocol,
+    S: ByteStream,
 {
+    if let Some(tcp) = (&sock as &dyn Any).downcast_ref::<TcpStream>() {
+        let _ = tcp.set_nodelay(true);
+    }
     run_protocol(protocol_factory, sock)
 }
 
-/// Makes the protocol and its transport for a connected socket, calls `connection_made` and spawns the
-/// connection's task.
-fn run_protocol<F, P>(
+/// Makes the protocol and its transport for a connected stream, calls `connection_made` and spawns
+/// the connection's task.
+pub(crate) fn run_protocol<F, P, S>(
     protocol_factory: F,
-    sock: TcpStream,
+    sock: S,
 ) -> io::Result<(Transport, Rc<RefCell<P>>)>
 where
     F: FnOnce() -> P,
     P: Protocol,
+    S: ByteStream,
 {
-    let _ = sock.set_nodelay(true);
-    let peer = sock.peer_addr()?;
-    let local = sock.local_addr()?;
+    let addrs = Addrs::of(&sock)?;
     let protocol = Rc::new(RefCell::new(protocol_factory()));
-    let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
+    let transport = Transport::new(AnyStream::new(sock.clone()), addrs, protocol.clone());
     protocol.borrow_mut().connection_made(transport.clone());
     let conn = Connection::new(transport.clone(), sock, protocol.clone(), None);
     tulip_core::spawn(conn.made()).detach();
@@ -160,16 +170,17 @@ where
 }
 
 /// The future driving one connection: reads and calls `data_received`, sends the write buffer,
-/// handles EOF, pause/resume and errors, and ends with `connection_lost`.
+/// handles EOF, pause/resume and errors, and ends with `connection_lost`. `S` is the stream it reads
+/// (the transport's handle writes to the same stream, type-erased).
 ///
 /// It owns no read buffer: each poll borrows one from the loop thread's pool while it reads
 /// (`receive.rs`) and gives it back before parking, so an idle connection costs no read memory.
-pub(crate) struct Connection<P: Protocol> {
+pub(crate) struct Connection<S: ByteStream = TcpStream> {
     transport: Transport,
-    sock: TcpStream,
-    /// The protocol called now: `P` until [`Transport::set_protocol`] switches it (see `sync_protocol`).
+    sock: S,
+    /// The protocol called now: the one made for the connection until [`Transport::set_protocol`]
+    /// switches it (see `sync_protocol`).
     protocol: Rc<RefCell<dyn Protocol>>,
-    _made_with: PhantomData<fn() -> P>,
     made: bool,
     read_eof: bool,
     done: bool,
@@ -186,20 +197,21 @@ enum Step {
     Flow,
     /// End the connection with this `connection_lost` argument.
     Finish(Option<io::Error>),
+    /// Give the stream and the protocol back for an upgrade, without `connection_lost`.
+    Handover,
 }
 
-impl<P: Protocol> Connection<P> {
+impl<S: ByteStream> Connection<S> {
     pub(crate) fn new(
         transport: Transport,
-        sock: TcpStream,
-        protocol: Rc<RefCell<P>>,
+        sock: S,
+        protocol: Rc<RefCell<dyn Protocol>>,
         guard: Option<ConnGuard>,
-    ) -> Connection<P> {
+    ) -> Connection<S> {
         Connection {
             transport,
             sock,
             protocol,
-            _made_with: PhantomData,
             made: false,
             read_eof: false,
             done: false,
@@ -208,7 +220,7 @@ impl<P: Protocol> Connection<P> {
     }
 
     /// `connection_made` has already been called (by `create_connection`).
-    fn made(mut self) -> Self {
+    pub(crate) fn made(mut self) -> Self {
         self.made = true;
         self
     }
@@ -227,27 +239,42 @@ impl<P: Protocol> Connection<P> {
         if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if !st.link.side.buf.is_empty() {
-            if let Poll::Ready(Err(e)) = st.link.side.poll_flush(cx, &self.sock) {
-                return Step::Finish(Some(e));
+        // Sent: the buffer, and what the stream holds itself (TLS records; never for sockets).
+        let mut flushed = true;
+        if !st.link.side.buf.is_empty() || self.sock.wants_flush() {
+            match st.link.side.poll_flush(cx, &self.sock) {
+                Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
+                Poll::Ready(Ok(())) => {}
+                Poll::Pending => flushed = false,
             }
             st.link.side.note_low();
         }
-        if st.link.side.buf.is_empty() {
+        if flushed {
+            if st.handover.requested() && st.link.side.buf.is_empty() {
+                return Step::Handover;
+            }
             if st.link.side.closing {
-                return Step::Finish(None);
+                // TLS sends `close_notify` here; sockets have nothing to do.
+                return match self.sock.poll_close(cx) {
+                    Poll::Pending => Step::Wait,
+                    Poll::Ready(Err(e)) if e.kind() != io::ErrorKind::NotConnected => {
+                        Step::Finish(Some(e))
+                    }
+                    Poll::Ready(_) => Step::Finish(None),
+                };
             }
             if st.link.side.eof_requested && !st.link.side.eof_sent {
-                st.link.side.eof_sent = true;
-                if let Err(e) = self.sock.shutdown(Shutdown::Write) {
-                    return Step::Finish(Some(e));
+                match self.sock.poll_shutdown(cx, Shutdown::Write) {
+                    Poll::Ready(Ok(())) => st.link.side.eof_sent = true,
+                    Poll::Ready(Err(e)) => return Step::Finish(Some(e)),
+                    Poll::Pending => {}
                 }
             }
         }
         if st.link.side.flow.want != st.link.side.flow.told && st.link.protocol.is_some() {
             return Step::Flow;
         }
-        if st.link.side.closing || st.reading_paused || self.read_eof {
+        if st.link.side.closing || st.reading_paused || self.read_eof || st.handover.requested() {
             Step::Wait
         } else {
             Step::Read
@@ -282,6 +309,20 @@ impl<P: Protocol> Connection<P> {
         drop(detached);
     }
 
+    /// Ends the connection by giving its stream and protocol to whoever asked for a handover.
+    fn hand_over(&mut self) {
+        self.done = true;
+        let mut st = self.transport.inner.state.borrow_mut();
+        let protocol = st.link.protocol.clone();
+        let detached = st.link.detach();
+        if let Some(protocol) = protocol {
+            st.handover
+                .complete((Box::new(self.sock.clone()) as Box<dyn Any>, protocol));
+        }
+        drop(st);
+        drop(detached);
+    }
+
     fn finish(&mut self, exc: Option<io::Error>) {
         self.done = true;
         self.detach_state();
@@ -290,7 +331,7 @@ impl<P: Protocol> Connection<P> {
     }
 }
 
-impl<P: Protocol> Future for Connection<P> {
+impl<S: ByteStream> Future for Connection<S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -335,6 +376,10 @@ impl<P: Protocol> Future for Connection<P> {
                     this.finish(exc);
                     return Poll::Ready(());
                 }
+                Step::Handover => {
+                    this.hand_over();
+                    return Poll::Ready(());
+                }
             }
             match poll_receive(&this.sock, cx, &this.protocol, &mut lent) {
                 Poll::Ready(Ok(Received::Eof)) => {
@@ -358,7 +403,7 @@ impl<P: Protocol> Future for Connection<P> {
     }
 }
 
-impl<P: Protocol> Drop for Connection<P> {
+impl<S: ByteStream> Drop for Connection<S> {
     fn drop(&mut self) {
         // Cancelled (the loop shut down): no `connection_lost`, but break the Rc cycle.
         if !self.done {

@@ -19,14 +19,24 @@
 //!   reads and writes of the stream sockets (`io.rs`), sends and receives of the datagram sockets
 //!   (`datagram_io.rs`, [`DatagramSocket`]), accepts of the listeners (`accept.rs`, [`Listener`]).
 //!   Address resolution is `addr.rs`.
+//! - The byte streams the asyncio layers run over: [`ByteStream`] (`byte_stream.rs`), implemented by
+//!   [`TcpStream`], [`UnixStream`], the pipe ends of `pipe.rs` and `tulip_tls::TlsSocket`.
 //! - asyncio's Protocol/Transport layer: [`Protocol`], [`BufferedProtocol`] and [`DatagramProtocol`],
-//!   the handles [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
-//!   `datagram.rs`), [`create_server`] and [`Server`]. A connection reads into a buffer lent by the
-//!   loop thread's pool ([`ReadBuffer`], `receive.rs`) or into a `BufferedProtocol`'s own memory. What a handle shares with its task is
-//!   `link.rs`; the write buffer, water marks and closing rules every writer uses are `buffer.rs`.
-//!   [`sendfile`] and [`sock_sendfile`] send a file over a transport or a socket (`sendfile.rs`).
-//! - asyncio's streams on top of TCP: [`StreamReader`], [`StreamWriter`], [`open_connection`],
-//!   [`start_server`] (`streams/`).
+//!   the handles
+//!   [`Transport`] and [`DatagramTransport`], the tasks that drive them (`connection.rs`,
+//!   `datagram.rs`), [`create_server`] and [`Server`]; over Unix sockets (`unix_protocol.rs`) and
+//!   pipes ([`connect_read_pipe`], [`connect_write_pipe`]). A transport writes to its stream with the
+//!   type erased (`any_stream.rs`; TCP and Unix sockets stay static calls); `handover.rs` gives a
+//!   running connection's stream up for `start_tls`, and `upgrade.rs` runs a set-up step (a TLS
+//!   handshake) on accepted sockets. What a handle shares with its task is `link.rs`; the write
+//!   buffer, water marks and closing rules every writer uses are `buffer.rs`. A connection reads into a
+//!   buffer lent by the loop thread's pool ([`ReadBuffer`], `receive.rs`) or into a
+//!   [`BufferedProtocol`]'s own memory. [`sendfile`] and [`sock_sendfile`] send a file over a transport
+//!   or a socket (`sendfile.rs`).
+//! - asyncio's streams over any [`ByteStream`] (TCP, Unix sockets, TLS from `tulip_tls`):
+//!   [`StreamReader`], [`StreamWriter`], [`open_connection`], [`start_server`],
+//!   [`open_unix_connection`], [`start_unix_server`] (`streams/`). Unix servers bind through
+//!   `unix_server.rs` (stale socket files removed, unlinked on close).
 //!
 //! # Examples
 //!
@@ -55,14 +65,18 @@
 
 mod accept;
 mod addr;
+mod any_stream;
 mod buffer;
 mod buffered_protocol;
+mod byte_stream;
 mod connection;
 mod datagram;
 mod datagram_io;
+mod handover;
 mod io;
 mod link;
 mod on_workers;
+mod pipe;
 mod protocol;
 mod read_buffer;
 mod receive;
@@ -75,27 +89,37 @@ mod transport;
 mod transport_protocol;
 pub mod udp;
 pub mod unix;
+mod unix_protocol;
+mod unix_server;
+mod upgrade;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
 pub use buffered_protocol::BufferedProtocol;
+pub use byte_stream::ByteStream;
 pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};
 pub use datagram_io::DatagramSocket;
+#[doc(hidden)]
+pub use handover::connect_upgraded;
 pub use io::{ReadFuture, WriteFuture, WriteVectoredFuture};
 pub use on_workers::{
     create_server_on_workers, start_server_on_workers, start_server_on_workers_with, WorkerServers,
 };
+pub use pipe::{connect_read_pipe, connect_write_pipe};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use read_buffer::ReadBuffer;
 pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{
-    open_connection, start_server, HandlerOutput, IncompleteReadError, LimitOverrunError,
-    ReadError, StreamReader, StreamWriter,
+    open_connection, open_unix_connection, start_server, start_unix_server, HandlerOutput,
+    IncompleteReadError, LimitOverrunError, ReadError, StreamReader, StreamWriter,
 };
 pub use tcp::{Accept, TcpListener, TcpStream, DEFAULT_BACKLOG};
 pub use transport::Transport;
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix_protocol::{create_unix_connection, create_unix_server};
+#[doc(hidden)]
+pub use upgrade::{create_server_upgraded, start_server_upgraded};

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use crate::protocol::Protocol;
 use crate::read_buffer::ReadBuffer;
-use crate::tcp::TcpStream;
+use crate::byte_stream::ByteStream;
 
 /// What a read brought.
 pub(crate) enum Received {
@@ -20,8 +20,8 @@ pub(crate) enum Received {
 /// Reads once from `sock` and hands the bytes to `protocol`. `lent` keeps a pooled buffer across the
 /// reads of one poll of the connection; the caller drops it before parking, so an idle connection
 /// holds none. The protocol is borrowed for the read and its callback only.
-pub(crate) fn poll_receive(
-    sock: &TcpStream,
+pub(crate) fn poll_receive<S: ByteStream>(
+    sock: &S,
     cx: &mut Context<'_>,
     protocol: &RefCell<dyn Protocol>,
     lent: &mut Option<ReadBuffer>,

@@ -5,11 +5,13 @@ use std::error::Error;
 use std::fmt;
 use std::fs::File;
 use std::future::poll_fn;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::task::{Context, Waker};
 
 use crate::buffer::{copy_error, WriteBuf};
+use crate::any_stream::AnyStream;
+use crate::byte_stream::ByteStream;
 use crate::tcp::TcpStream;
 use crate::transport::Transport;
 
@@ -257,7 +259,7 @@ impl SendfileOptions {
             let pending = &active.pending;
             let n = poll_fn(|cx| {
                 gate.poll_open(cx)?;
-                sock.poll_write_with(cx, |mut s| s.write(pending.as_slice()))
+                sock.poll_write(cx, pending.as_slice())
             })
             .await;
             match n {
@@ -267,7 +269,17 @@ impl SendfileOptions {
             }
         }
         let mut progress = Progress::new(file, offset, count);
-        self.send(&sock, &mut progress, &gate).await?;
+        match sock.downcast::<TcpStream>() {
+            Some(tcp) => self.send(&tcp, &mut progress, &gate).await?,
+            // A Unix socket, a pipe or TLS: the bytes must pass through the stream's own writes.
+            None if !self.fallback => {
+                return Err(SendfileNotAvailableError {
+                    reason: "the transport is not over a TCP socket",
+                }
+                .into())
+            }
+            None => send_fallback(&sock, &mut progress, &gate).await?,
+        }
         Ok(progress.sent)
     }
 
@@ -366,9 +378,10 @@ pub async fn sock_sendfile(
 /// connection, after what its write buffer holds, and returns how many were sent.
 ///
 /// The buffer is flushed first. Then, as for [`sock_sendfile`], a regular file goes through
-/// `sendfile(2)` and anything else is read on the blocking pool and written by the loop; every
-/// [`Transport`] is a plain TCP socket, so the kernel path is open to all of them (a transport that
-/// is not a plain socket, such as TLS, would take the fallback). Flow control holds: nothing is
+/// `sendfile(2)` and anything else is read on the blocking pool and written by the loop. The kernel
+/// path is open to transports over TCP sockets; a transport over a Unix socket, a pipe or TLS
+/// (`tulip_tls`) takes the fallback through the stream's own writes (with
+/// [`SendfileOptions::fallback`]`(false)` it fails with [`SendfileNotAvailableError`]). Flow control holds: nothing is
 /// buffered, the data goes out only as fast as the socket takes it.
 ///
 /// While the file is sent, reading is paused (resumed at the end if it was on) and
@@ -603,7 +616,7 @@ fn kernel_refused(e: &io::Error) -> bool {
 
 /// Reads on the blocking pool and writes on the loop, until the file or `count` ends.
 async fn send_fallback(
-    sock: &TcpStream,
+    sock: &impl ByteStream,
     progress: &mut Progress<'_>,
     gate: &impl Gate,
 ) -> io::Result<()> {
@@ -651,7 +664,7 @@ async fn send_fallback(
             let data = &buf[written..n];
             let w = poll_fn(|cx| {
                 gate.poll_open(cx)?;
-                sock.poll_write_with(cx, |mut s| s.write(data))
+                sock.poll_write(cx, data)
             })
             .await;
             match w {
@@ -703,7 +716,7 @@ pub(crate) fn busy_error() -> io::Error {
 /// gives back what is left of the buffer and resumes reading if it was on.
 struct Active<'t> {
     transport: &'t Transport,
-    sock: TcpStream,
+    sock: AnyStream,
     pending: WriteBuf,
     was_reading: bool,
 }

@@ -1,6 +1,7 @@
 //! `Server` and `create_server`: a listening socket with an accept task, shared by the Protocol and the
 //! streams APIs.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::poll_fn;
@@ -14,11 +15,16 @@ use slab::Slab;
 use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 use tulip_core::Task;
 
+use crate::accept::Listener;
 use crate::addr::ToSocketAddrs;
+use crate::any_stream::{Addrs, AnyStream};
+use crate::byte_stream::ByteStream;
 use crate::connection::Connection;
 use crate::protocol::Protocol;
 use crate::tcp::{TcpListener, TcpStream, DEFAULT_BACKLOG};
 use crate::transport::Transport;
+use crate::unix::{UnixListener, UnixStream};
+use crate::unix_server::UnixCleanup;
 
 /// How long the accept task waits after an error such as `EMFILE` before accepting again.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(10);
@@ -61,10 +67,15 @@ pub struct Server {
 }
 
 struct ServerInner {
-    /// One per listening socket, in the order they were bound.
+    /// One per listening TCP socket, in the order they were bound (empty for a Unix server).
     addrs: Vec<SocketAddr>,
-    /// `None` once closed (the descriptors are closed with it); index `i` listens on `addrs[i]`.
-    listeners: RefCell<Option<Vec<TcpListener>>>,
+    /// One per listening Unix socket (empty for a TCP server).
+    unix_addrs: Vec<std::os::unix::net::SocketAddr>,
+    /// The socket files to unlink when the server closes (asyncio's `cleanup_socket`).
+    cleanup: Vec<UnixCleanup>,
+    /// `None` once closed (the descriptors are closed with it). A `Vec<L>` of one listener type (the
+    /// accept tasks know which); index `i` is the `i`-th address.
+    listeners: RefCell<Option<Box<dyn Any>>>,
     accept_tasks: RefCell<Vec<Task<()>>>,
     /// Connections (or streams handlers) still running.
     active: Cell<usize>,
@@ -144,6 +155,7 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("addrs", &self.inner.addrs)
+            .field("unix_addrs", &self.inner.unix_addrs)
             .field("serving", &self.is_serving())
             .field("active", &self.inner.active.get())
             .finish()
@@ -151,8 +163,8 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// Starts one accept task per listener; `on_accept` starts each connection, whichever socket it came
-    /// in on.
+    /// Starts one accept task per TCP listener; `on_accept` starts each connection, whichever socket it
+    /// came in on.
     pub(crate) fn start<H>(listeners: Vec<TcpListener>, on_accept: H) -> io::Result<Server>
     where
         H: FnMut(TcpStream, SocketAddr, ConnGuard) + 'static,
@@ -161,9 +173,66 @@ impl Server {
             .iter()
             .map(TcpListener::local_addr)
             .collect::<io::Result<Vec<_>>>()?;
+        let names = addrs.iter().map(ToString::to_string).collect();
+        Ok(Server::start_any(
+            listeners,
+            names,
+            addrs,
+            Vec::new(),
+            Vec::new(),
+            on_accept,
+        ))
+    }
+
+    /// Starts one accept task per Unix listener; `cleanup` says which socket files `close()` unlinks.
+    pub(crate) fn start_unix<H>(
+        listeners: Vec<UnixListener>,
+        cleanup: Vec<UnixCleanup>,
+        on_accept: H,
+    ) -> io::Result<Server>
+    where
+        H: FnMut(UnixStream, std::os::unix::net::SocketAddr, ConnGuard) + 'static,
+    {
+        let addrs = listeners
+            .iter()
+            .map(UnixListener::local_addr)
+            .collect::<io::Result<Vec<_>>>()?;
+        let names = addrs
+            .iter()
+            .map(|a| match a.as_pathname() {
+                Some(p) => p.display().to_string(),
+                None => format!("{a:?}"),
+            })
+            .collect();
+        Ok(Server::start_any(
+            listeners,
+            names,
+            Vec::new(),
+            addrs,
+            cleanup,
+            on_accept,
+        ))
+    }
+
+    /// Starts one accept task per listener of any kind.
+    fn start_any<L, H>(
+        listeners: Vec<L>,
+        names: Vec<String>,
+        addrs: Vec<SocketAddr>,
+        unix_addrs: Vec<std::os::unix::net::SocketAddr>,
+        cleanup: Vec<UnixCleanup>,
+        on_accept: H,
+    ) -> Server
+    where
+        L: Listener + 'static,
+        H: FnMut(L::Stream, L::Addr, ConnGuard) + 'static,
+    {
+        let count = listeners.len();
         let inner = Rc::new(ServerInner {
             addrs,
-            listeners: RefCell::new(Some(listeners)),
+            unix_addrs,
+            cleanup,
+            listeners: RefCell::new(Some(Box::new(listeners))),
             accept_tasks: RefCell::new(Vec::new()),
             active: Cell::new(0),
             waiters: RefCell::new(Vec::new()),
@@ -173,11 +242,21 @@ impl Server {
                 .unwrap_or_default(),
         });
         let on_accept = Rc::new(RefCell::new(on_accept));
-        let tasks = (0..inner.addrs.len())
-            .map(|i| tulip_core::spawn(accept_loop(inner.clone(), i, on_accept.clone())))
+        let tasks = names
+            .into_iter()
+            .take(count)
+            .enumerate()
+            .map(|(i, name)| {
+                tulip_core::spawn(accept_loop::<L, H>(
+                    inner.clone(),
+                    i,
+                    name,
+                    on_accept.clone(),
+                ))
+            })
             .collect();
         *inner.accept_tasks.borrow_mut() = tasks;
-        Ok(Server { inner })
+        Server { inner }
     }
 
     /// Stops listening: every listening socket is closed at once and no more connections are accepted.
@@ -208,6 +287,9 @@ impl Server {
         }
         drop(listeners);
         drop(tasks);
+        for c in &self.inner.cleanup {
+            c.unlink_if_ours();
+        }
         self.inner.wake_waiters();
     }
 
@@ -338,6 +420,33 @@ impl Server {
         self.inner.addrs.clone()
     }
 
+    /// The addresses a Unix server ([`start_unix_server`](crate::start_unix_server),
+    /// [`create_unix_server`](crate::create_unix_server)) listens on, one per socket (kept after
+    /// `close()`); empty for a TCP server, as [`local_addrs`](Server::local_addrs) is for a Unix one.
+    ///
+    /// **asyncio:** `[s.getsockname() for s in Server.sockets]` of a Unix server.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     let dir = std::env::temp_dir().join(format!("tulip-doc-unix-addrs-{}", std::process::id()));
+    ///     std::fs::create_dir_all(&dir)?;
+    ///     let path = dir.join("server.sock");
+    ///     let server = tulip_net::start_unix_server(&path, |_r, _w| async {}).await?;
+    ///     assert_eq!(server.unix_local_addrs()[0].as_pathname(), Some(path.as_path()));
+    ///     assert!(server.local_addrs().is_empty());
+    ///     server.close();
+    ///     # std::fs::remove_dir_all(&dir)?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "sockets")]
+    pub fn unix_local_addrs(&self) -> Vec<std::os::unix::net::SocketAddr> {
+        self.inner.unix_addrs.clone()
+    }
+
     /// Closes every connection the server has accepted and that is still open: a [`create_server`]
     /// connection gets [`Transport::close`] (what it has buffered is still written, then
     /// `connection_lost(None)`); a [`start_server`](crate::start_server) connection is shut down both
@@ -462,18 +571,31 @@ impl Server {
     }
 }
 
-/// Accepts connections on listener `index` of `inner` until the server closes.
-async fn accept_loop<H>(inner: Rc<ServerInner>, index: usize, on_accept: Rc<RefCell<H>>)
-where
-    H: FnMut(TcpStream, SocketAddr, ConnGuard) + 'static,
+/// Accepts connections on listener `index` of `inner` (called `name` in reports) until the server
+/// closes.
+async fn accept_loop<L, H>(
+    inner: Rc<ServerInner>,
+    index: usize,
+    name: String,
+    on_accept: Rc<RefCell<H>>,
+) where
+    L: Listener + 'static,
+    H: FnMut(L::Stream, L::Addr, ConnGuard) + 'static,
 {
     // Retries left before the next report: the first failure in a row is reported, then one in
     // `REPORT_EVERY`.
     let mut quiet = 0u32;
     loop {
-        let res = poll_fn(|cx| match &*inner.listeners.borrow() {
-            Some(ls) => ls[index].poll_accept(cx).map(Some),
-            None => Poll::Ready(None),
+        let res = poll_fn(|cx| {
+            let listeners = inner.listeners.borrow();
+            match listeners
+                .as_ref()
+                .and_then(|ls| ls.downcast_ref::<Vec<L>>())
+                .and_then(|ls| ls.get(index))
+            {
+                Some(l) => l.poll_accept(cx).map(Some),
+                None => Poll::Ready(None),
+            }
         })
         .await;
         match res {
@@ -490,7 +612,7 @@ where
                         quiet = REPORT_EVERY;
                         eprintln!(
                             "tulip: accept failed on {}: {e}; retrying every {} ms",
-                            inner.addrs[index],
+                            name,
                             ACCEPT_RETRY_DELAY.as_millis()
                         );
                     }
@@ -627,18 +749,48 @@ where
     F: FnMut() -> P + 'static,
     P: Protocol,
 {
-    move |sock, peer, mut guard| {
+    move |sock, peer, guard| {
         let _ = sock.set_nodelay(true);
         // A connection reset before we got here has no local address: drop it.
         let Ok(local) = sock.local_addr() else {
             return;
         };
-        let protocol = Rc::new(RefCell::new(protocol_factory()));
-        let transport = Transport::new(sock.clone(), peer, local, protocol.clone());
-        let t = transport.clone();
-        guard.set_closer(Rc::new(
-            move |abort| if abort { t.abort() } else { t.close() },
-        ));
-        tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
+        let addrs = Addrs::Inet { peer, local };
+        start_protocol(&mut protocol_factory, sock, addrs, guard);
     }
+}
+
+/// [`protocol_acceptor`] for any stream (Unix sockets, TLS): the addresses are read from the stream.
+pub(crate) fn protocol_acceptor_any<S, A, F, P>(
+    mut protocol_factory: F,
+) -> impl FnMut(S, A, ConnGuard) + 'static
+where
+    S: ByteStream,
+    F: FnMut() -> P + 'static,
+    P: Protocol,
+{
+    move |sock, _peer, guard| {
+        // A connection reset before we got here has no address: drop it.
+        let Ok(addrs) = Addrs::of(&sock) else {
+            return;
+        };
+        start_protocol(&mut protocol_factory, sock, addrs, guard);
+    }
+}
+
+/// Makes the protocol and the transport of an accepted connection, lets [`Server::close_clients`]
+/// reach the transport, and spawns the connection's task (which calls `connection_made` first).
+fn start_protocol<S, F, P>(protocol_factory: &mut F, sock: S, addrs: Addrs, mut guard: ConnGuard)
+where
+    S: ByteStream,
+    F: FnMut() -> P,
+    P: Protocol,
+{
+    let protocol = Rc::new(RefCell::new(protocol_factory()));
+    let transport = Transport::new(AnyStream::new(sock.clone()), addrs, protocol.clone());
+    let t = transport.clone();
+    guard.set_closer(Rc::new(
+        move |abort| if abort { t.abort() } else { t.close() },
+    ));
+    tulip_core::spawn(Connection::new(transport, sock, protocol, Some(guard))).detach();
 }

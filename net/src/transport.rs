@@ -6,20 +6,28 @@ use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
+use crate::any_stream::{Addrs, AnyStream};
 use crate::buffer::{WriteBuf, Written};
+use crate::byte_stream::ByteStream;
+use crate::handover::Handover;
 use crate::link::{deliver_flow, Link};
 use crate::protocol::Protocol;
 use crate::sendfile::{busy_error, SendfileSlot};
-use crate::tcp::TcpStream;
 
 /// A handle to one stream connection: write to it, close it, pause its reading. Cheap to clone (an
 /// `Rc`); every clone is the same connection. Loop-local (`!Send`), like an asyncio transport.
 ///
+/// The connection may be over any [`ByteStream`]: TCP ([`create_connection`](crate::create_connection),
+/// [`create_server`](crate::create_server)), a Unix socket
+/// ([`create_unix_connection`](crate::create_unix_connection),
+/// [`create_unix_server`](crate::create_unix_server)), a pipe
+/// ([`connect_read_pipe`](crate::connect_read_pipe), [`connect_write_pipe`](crate::connect_write_pipe))
+/// or TLS (`tulip_tls::create_connection`); [`Transport::stream`] gives the stream back by type.
+///
 /// The connection itself is driven by one task, which reads into a buffer the loop lends for each read
-/// ([`ReadBuffer`](crate::ReadBuffer)) and calls the [`Protocol`]'s methods, and sends what `write`
-/// could not send at once. Dropping handles closes nothing: the connection ends with `close()`,
-/// `abort()`, the peer's EOF (unless `eof_received` returns `true`) or an error, and then the socket
-/// is closed and the protocol dropped.
+/// ([`ReadBuffer`](crate::ReadBuffer)) and calls the [`Protocol`]'s methods, and sends what `write` could not send at once. Dropping handles closes
+/// nothing: the connection ends with `close()`, `abort()`, the peer's EOF (unless `eof_received`
+/// returns `true`) or an error, and then the socket is closed and the protocol dropped.
 ///
 /// **asyncio:** [`asyncio.Transport`](https://docs.python.org/3/library/asyncio-protocol.html#transports)
 /// (`_SelectorSocketTransport`). Differences: `write` after `close()`, `abort()` or the end of the
@@ -58,23 +66,25 @@ pub struct Transport {
 
 pub(crate) struct Inner {
     pub(crate) state: RefCell<State>,
-    peer: SocketAddr,
-    local: SocketAddr,
+    addrs: Addrs,
+    can_write_eof: bool,
 }
 
 /// What the handle and the connection's task share.
 pub(crate) struct State {
-    /// The socket, the write side (its `closing` also stops reading), the task and the protocol.
-    pub(crate) link: Link<TcpStream, WriteBuf, dyn Protocol>,
+    /// The stream, the write side (its `closing` also stops reading), the task and the protocol.
+    pub(crate) link: Link<AnyStream, WriteBuf, dyn Protocol>,
     pub(crate) reading_paused: bool,
     /// A write failed: the connection task reports it to `connection_lost`.
     pub(crate) error: Option<io::Error>,
     /// A running `sendfile` owns the write side (`sendfile.rs`).
     pub(crate) sendfile: SendfileSlot,
+    /// A handover of the stream for an upgrade (TLS), if one was asked for.
+    pub(crate) handover: Handover,
 }
 
-impl AsMut<Link<TcpStream, WriteBuf, dyn Protocol>> for State {
-    fn as_mut(&mut self) -> &mut Link<TcpStream, WriteBuf, dyn Protocol> {
+impl AsMut<Link<AnyStream, WriteBuf, dyn Protocol>> for State {
+    fn as_mut(&mut self) -> &mut Link<AnyStream, WriteBuf, dyn Protocol> {
         &mut self.link
     }
 }
@@ -95,8 +105,7 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.inner.state.try_borrow();
         let mut d = f.debug_struct("Transport");
-        d.field("peer_addr", &self.inner.peer)
-            .field("local_addr", &self.inner.local);
+        d.field("addrs", &self.inner.addrs);
         if let Ok(st) = st {
             d.field("closing", &st.link.side.closing)
                 .field("write_buffer_size", &st.link.side.buf.len());
@@ -107,21 +116,21 @@ impl fmt::Debug for Transport {
 
 impl Transport {
     pub(crate) fn new(
-        sock: TcpStream,
-        peer: SocketAddr,
-        local: SocketAddr,
+        sock: AnyStream,
+        addrs: Addrs,
         protocol: Rc<RefCell<dyn Protocol>>,
     ) -> Transport {
         Transport {
             inner: Rc::new(Inner {
+                can_write_eof: sock.can_write_eof(),
                 state: RefCell::new(State {
                     link: Link::new(sock, protocol),
                     reading_paused: false,
                     error: None,
                     sendfile: SendfileSlot::default(),
+                    handover: Handover::Idle,
                 }),
-                peer,
-                local,
+                addrs,
             }),
         }
     }
@@ -176,7 +185,13 @@ impl Transport {
             .as_ref()
             .expect("an open transport has its socket");
         match st.link.side.send_or_buffer(sock, data) {
-            Ok(Written::Sent) => return Ok(()),
+            Ok(Written::Sent) => {
+                // A TLS stream may hold the record it made until the socket takes it.
+                if sock.wants_flush() {
+                    st.link.task.wake();
+                }
+                return Ok(());
+            }
             // The task must arm the socket for writing.
             Ok(Written::Buffered { first: true }) => st.link.task.wake(),
             Ok(Written::Buffered { first: false }) => {}
@@ -238,7 +253,7 @@ impl Transport {
     /// # Errors
     ///
     /// The `shutdown(2)` error when nothing is buffered and the socket refuses (e.g. `NotConnected`
-    /// after a reset).
+    /// after a reset); `Unsupported` on a stream that cannot half-close (TLS, a pipe).
     ///
     /// # Examples
     ///
@@ -264,13 +279,18 @@ impl Transport {
         let mut guard = self.inner.state.borrow_mut();
         let st = &mut *guard;
         match &st.link.sock {
-            Some(sock) => st.link.side.write_eof(sock),
+            Some(sock) => {
+                if !st.link.side.write_eof(sock)? {
+                    st.link.task.wake();
+                }
+                Ok(())
+            }
             // The connection has ended, so `closing` is set: a no-op.
             None => Ok(()),
         }
     }
 
-    /// Always `true`: TCP can half-close.
+    /// Whether the stream can half-close: `true` for TCP and Unix sockets, `false` for TLS and pipes.
     ///
     /// **asyncio:** `WriteTransport.can_write_eof()`.
     ///
@@ -292,7 +312,7 @@ impl Transport {
     /// # });
     /// ```
     pub fn can_write_eof(&self) -> bool {
-        true
+        self.inner.can_write_eof
     }
 
     /// Closes the connection: reading stops at once, buffered data is still sent, then the socket is
@@ -638,7 +658,9 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// None for TCP: the address is recorded when the connection is made.
+    /// `InvalidInput` when the connection is not over IP (a Unix socket: see
+    /// [`unix_peer_addr`](Transport::unix_peer_addr); a pipe). For TCP the address is recorded when
+    /// the connection is made, so this never fails.
     ///
     /// # Examples
     ///
@@ -656,7 +678,10 @@ impl Transport {
     /// .unwrap();
     /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.inner.peer)
+        match &self.inner.addrs {
+            Addrs::Inet { peer, .. } => Ok(*peer),
+            _ => Err(not_of_kind("IP")),
+        }
     }
 
     /// The local address (kept after the connection ends).
@@ -665,7 +690,7 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// None for TCP: the address is recorded when the connection is made.
+    /// As [`peer_addr`](Transport::peer_addr).
     ///
     /// # Examples
     ///
@@ -682,11 +707,106 @@ impl Transport {
     /// .unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.inner.local)
+        match &self.inner.addrs {
+            Addrs::Inet { local, .. } => Ok(*local),
+            _ => Err(not_of_kind("IP")),
+        }
+    }
+
+    /// The remote address of a Unix-socket connection (kept after the connection ends).
+    ///
+    /// **asyncio:** `transport.get_extra_info("peername")` of a Unix transport.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when the connection is not over a Unix socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let (a, _b) = tulip_net::unix::UnixStream::pair()?;
+    ///     let (transport, _) = tulip_net::connect_accepted_socket(|| Nothing, a)?;
+    ///     assert!(transport.unix_peer_addr()?.is_unnamed());
+    ///     assert!(transport.peer_addr().is_err()); // not an IP connection
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "get_extra_info")]
+    pub fn unix_peer_addr(&self) -> io::Result<std::os::unix::net::SocketAddr> {
+        match &self.inner.addrs {
+            Addrs::Unix { peer, .. } => Ok(peer.clone()),
+            _ => Err(not_of_kind("Unix-socket")),
+        }
+    }
+
+    /// The local address of a Unix-socket connection (kept after the connection ends).
+    ///
+    /// **asyncio:** `transport.get_extra_info("sockname")` of a Unix transport.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when the connection is not over a Unix socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     let (a, _b) = tulip_net::unix::UnixStream::pair()?;
+    ///     let (transport, _) = tulip_net::connect_accepted_socket(|| Nothing, a)?;
+    ///     assert!(transport.unix_local_addr()?.is_unnamed());
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "get_extra_info")]
+    pub fn unix_local_addr(&self) -> io::Result<std::os::unix::net::SocketAddr> {
+        match &self.inner.addrs {
+            Addrs::Unix { local, .. } => Ok(local.clone()),
+            _ => Err(not_of_kind("Unix-socket")),
+        }
+    }
+
+    /// The connection's stream if it is an `S` (a handle to it: a clone), `None` for another type or
+    /// once the connection has ended. With TLS this is how the protocol reaches the peer certificate
+    /// and the cipher (`transport.stream::<tulip_tls::TlsSocket>()`).
+    ///
+    /// **asyncio:** `transport.get_extra_info("ssl_object")` (and `"socket"`, `"pipe"`). Reading or
+    /// writing the stream directly would bypass the transport: use it for what it tells.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::{TcpStream, unix::UnixStream};
+    /// tulip_core::run(async {
+    ///     # struct Nothing;
+    ///     # impl tulip_net::Protocol for Nothing {}
+    ///     # let server = tulip_net::create_server(|| Nothing, "127.0.0.1:0").await?;
+    ///     let (transport, _) = tulip_net::create_connection(|| Nothing, server.local_addrs()[0]).await?;
+    ///     let tcp: TcpStream = transport.stream().unwrap();
+    ///     assert!(tcp.nodelay()?);
+    ///     assert!(transport.stream::<UnixStream>().is_none());
+    ///     # transport.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "get_extra_info")]
+    #[doc(alias = "ssl_object")]
+    pub fn stream<S: ByteStream>(&self) -> Option<S> {
+        self.inner.state.borrow().link.sock.as_ref()?.downcast()
     }
 
     /// Calls `f` with the connection's socket, to read or set socket options; `None` once the
-    /// connection has ended and the socket is closed. Reading from or writing to the socket directly
+    /// connection has ended and the socket is closed, and for connections that are not a plain TCP or
+    /// Unix socket (TLS, pipes: see [`Transport::stream`]). Reading from or writing to the socket directly
     /// would bypass the transport: use the options only.
     ///
     /// **asyncio:** `transport.get_extra_info("socket")`, a `TransportSocket` limited to the option
@@ -712,8 +832,17 @@ impl Transport {
         // A clone of the stream (one more reference to the same descriptor), so that `f` runs with no
         // transport state borrowed and may call the transport.
         let sock = self.inner.state.borrow().link.sock.clone()?;
-        Some(f(socket2::SockRef::from(&sock)))
+        Some(f(sock.sock_ref()?))
     }
+}
+
+/// A getter for addresses of another kind than the connection has.
+#[cold]
+fn not_of_kind(kind: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a {kind} connection"),
+    )
 }
 
 impl Inner {

@@ -43,6 +43,11 @@ impl Pki {
         }
     }
 
+    /// The server's certificate (DER), as a client sees it in `peercert`.
+    pub(crate) fn server_cert(&self) -> CertificateDer<'static> {
+        self.server.0.clone()
+    }
+
     fn roots(&self) -> RootCertStore {
         let mut roots = RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();

@@ -6,7 +6,9 @@
 //! # Implementation
 //!
 //! The timer wheel is a plain data structure (levels of 64 slots, 1 ms per tick, O(1) insert and cancel)
-//! that knows nothing of any loop. A loop owns one set of timers (a wheel plus a [`Clock`]) and makes it
+//! that knows nothing of any loop. The ticks are bookkeeping only: each timer keeps its exact deadline,
+//! the loop's poller wait ends at the earliest one (to the nanosecond where the OS allows), and a timer
+//! fires once its own deadline has passed, in deadline order. A loop owns one set of timers (a wheel plus a [`Clock`]) and makes it
 //! current on its thread while it runs; [`sleep`] and friends reach it through that scoped slot. No
 //! thread is started: the loop sleeps in its poller until the next deadline, then fires what is due.
 //!

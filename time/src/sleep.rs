@@ -11,7 +11,9 @@ use crate::timers::{self, TimerAction, TimerId};
 /// Waits until `duration` has passed on the running loop's clock.
 ///
 /// The timer is registered in the loop's wheel on first poll (O(1)) and cancelled when the future is dropped
-/// early (O(1)). It never completes early; it may complete up to one [`RESOLUTION`](crate::RESOLUTION) late.
+/// early (O(1)). It never completes early, and the loop wakes at its exact deadline (to the nanosecond
+/// where the poller takes such a timeout: `epoll_pwait2` on Linux 5.11+, ppoll, kqueue; elsewhere up to
+/// a millisecond late).
 /// Any `duration` is accepted: one too long for an [`Instant`] (such as [`Duration::MAX`]) means "never",
 /// a sleep that stays pending however far a paused clock is advanced.
 ///

@@ -11,16 +11,25 @@ use crate::scoped::{self, Scoped, ScopedGuard};
 use crate::wheel::{TimerKey, Wheel};
 use crate::Clock;
 
-/// How long one wheel tick lasts: the timers' resolution.
+/// How long one wheel tick lasts: the granularity of the timers' bookkeeping, and the shortest period
+/// of an [`Interval`](crate::Interval).
+///
+/// Timers do not fire on tick boundaries: each keeps its exact deadline, the loop sleeps in its poller
+/// until the earliest one (with a nanosecond timeout where the OS has one), and a timer fires once its
+/// own deadline has passed, never before.
 pub const RESOLUTION: Duration = Duration::from_millis(1);
 
 /// [`RESOLUTION`] in nanoseconds; the tick arithmetic below assumes one tick is one millisecond.
 const NANOS_PER_TICK: u64 = 1_000_000;
 const _: () = assert!(RESOLUTION.as_nanos() == NANOS_PER_TICK as u128);
 
-/// The tick of every deadline at or past the wheel's end (about 584 million years ahead): "never". Such
-/// timers stay pending (they can be cancelled) but never fire.
+/// The tick of every deadline in the wheel's last epoch or past it (about 584 million years ahead):
+/// "never". Such timers stay pending (they can be cancelled) but never fire.
 const NEVER_TICK: u64 = u64::MAX;
+
+/// The first tick of the wheel's last epoch: deadlines from here on are due "never" (a lower bound the
+/// wheel reports at or past it stands for such timers only).
+const NEVER_FROM: u64 = NEVER_TICK & !(crate::wheel::EPOCH_TICKS - 1);
 
 /// What happens when a timer comes due.
 pub enum TimerAction {
@@ -46,7 +55,8 @@ impl fmt::Debug for TimerAction {
     }
 }
 
-/// One stored timer: its exact deadline (the wheel only knows ticks) and what to do.
+/// One stored timer: its exact deadline (the wheel only knows ticks: the millisecond it falls in) and
+/// what to do.
 #[derive(Debug)]
 struct Entry {
     deadline: Instant,
@@ -74,7 +84,8 @@ static NEXT_TIMERS_ID: AtomicU64 = AtomicU64::new(1);
 /// wakers of `sleep`/`timeout`/`interval` futures.
 ///
 /// Loop-local (`!Send`): the loop owns one and makes it "current" on its thread while it runs, which is how
-/// [`sleep`](crate::sleep) finds it. Insert and cancel are O(1); [`Timers::next_deadline`] is cheap.
+/// [`sleep`](crate::sleep) finds it. Insert and cancel are O(1); [`Timers::next_deadline`] is cheap
+/// (after the earliest timers changed, one step per timer due in the wheel's next occupied tick).
 ///
 /// **asyncio:** the loop's `_scheduled` heap of `TimerHandle`s.
 ///
@@ -101,10 +112,13 @@ pub struct Timers {
     /// Scratch buffer reused by [`Timers::fire`].
     scratch: RefCell<Vec<Entry>>,
     fired: Cell<u64>,
-    /// A tick no later than the earliest pending deadline's ([`NEVER_TICK`] when none can fire), so the
-    /// loop tells "nothing due" from one load and compare instead of searching the wheel. Lowered by
-    /// `insert`, made exact by `fire` and `next_deadline`; `cancel` leaves it (a lower bound stays one).
-    due_hint: Cell<u64>,
+    /// An instant no later than the earliest pending deadline (`None` when no timer can fire), so the
+    /// loop tells "nothing due" from one compare instead of searching the wheel. Lowered by `insert`,
+    /// recomputed by `fire` and, when not exact, by `next_deadline`; `cancel` leaves it (a lower bound
+    /// stays one).
+    due_hint: Cell<Option<Instant>>,
+    /// `due_hint` is the earliest deadline itself, not only a lower bound.
+    hint_exact: Cell<bool>,
 }
 
 impl fmt::Debug for Timers {
@@ -128,7 +142,8 @@ impl Timers {
             wheel: RefCell::new(Wheel::new()),
             scratch: RefCell::new(Vec::new()),
             fired: Cell::new(0),
-            due_hint: Cell::new(NEVER_TICK),
+            due_hint: Cell::new(None),
+            hint_exact: Cell::new(true),
         }
     }
 
@@ -162,14 +177,54 @@ impl Timers {
         self.fired.get()
     }
 
-    /// The tick a deadline falls due at: rounded up, so a timer never fires early.
+    /// The tick a deadline falls in (rounded down: the wheel hands the timer out when that tick has
+    /// begun, and [`Timers::fire`] keeps it until its exact deadline has passed); [`NEVER_TICK`] from
+    /// the wheel's last epoch on.
     #[inline]
-    fn tick_at(&self, deadline: Instant) -> u64 {
+    fn tick_of(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.origin);
-        // u64 arithmetic (a u128 division costs a libcall): whole ms plus a partial ms rounded up.
+        // u64 arithmetic (a u128 division costs a libcall).
         let ms = since.as_secs().saturating_mul(1000);
-        let sub = u64::from(since.subsec_nanos()).div_ceil(NANOS_PER_TICK);
-        ms.saturating_add(sub)
+        let tick = ms.saturating_add(u64::from(since.subsec_nanos()) / NANOS_PER_TICK);
+        if tick >= NEVER_FROM {
+            NEVER_TICK
+        } else {
+            tick
+        }
+    }
+
+    /// The instant tick `tick` begins at; `None` for the "never" ticks.
+    fn instant_of(&self, tick: u64) -> Option<Instant> {
+        if tick >= NEVER_FROM {
+            return None;
+        }
+        let nanos = u128::from(tick) * RESOLUTION.as_nanos();
+        let offset = Duration::new(
+            u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
+            (nanos % 1_000_000_000) as u32,
+        );
+        Some(
+            self.origin
+                .checked_add(offset)
+                .unwrap_or(self.origin + Duration::from_secs(86400 * 365 * 30)),
+        )
+    }
+
+    /// Makes `due_hint` the earliest deadline if the wheel can say it without a long search (the next
+    /// timers are due within one tick), else the start of the slot that holds them.
+    fn refresh_hint(&self, wheel: &Wheel<Entry>) {
+        let (hint, exact) = match wheel.earliest() {
+            Some(first) => (first.map(|e| e.deadline).min(), true),
+            None => match wheel.next_deadline() {
+                None => (None, true),
+                Some(tick) => match self.instant_of(tick) {
+                    None => (None, true),
+                    Some(at) => (Some(at), false),
+                },
+            },
+        };
+        self.due_hint.set(hint);
+        self.hint_exact.set(exact);
     }
 
     /// The tick that has fully passed at `now`: rounded down, and never [`NEVER_TICK`], which no clock
@@ -202,8 +257,7 @@ impl Timers {
     /// ```
     #[inline]
     pub fn may_be_due(&self, now: Instant) -> bool {
-        let hint = self.due_hint.get();
-        hint != NEVER_TICK && self.tick_passed(now) >= hint
+        matches!(self.due_hint.get(), Some(hint) if now >= hint)
     }
 
     /// Whether any timer that can fire is pending (one due "never" does not count); cheaper than
@@ -225,14 +279,21 @@ impl Timers {
     /// ```
     #[inline]
     pub fn may_have_pending(&self) -> bool {
-        self.due_hint.get() != NEVER_TICK
+        self.due_hint.get().is_some()
     }
 
     /// Adds a timer due at `deadline`. O(1).
     pub fn insert(&self, deadline: Instant, action: TimerAction) -> TimerId {
-        let tick = self.tick_at(deadline);
-        if tick < self.due_hint.get() {
-            self.due_hint.set(tick);
+        let tick = self.tick_of(deadline);
+        if tick != NEVER_TICK {
+            match self.due_hint.get() {
+                // A deadline at or before a lower bound of the others is the earliest one.
+                Some(hint) if hint < deadline => {}
+                _ => {
+                    self.due_hint.set(Some(deadline));
+                    self.hint_exact.set(true);
+                }
+            }
         }
         let key = self
             .wheel
@@ -253,7 +314,11 @@ impl Timers {
         let mut wheel = self.wheel.borrow_mut();
         let entry = wheel.cancel(id.key)?;
         if wheel.is_empty() {
-            self.due_hint.set(NEVER_TICK);
+            self.due_hint.set(None);
+            self.hint_exact.set(true);
+        } else if self.due_hint.get() == Some(entry.deadline) {
+            // Still a lower bound, no longer the earliest deadline.
+            self.hint_exact.set(false);
         }
         Some(entry.action)
     }
@@ -294,47 +359,68 @@ impl Timers {
         }
     }
 
-    /// The earliest instant a timer may come due, never later than the real earliest deadline (it can be
-    /// earlier: the loop then fires nothing and asks again). `None` when no timer is pending.
-    /// Timers due "never" (a deadline past the wheel's last tick, such as `call_later(Duration::MAX, f)`)
-    /// do not count: with only those pending the answer is `None`.
+    /// The earliest instant a timer may come due, never later than the real earliest deadline: the
+    /// earliest deadline itself, to the nanosecond, when the next timers fall within the wheel's next
+    /// occupied tick; when they sit further out on a coarse level of the wheel, the start of their slot
+    /// (the loop then fires nothing, the wheel moves them to a finer level, and the loop asks again).
+    /// `None` when no timer is pending. Timers due "never" (a deadline past the wheel's last tick,
+    /// such as `call_later(Duration::MAX, f)`) do not count: with only those pending the answer is
+    /// `None`.
+    ///
+    /// **asyncio:** `_run_once()` computing its `select` timeout from `_scheduled[0].when()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::{Clock, TimerAction, Timers};
+    ///
+    /// let timers = Timers::new(Clock::paused());
+    /// let when = timers.now() + Duration::from_micros(1_250);
+    /// timers.insert(when, TimerAction::Call(Box::new(|| {})));
+    /// assert_eq!(timers.next_deadline(), Some(when)); // to the nanosecond
+    /// ```
     pub fn next_deadline(&self) -> Option<Instant> {
-        let tick = self.wheel.borrow().next_deadline().unwrap_or(NEVER_TICK);
-        // The exact earliest tick is a lower bound too.
-        self.due_hint.set(tick);
-        if tick == NEVER_TICK {
-            return None;
+        if !self.hint_exact.get() {
+            self.refresh_hint(&self.wheel.borrow());
         }
-        let nanos = u128::from(tick) * RESOLUTION.as_nanos();
-        let offset = Duration::new(
-            u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
-            (nanos % 1_000_000_000) as u32,
-        );
-        Some(
-            self.origin
-                .checked_add(offset)
-                .unwrap_or(self.origin + Duration::from_secs(86400 * 365 * 30)),
-        )
+        self.due_hint.get()
     }
 
     /// Drops every pending timer (the loop does this when it closes). The entries are dropped after the
     /// wheel is released, so a `Drop` that touches these timers does not find them borrowed.
     pub fn clear(&self) {
         let old = std::mem::take(&mut *self.wheel.borrow_mut());
-        self.due_hint.set(NEVER_TICK);
+        self.due_hint.set(None);
+        self.hint_exact.set(true);
         drop(old);
     }
 
-    /// Moves every timer due at `now` to `out`, ordered by deadline and, for equal deadlines, by insertion
-    /// (asyncio runs same-deadline callbacks in the order they were scheduled). Returns how many.
+    /// Moves every timer whose exact deadline is at or before `now` to `out`, ordered by deadline and,
+    /// for equal deadlines, by insertion (asyncio runs same-deadline callbacks in the order they were
+    /// scheduled). Returns how many. A timer due later in the current tick stays pending.
     pub fn fire(&self, now: Instant, out: &mut Vec<TimerAction>) -> usize {
         let tick = self.tick_passed(now);
         let mut scratch = self.scratch.borrow_mut();
         let n = {
             let mut wheel = self.wheel.borrow_mut();
-            let n = wheel.advance(tick, &mut scratch);
-            self.due_hint
-                .set(wheel.next_deadline().unwrap_or(NEVER_TICK));
+            // The earliest deadline held back (due later in this tick) is the earliest pending
+            // deadline: every timer still in the wheel's slots falls in a later tick.
+            let mut held: Option<Instant> = None;
+            let n = wheel.advance_until(tick, &mut scratch, |e| {
+                if e.deadline <= now {
+                    return true;
+                }
+                held = Some(held.map_or(e.deadline, |h| h.min(e.deadline)));
+                false
+            });
+            match held {
+                Some(at) => {
+                    self.due_hint.set(Some(at));
+                    self.hint_exact.set(true);
+                }
+                None => self.refresh_hint(&wheel),
+            }
             n
         };
         if n > 1 {

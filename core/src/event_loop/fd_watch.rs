@@ -143,7 +143,7 @@ impl Loop {
         };
         let weak = std::rc::Rc::downgrade(&inner);
         let task = inner.spawn_local(
-            Some(name.into()),
+            Some(crate::task::Builder::new().name(name)),
             std::panic::Location::caller(),
             async move {
                 let io = Async::new_nonblocking(dup);

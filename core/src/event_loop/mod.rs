@@ -5,6 +5,7 @@ mod exception;
 mod fd_watch;
 mod idle;
 mod run;
+mod timer_slack;
 mod weak;
 
 use std::cell::{Cell, RefCell};
@@ -14,7 +15,6 @@ use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -77,20 +77,30 @@ pub(crate) struct LoopInner {
     /// a callback checks it with one compare.
     next_fired_timer_callback: Cell<u64>,
     pub(crate) timers: Rc<Timers>,
+    /// The thread's timer slack, lowered during a run that waits with a timeout.
+    timer_slack: timer_slack::TimerSlack,
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
-    pub(crate) blocking_in_flight: Arc<AtomicUsize>,
+    pub(crate) blocking_in_flight: crate::sync_shim::InFlightCount,
     registry: RefCell<Registry>,
     /// Reused buffers: poller events, wakers to wake, fired timers.
     events: RefCell<crate::reactor::EventBuffers>,
     wakers: RefCell<Vec<Waker>>,
     fired: RefCell<Vec<TimerAction>>,
+    /// Iterations, polls, I/O wake-ups, timers fired (`Loop::stats`).
+    pub(crate) counters: crate::trace::Counters,
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
     state: Cell<State>,
-    /// The task being polled: id and spawn site (its name, if any, is in `current_name`).
-    current_task: Cell<Option<(TaskId, &'static Location<'static>)>>,
-    current_name: RefCell<Option<Arc<str>>>,
+    /// The metadata of the task being polled, or null. Valid while set: the runnable being run holds a
+    /// reference on the task's allocation (see `run_task`).
+    current_task: Cell<*const TaskMeta>,
+    /// `set_task_factory`: adjusts the options of every task spawned on the loop's thread.
+    pub(crate) task_factory: RefCell<Option<task::TaskFactory>>,
+    /// Whether `task_factory` is set (one load on the spawn path).
+    pub(crate) has_task_factory: Cell<bool>,
+    /// Task-local contexts of parked tasks that have one.
+    pub(crate) task_contexts: task::ContextStore,
     stop_requested: Cell<bool>,
     /// `add_reader` / `add_writer` watches.
     fd_watches: RefCell<fd_watch::FdWatches>,
@@ -220,17 +230,21 @@ impl Loop {
             fired_timer_callbacks: RefCell::new(VecDeque::new()),
             next_fired_timer_callback: Cell::new(u64::MAX),
             timers: Rc::new(Timers::new(clock)),
-            blocking_in_flight: Arc::new(AtomicUsize::new(0)),
+            timer_slack: timer_slack::TimerSlack::default(),
+            blocking_in_flight: crate::sync_shim::InFlightCount::new(),
             registry: RefCell::new(Registry::default()),
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
+            counters: crate::trace::Counters::default(),
             debug: Cell::new(b.debug),
             slow_callback_duration: Cell::new(b.slow_callback_duration),
             exception_handler: RefCell::new(None),
             state: Cell::new(State::Idle),
-            current_task: Cell::new(None),
-            current_name: RefCell::new(None),
+            current_task: Cell::new(std::ptr::null()),
+            task_factory: RefCell::new(None),
+            has_task_factory: Cell::new(false),
+            task_contexts: task::ContextStore::default(),
             stop_requested: Cell::new(false),
             fd_watches: RefCell::new(fd_watch::FdWatches::default()),
             owner: RefCell::new(Weak::new()),
@@ -528,6 +542,27 @@ impl Loop {
         self.inner().debug.set(on);
     }
 
+    /// The loop's counters since it was made: iterations, task polls, I/O wake-ups, timers fired. Cheap
+    /// to read (four numbers copied); see [`crate::trace`] for the `tracing` output.
+    ///
+    /// **asyncio:** none (asyncio keeps no counters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lp = tulip_core::Loop::new().unwrap();
+    /// lp.block_on(async {
+    ///     for _ in 0..3 {
+    ///         tulip_core::spawn(async { tulip_core::yield_now().await }).await;
+    ///     }
+    /// });
+    /// // Each task is polled twice: once up to its yield, once to the end.
+    /// assert_eq!(lp.stats().task_polls, 6);
+    /// ```
+    pub fn stats(&self) -> crate::LoopStats {
+        self.inner().counters.snapshot()
+    }
+
     /// The debug-mode threshold.
     ///
     /// **asyncio:** `loop.slow_callback_duration`.
@@ -704,10 +739,13 @@ impl LoopInner {
         self.ready.borrow_mut().push_back(Ready::Task(runnable));
     }
 
-    #[track_caller]
+    /// Spawns on this loop from its own thread; `options` is `None` for a plain `spawn`. Without options,
+    /// a task factory or a context in effect, this is `task::create` and a push: the other cases take
+    /// `spawn_local_with`.
+    #[inline]
     pub(crate) fn spawn_local<F>(
         &self,
-        name: Option<Arc<str>>,
+        options: Option<task::Builder>,
         location: &'static Location<'static>,
         future: F,
     ) -> Task<F::Output>
@@ -715,12 +753,42 @@ impl LoopInner {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (runnable, task) = task::create(&self.shared, name, location, true, future);
+        if options.is_some() || self.has_task_factory.get() || task::context_in_effect() {
+            return self.spawn_local_with(options.unwrap_or_default(), location, future);
+        }
+        let (runnable, task) = task::create(&self.shared, None, location, true, future);
         if self.state.get() == State::Closed {
             // Nothing will run it: dropping the runnable here (the loop's thread) cancels the task.
             drop(runnable);
         } else {
             self.push_ready(runnable);
+        }
+        task
+    }
+
+    /// `spawn_local` with options: applies the task factory, gives the task a copy of the context in
+    /// effect (or the one in `options`), then queues it, or with `eager` on a running loop runs its first
+    /// step now.
+    fn spawn_local_with<F>(
+        &self,
+        options: task::Builder,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let options = task::apply_factory(self, options);
+        let (name, eager, context) = options.into_parts();
+        let (runnable, task) = task::create(&self.shared, name, location, true, future);
+        task::attach_context(self, &task, context);
+        match self.state.get() {
+            // Nothing will run it: dropping the runnable here (the loop's thread) cancels the task.
+            State::Closed => drop(runnable),
+            // asyncio's eager start: only on a running loop, as `Task.__init__` checks `is_running()`.
+            State::Running if eager => self.run_task(runnable),
+            _ => self.push_ready(runnable),
         }
         task
     }
@@ -782,7 +850,16 @@ impl LoopInner {
     }
 
     /// A task ended: unregister it and schedule its done-callbacks.
-    pub(crate) fn task_finished(&self, meta: &TaskMeta, outcome: TaskOutcome, has_callbacks: bool) {
+    pub(crate) fn task_finished(
+        &self,
+        meta: &TaskMeta,
+        outcome: TaskOutcome,
+        has_callbacks: bool,
+        has_context: bool,
+    ) {
+        if has_context {
+            self.task_contexts.detach(meta);
+        }
         let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
         if has_callbacks {
             for cb in callbacks {
@@ -826,21 +903,23 @@ impl LoopInner {
         cb.is_some()
     }
 
+    /// The metadata of the task being polled (null outside tasks); compare only, never dereference.
+    pub(crate) fn current_task_meta(&self) -> *const TaskMeta {
+        self.current_task.get()
+    }
+
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        let (id, location) = self.current_task.get()?;
-        Some(TaskInfo::new(
-            id,
-            self.current_name.borrow().clone(),
-            location,
-        ))
+        let meta = self.current_task.get();
+        // SAFETY: a non-null `current_task` points into the allocation of the task being run, which the
+        // runnable in `run_task` (or `run_eager`) keeps alive until it resets the cell.
+        let meta = unsafe { meta.as_ref() }?;
+        Some(TaskInfo::from_meta(meta))
     }
 
     /// Registers a task that returned `Pending` for the first time (tasks that finish in their first poll
     /// never touch the registry).
     pub(crate) fn register_pending(&self, meta: &TaskMeta, waker: &Waker) {
-        self.registry
-            .borrow_mut()
-            .register(meta, Some(waker.clone()));
+        self.registry.borrow_mut().register(meta, waker);
     }
 
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
@@ -854,6 +933,7 @@ impl LoopInner {
     /// Sends `ctx` to the exception handler (the handler is taken out of its cell first, so it may set a
     /// new one).
     pub(crate) fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {
+        crate::trace::exception_event(ctx);
         let handler = self.exception_handler.borrow().clone();
         let res = catch_unwind(AssertUnwindSafe(|| match handler {
             Some(h) => h(ctx),

@@ -131,6 +131,7 @@ impl Drop for RunningGuard<'_> {
         if let Some(main) = &self.main {
             main.woken.store(true, Ordering::Release);
         }
+        self.inner.timer_slack.restore();
         self.inner.state.set(State::Idle);
     }
 }
@@ -249,6 +250,7 @@ impl LoopInner {
     /// handles are ready.
     #[inline(always)]
     fn begin_iteration(&self, stopping: bool) -> usize {
+        self.counters.iteration();
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
@@ -277,7 +279,7 @@ impl LoopInner {
     fn drain_injector(&self) {
         let n = self.shared.injector.len();
         for _ in 0..n {
-            let Ok(work) = self.shared.injector.pop() else {
+            let Some(work) = self.shared.injector.pop() else {
                 break;
             };
             match work {
@@ -291,14 +293,13 @@ impl LoopInner {
     }
 
     /// Polls one task once. Inlined into the loop: the call's register saves cost ~15 instructions a task.
+    /// Also runs an eager task's first step inside `spawn`, so the task that was current is restored
+    /// afterwards rather than cleared.
     #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
-        let meta = runnable.metadata();
-        self.current_task.set(Some((meta.id, meta.location)));
-        let named = meta.name.is_some();
-        if named {
-            self.current_name.borrow_mut().clone_from(&meta.name);
-        }
+        // Restored below, before the runnable (consumed by `run`) can have released the task.
+        let prev = self.current_task.replace(runnable.metadata());
+        self.counters.task_poll();
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
         } else {
@@ -306,10 +307,7 @@ impl LoopInner {
                 coop::with_budget(TASK_BUDGET, || runnable.run());
             }))
         };
-        self.current_task.set(None);
-        if named {
-            *self.current_name.borrow_mut() = None;
-        }
+        self.current_task.set(prev);
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(
@@ -418,6 +416,7 @@ impl LoopInner {
         }
         let mut fired = self.fired.borrow_mut();
         self.timers.fire(now, &mut fired);
+        self.counters.timers_fired(fired.len());
         // Wake and queue outside the borrow of `fired`? Waking only pushes to queues; callbacks are
         // queued, not run, so no user code runs under this borrow.
         for action in fired.drain(..) {
@@ -454,6 +453,7 @@ impl LoopInner {
         // the buffer borrow first).
         let mut batch = std::mem::take(&mut *wakers);
         drop(wakers);
+        self.counters.io_events(batch.len());
         for w in batch.drain(..) {
             w.wake();
         }
@@ -482,7 +482,7 @@ impl LoopInner {
         if clock.is_paused() {
             // Read before looking for work: a blocking job wakes its waiter before it stops counting, so
             // a count of zero here means its wake-up is already visible below.
-            let blocking = self.blocking_in_flight.load(Ordering::SeqCst) > 0;
+            let blocking = !self.blocking_in_flight.is_idle();
             self.poll_io(Some(Duration::ZERO));
             self.fire_timers();
             if self.has_work() {
@@ -495,13 +495,18 @@ impl LoopInner {
                 _ => self.poll_io_parked(None),
             }
         } else {
-            let timeout = self.timers.next_deadline().map(|next| {
-                let now = self.timers.now();
-                // Round up to whole milliseconds so the wait does not end just short of the deadline.
-                let d = next.saturating_duration_since(now);
-                let ms = d.as_nanos().div_ceil(1_000_000);
-                Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
-            });
+            // The exact time left, to the nanosecond: the selector waits at least that long (epoll
+            // with `epoll_pwait2`, ppoll, kqueue; a millisecond-only poller rounds up), so the timer
+            // due then has passed its deadline when the wait ends, and `fire_timers` below fires it.
+            // A wait that ends early (I/O, a wake-up) fires nothing early: `fire` checks each exact
+            // deadline, and the next park waits for the rest.
+            let timeout = self
+                .timers
+                .next_deadline()
+                .map(|next| next.saturating_duration_since(self.timers.now()));
+            if timeout.is_some() {
+                self.timer_slack.lower();
+            }
             self.poll_io_parked(timeout);
         }
         self.fire_timers();

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
-use rustix::event::{eventfd, EventfdFlags, Timespec};
+use rustix::event::{eventfd, EventfdFlags};
 
 use super::{ready, Interest, NativeSelector, Selector, SelectorEvent};
 
@@ -224,16 +224,9 @@ impl NativeSelector for EpollSelector {
 
     fn wait(&self, events: &mut EpollEvents, timeout: Option<Duration>) -> io::Result<usize> {
         events.0.clear();
-        let ts = timeout.map(|d| Timespec {
-            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(d.subsec_nanos()),
-        });
         loop {
-            match epoll::wait(
-                &self.epoll,
-                rustix::buffer::spare_capacity(&mut events.0),
-                ts.as_ref(),
-            ) {
+            // Nanosecond timeout where the kernel has `epoll_pwait2` (see `epoll_wait.rs`).
+            match super::epoll_wait::wait(&self.epoll, &mut events.0, timeout) {
                 Ok(_) => break,
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),

@@ -49,6 +49,7 @@ mod poll;
 cfg_if::cfg_if! {
     if #[cfg(any(target_os = "linux", target_os = "android"))] {
         mod epoll;
+        mod epoll_wait;
         pub use self::epoll::EpollSelector;
         use self::epoll::EpollSelector as Platform;
     } else if #[cfg(any(
@@ -244,6 +245,10 @@ pub trait Selector: Send + Sync + 'static {
 
     /// Waits up to `timeout` (`None`: until an event or a [`notify`](Selector::notify)) and appends the
     /// events to `events` (the caller clears it first). Returning early with no events is allowed.
+    ///
+    /// The loop passes the exact time left until its next timer, to the nanosecond. A selector that
+    /// waits in coarser units must round up: a timeout rounded down to zero makes the loop poll again
+    /// and again until the deadline.
     ///
     /// # Errors
     ///

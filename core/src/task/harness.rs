@@ -5,10 +5,12 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use super::context_vars;
 use super::meta::{TaskMeta, UNREGISTERED};
 use super::{TaskId, TaskInfo, TaskOutcome};
 use crate::context;
@@ -25,22 +27,27 @@ pub(crate) type TaskResult<T> = Result<T, Failure>;
 /// A panic payload that reports itself to the loop's exception handler if it is dropped unobserved
 /// (the task was detached, or its handle dropped without awaiting it). asyncio's "Task exception was
 /// never retrieved".
-pub(crate) struct UnobservedPanic {
+///
+/// Boxed, so a task's output slot (a union with the future in the task's allocation) grows by one word
+/// for the failure case rather than by the payload and the task's description.
+pub(crate) struct UnobservedPanic(Box<PanicRecord>);
+
+struct PanicRecord {
     payload: Option<Box<dyn Any + Send>>,
-    pub(crate) info: TaskInfo,
+    info: TaskInfo,
 }
 
 impl UnobservedPanic {
     /// Takes the payload: the panic counts as observed.
     pub(crate) fn take(mut self) -> Box<dyn Any + Send> {
-        self.payload.take().expect("panic payload taken once")
+        self.0.payload.take().expect("panic payload taken once")
     }
 }
 
 impl Drop for UnobservedPanic {
     fn drop(&mut self) {
-        if let Some(payload) = self.payload.take() {
-            crate::event_loop::report_unobserved_panic(&self.info, &*payload);
+        if let Some(payload) = self.0.payload.take() {
+            crate::event_loop::report_unobserved_panic(&self.0.info, &*payload);
         }
     }
 }
@@ -92,8 +99,32 @@ fn drop_future<F>(mut slot: Pin<&mut Option<F>>) -> Option<Box<dyn Any + Send>> 
 impl<F: Future> Future for Harness<'_, F> {
     type Output = TaskResult<F::Output>;
 
+    /// One step of the task: with its task-local context in effect when it has one (or when a context
+    /// is in effect that must not leak into it), else straight to `step`; a context the step created
+    /// is moved out of the thread into the task's loop afterwards.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let meta = self.meta;
+        if !meta.has_context() && !context_vars::is_set() {
+            let out = self.step(cx);
+            if context_vars::is_set() {
+                // The task set its first context variable in this step: keep its context.
+                context_vars::leave_task(meta, context_vars::Entered::none());
+            }
+            return out;
+        }
+        let entered = context_vars::enter_task(meta);
+        let out = self.step(cx);
+        context_vars::leave_task(meta, entered);
+        out
+    }
+}
+
+impl<F: Future> Harness<'_, F> {
+    /// Polls the future once, catching a panic, honouring a cancellation request and recording the
+    /// outcome when it ends.
+    #[inline]
+    fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskResult<F::Output>> {
         let mut this = self.project();
         let meta = *this.meta;
         if meta.cancel_requested() {
@@ -142,10 +173,10 @@ impl<F: Future> Future for Harness<'_, F> {
 #[cold]
 fn panicked(meta: &TaskMeta, payload: Box<dyn Any + Send>) -> Failure {
     finish(meta, TaskOutcome::Panicked);
-    Failure::Panicked(UnobservedPanic {
+    Failure::Panicked(UnobservedPanic(Box::new(PanicRecord {
         payload: Some(payload),
         info: TaskInfo::from_meta(meta),
-    })
+    })))
 }
 
 /// Drops an output nobody will get, containing a panic from its `Drop`.
@@ -160,7 +191,7 @@ fn drop_output<T>(meta: &TaskMeta, v: T) {
 #[cold]
 fn report_drop_panic(meta: &TaskMeta, payload: Box<dyn Any + Send>) {
     let info = TaskInfo::from_meta(meta);
-    crate::event_loop::report_task_drop_panic(meta.loop_id, &info, &*payload);
+    crate::event_loop::report_task_drop_panic(meta.loop_id(), &info, &*payload);
     // The payload's own `Drop` is user code too.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
 }
@@ -170,7 +201,7 @@ fn report_drop_panic(meta: &TaskMeta, payload: Box<dyn Any + Send>) {
 #[cold]
 fn register_pending(meta: &TaskMeta, cx: &Context<'_>) {
     context::with_current(|inner| {
-        if inner.shared.id == meta.loop_id {
+        if Arc::ptr_eq(&inner.shared, &meta.shared) {
             inner.register_pending(meta, cx.waker());
         }
     });
@@ -179,30 +210,22 @@ fn register_pending(meta: &TaskMeta, cx: &Context<'_>) {
 /// Records the outcome and lets the loop unregister the task and schedule its done-callbacks.
 #[inline]
 fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
-    let has_callbacks = meta.set_outcome(outcome);
-    if !has_callbacks && meta.registry_key() == UNREGISTERED {
+    let (has_callbacks, has_context) = meta.set_outcome(outcome);
+    if !has_callbacks && !has_context && meta.registry_key() == UNREGISTERED {
         // Finished in its first poll with nobody watching: the loop has nothing to update.
         return;
     }
-    crate::event_loop::with_loop(meta.loop_id, |inner| {
-        inner.task_finished(meta, outcome, has_callbacks);
+    crate::event_loop::with_loop(meta.loop_id(), |inner| {
+        inner.task_finished(meta, outcome, has_callbacks, has_context);
     });
 }
 
-/// The id of a task, for `TaskInfo` built from metadata.
+/// A task's description, for `all_tasks`, `current_task` and reports.
 impl TaskInfo {
-    pub(crate) fn new(
-        id: TaskId,
-        name: Option<std::sync::Arc<str>>,
-        location: &'static std::panic::Location<'static>,
-    ) -> TaskInfo {
-        TaskInfo { id, name, location }
-    }
-
     pub(crate) fn from_meta(meta: &TaskMeta) -> TaskInfo {
         TaskInfo {
             id: meta.id,
-            name: meta.name.clone(),
+            name: meta.name().cloned(),
             location: meta.location,
         }
     }

@@ -1,6 +1,8 @@
 //! Tasks: spawned futures that can be awaited, cancelled, detached and watched with done-callbacks.
 
 pub mod cancellation;
+mod context_vars;
+mod factory;
 mod gather;
 mod group;
 mod harness;
@@ -26,6 +28,11 @@ use crate::executor::{self, Shared, TaskRunnable};
 pub(crate) use harness::{Failure, TaskResult};
 pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
+
+pub(crate) use context_vars::{is_set as context_in_effect, ContextStore};
+pub use context_vars::{ContextVar, TaskContext};
+pub(crate) use factory::apply_factory;
+pub use factory::TaskFactory;
 
 use harness::Harness;
 
@@ -261,7 +268,7 @@ impl<T> fmt::Debug for Task<T> {
         let meta = self.inner.metadata();
         f.debug_struct("Task")
             .field("id", &meta.id)
-            .field("name", &meta.name)
+            .field("name", &meta.name())
             .field("finished", &self.inner.is_finished())
             .finish()
     }
@@ -299,7 +306,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.inner.metadata().name.as_deref()
+        self.inner.metadata().name().map(|n| &**n)
     }
 
     /// Where the task was spawned.
@@ -573,6 +580,41 @@ impl<T> Task<T> {
         promise
     }
 
+    /// A copy of the task's context: the context variables it has set or inherited, as they are while it
+    /// is parked (or, called from the task itself, now). Empty once the task has ended: its context is
+    /// dropped with it.
+    ///
+    /// **asyncio:** `Task.get_context()` (3.12). Differences: a copy (changes to it do not reach the
+    /// task), and empty after the task ended.
+    ///
+    /// # Panics
+    ///
+    /// When called off the task's loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::task::ContextVar;
+    /// static USER: ContextVar<&str> = ContextVar::new("user");
+    /// tulip_core::run(async {
+    ///     let t = tulip_core::spawn(async {
+    ///         USER.set("ada");
+    ///         std::future::pending::<()>().await
+    ///     });
+    ///     tulip_core::yield_now().await;
+    ///     assert_eq!(t.get_context().get(&USER), Some("ada"));
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn get_context(&self) -> TaskContext {
+        let meta = self.inner.metadata();
+        let inner = self.loop_inner("get_context");
+        if std::ptr::eq(inner.current_task_meta(), meta) {
+            return TaskContext::current();
+        }
+        inner.task_contexts.copy_of(meta)
+    }
+
     /// The loop the task runs on, when called on that loop's thread while the loop is alive (`None`
     /// elsewhere: a `Loop` cannot leave its thread; use a [`Handle`](crate::Handle) there).
     ///
@@ -587,7 +629,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn get_loop(&self) -> Option<crate::Loop> {
-        let loop_id = self.inner.metadata().loop_id;
+        let loop_id = self.inner.metadata().loop_id();
         crate::context::with_current(|l| {
             if l.shared.id == loop_id {
                 l.get_loop()
@@ -601,7 +643,7 @@ impl<T> Task<T> {
     /// The running loop when it is the task's loop.
     #[track_caller]
     fn loop_inner(&self, what: &str) -> std::rc::Rc<crate::event_loop::LoopInner> {
-        let loop_id = self.inner.metadata().loop_id;
+        let loop_id = self.inner.metadata().loop_id();
         match crate::context::current().filter(|l| l.shared.id == loop_id) {
             Some(inner) => inner,
             None => off_loop(what),
@@ -847,9 +889,11 @@ impl From<TaskError> for io::Error {
     }
 }
 
-/// Spawn options: a name (asyncio's `create_task(coro, name=...)` / `Task.set_name`).
+/// Spawn options: a name (asyncio's `create_task(coro, name=...)` / `Task.set_name`), eager start
+/// and the context to run in.
 ///
-/// **asyncio:** the keyword arguments of `asyncio.create_task(coro, name=...)`.
+/// **asyncio:** the keyword arguments of `asyncio.create_task(coro, name=..., context=...)` (and
+/// `eager_start=` of Python 3.14).
 ///
 /// # Examples
 ///
@@ -863,10 +907,12 @@ impl From<TaskError> for io::Error {
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     name: Option<Arc<str>>,
+    eager: bool,
+    context: Option<TaskContext>,
 }
 
 impl Builder {
-    /// Default options: no name.
+    /// Default options: no name, not eager, a copy of the current context.
     ///
     /// **asyncio:** `asyncio.create_task(coro)` without keyword arguments.
     ///
@@ -901,6 +947,85 @@ impl Builder {
         self
     }
 
+    /// The name set so far (for a [`TaskFactory`] that reads it).
+    ///
+    /// **asyncio:** the `name=` keyword argument a task factory receives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tulip_core::task::Builder::new().name("fetch");
+    /// assert_eq!(b.get_name(), Some("fetch"));
+    /// ```
+    pub fn get_name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Eager start: when the loop is running, the task's first step runs inside `spawn`, up to its first
+    /// suspension, before `spawn` returns; a task that finishes without waiting never enters the run
+    /// queue. On a loop that is not running (`Loop::spawn` between runs) the task is queued as usual.
+    /// Applies to spawns on the loop's thread ([`spawn`](Builder::spawn)), not to
+    /// [`spawn_on`](Builder::spawn_on), which may run on another thread.
+    ///
+    /// **asyncio:** `create_task(coro, eager_start=True)` (Python 3.14); for every task, the loop's
+    /// [`TaskFactory::eager`] (`asyncio.eager_task_factory`, 3.12).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// tulip_core::run(async {
+    ///     let ran = Rc::new(Cell::new(false));
+    ///     let r = ran.clone();
+    ///     let t = tulip_core::task::Builder::new().eager(true).spawn(async move { r.set(true) });
+    ///     assert!(ran.get() && t.is_finished(), "ran inside spawn");
+    /// });
+    /// ```
+    pub fn eager(mut self, eager: bool) -> Self {
+        self.eager = eager;
+        self
+    }
+
+    /// Whether [`eager`](Builder::eager) start is set.
+    ///
+    /// **asyncio:** the `eager_start=` keyword argument (3.14) a task factory receives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tulip_core::task::Builder::new().eager(true).is_eager());
+    /// ```
+    pub fn is_eager(&self) -> bool {
+        self.eager
+    }
+
+    /// Runs the task in `context` instead of a copy of the context in effect at `spawn`. Applies to
+    /// [`spawn`](Builder::spawn); [`spawn_on`](Builder::spawn_on) tasks start with an empty context.
+    ///
+    /// **asyncio:** `asyncio.create_task(coro, context=ctx)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_core::task::{Builder, ContextVar, TaskContext};
+    /// static USER: ContextVar<&str> = ContextVar::new("user");
+    /// tulip_core::run(async {
+    ///     let mut ctx = TaskContext::default();
+    ///     ctx.run(|| USER.set("ada"));
+    ///     let t = Builder::new().context(ctx).spawn(async { USER.get() });
+    ///     assert_eq!(t.await, Some("ada"));
+    /// });
+    /// ```
+    pub fn context(mut self, context: TaskContext) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (Option<Arc<str>>, bool, Option<TaskContext>) {
+        (self.name, self.eager, self.context)
+    }
+
     /// Spawns on the loop running on this thread; see [`spawn`](crate::spawn).
     ///
     /// **asyncio:** `asyncio.create_task(coro, name=...)`.
@@ -924,13 +1049,15 @@ impl Builder {
         F::Output: 'static,
     {
         crate::event_loop::expect_current("spawn").spawn_local(
-            self.name,
+            Some(self),
             Location::caller(),
             future,
         )
     }
 
-    /// Spawns a `Send` future on the loop behind `handle`, from any thread.
+    /// Spawns a `Send` future on the loop behind `handle`, from any thread. The name applies; eager
+    /// start and a context do not (the task may be created on another thread): it is queued, with an
+    /// empty context, and the loop's task factory is not consulted.
     ///
     /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`, with a task name.
     ///
@@ -958,6 +1085,23 @@ impl Builder {
     }
 }
 
+/// Gives a task spawned on `inner`'s thread its context: `explicit`, or a copy of the one in effect.
+/// Nothing is stored (and nothing allocated) for a task whose context is empty.
+#[inline]
+pub(crate) fn attach_context<T>(
+    inner: &crate::event_loop::LoopInner,
+    task: &Task<T>,
+    explicit: Option<TaskContext>,
+) {
+    let vars = match explicit {
+        None => context_vars::inherit(),
+        Some(ctx) => ctx.into_vars(),
+    };
+    if let Some(vars) = vars {
+        inner.task_contexts.attach(task.inner.metadata(), vars);
+    }
+}
+
 /// Creates a task on `shared`'s loop. The caller schedules the returned runnable.
 pub(crate) fn create<F>(
     shared: &Arc<Shared>,
@@ -970,9 +1114,9 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let meta = TaskMeta::new(name, location, shared.id, local);
-    let shared = shared.clone();
-    let schedule = move |runnable| executor::schedule(&shared, runnable);
+    let meta = TaskMeta::new(name, location, shared.clone(), local);
+    let future = crate::trace::instrument(future, &meta);
+    let schedule = executor::schedule;
     // SAFETY: `spawn_unchecked` lifts three bounds; each is upheld here.
     // - `Send` on the future: when `local` is true the future may be `!Send`. Its runnable is only run on
     //   the loop's thread (the loop is the only caller of `run`; wakes from other threads go through the
@@ -981,7 +1125,7 @@ where
     //   runnable). Callers pass `local: false` only with `F: Send` (`Handle::spawn`).
     // - `'static` on the future: the harness borrows only the task's metadata, which async-task stores in
     //   the same allocation and drops after the future (documented as allowed by async-task).
-    // - The schedule closure is `Send + Sync + 'static` (it owns an `Arc<Shared>`), so wakers may go anywhere.
+    // - The schedule function is a plain `fn` (`Send + Sync + 'static`), so wakers may go anywhere.
     let (runnable, task) = unsafe {
         async_task::Builder::new()
             .metadata(meta)

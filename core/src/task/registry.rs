@@ -1,11 +1,15 @@
 //! The loop's table of live tasks: for `all_tasks`, `current_task`, done-callbacks and shutdown.
+//!
+//! # Invariants
+//!
+//! Each entry holds a [`Waker`] of its task and a pointer to that task's [`TaskMeta`]. The waker is a
+//! reference count on the task's allocation, and async-task drops the metadata only when the allocation
+//! is freed, so the pointer stays valid for as long as the entry exists. Entries are dense (a removal
+//! moves the last entry into the hole and updates that task's `registry_key`), so an entry costs three
+//! words and iteration never skips holes.
 
 use std::collections::HashMap;
-use std::panic::Location;
-use std::sync::Arc;
 use std::task::Waker;
-
-use slab::Slab;
 
 use super::meta::{TaskMeta, UNREGISTERED};
 use super::{TaskId, TaskInfo, TaskOutcome};
@@ -14,18 +18,25 @@ use super::{TaskId, TaskInfo, TaskOutcome};
 pub(crate) type DoneCallback = Box<dyn FnOnce(TaskOutcome)>;
 
 struct Entry {
-    id: TaskId,
-    name: Option<Arc<str>>,
-    location: &'static Location<'static>,
-    /// Wakes the task at shutdown so it can be cancelled on the loop's thread. `None` until first polled.
-    waker: Option<Waker>,
+    /// Wakes the task at shutdown so it can be cancelled on the loop's thread; also keeps `meta` alive.
+    waker: Waker,
+    meta: *const TaskMeta,
+}
+
+impl Entry {
+    #[inline]
+    fn meta(&self) -> &TaskMeta {
+        // SAFETY: `waker` holds a reference on the task's allocation, which contains the metadata and
+        // drops it only when freed (module invariant), so the pointee lives as long as this entry.
+        unsafe { &*self.meta }
+    }
 }
 
 /// Live tasks of one loop. A task enters on its first poll that returns `Pending` and leaves when it
 /// finishes, is cancelled or panics.
 #[derive(Default)]
 pub(crate) struct Registry {
-    entries: Slab<Entry>,
+    entries: Vec<Entry>,
     /// Done-callbacks of pending tasks, each with its id, in the order they were added.
     callbacks: HashMap<TaskId, Vec<(u64, DoneCallback)>>,
     /// The id the next done-callback gets (ids are unique per loop).
@@ -33,32 +44,38 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Registers a task on its first run; `waker` wakes it at shutdown.
-    pub(crate) fn register(&mut self, meta: &TaskMeta, waker: Option<Waker>) -> usize {
-        let key = meta.registry_key();
-        if key != UNREGISTERED {
-            if let Some(e) = self.entries.get_mut(key) {
-                if e.waker.is_none() {
-                    e.waker = waker;
-                }
-            }
-            return key;
+    /// Registers a task on its first `Pending`; `waker` wakes it at shutdown.
+    pub(crate) fn register(&mut self, meta: &TaskMeta, waker: &Waker) {
+        if meta.registry_key() != UNREGISTERED {
+            return;
         }
-        let key = self.entries.insert(Entry {
-            id: meta.id,
-            name: meta.name.clone(),
-            location: meta.location,
-            waker,
+        // More than u32::MAX - 1 live tasks would need 4 G * 100 B of memory; the key saturates first.
+        let key = u32::try_from(self.entries.len()).unwrap_or(UNREGISTERED - 1);
+        if key == UNREGISTERED - 1 {
+            return;
+        }
+        self.entries.push(Entry {
+            waker: waker.clone(),
+            meta,
         });
         meta.set_registry_key(key);
-        key
     }
 
     /// Removes a finished task and returns its done-callbacks.
     pub(crate) fn remove(&mut self, meta: &TaskMeta, has_callbacks: bool) -> Vec<DoneCallback> {
-        let key = meta.registry_key();
-        if key != UNREGISTERED && self.entries.get(key).is_some_and(|e| e.id == meta.id) {
-            self.entries.remove(key);
+        let key = meta.registry_key() as usize;
+        if self
+            .entries
+            .get(key)
+            .is_some_and(|e| std::ptr::eq(e.meta, meta))
+        {
+            meta.set_registry_key(UNREGISTERED);
+            let removed = self.entries.swap_remove(key);
+            if let Some(moved) = self.entries.get(key) {
+                moved.meta().set_registry_key(key as u32);
+            }
+            // The waker is dropped after the entries are consistent again; it may free the task.
+            drop(removed);
         }
         if has_callbacks {
             self.callbacks
@@ -107,20 +124,13 @@ impl Registry {
     pub(crate) fn infos(&self) -> Vec<TaskInfo> {
         self.entries
             .iter()
-            .map(|(_, e)| TaskInfo {
-                id: e.id,
-                name: e.name.clone(),
-                location: e.location,
-            })
+            .map(|e| TaskInfo::from_meta(e.meta()))
             .collect()
     }
 
     /// The wakers of every live task, to cancel them all at shutdown.
     pub(crate) fn wakers(&self) -> Vec<Waker> {
-        self.entries
-            .iter()
-            .filter_map(|(_, e)| e.waker.clone())
-            .collect()
+        self.entries.iter().map(|e| e.waker.clone()).collect()
     }
 
     /// Drops every remaining done-callback (shutdown's last step).

@@ -2,6 +2,7 @@
 
 mod error;
 mod reader;
+mod unix;
 mod writer;
 
 use std::fmt::Display;
@@ -11,9 +12,11 @@ use std::rc::Rc;
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
+pub use unix::{open_unix_connection, start_unix_server};
 pub use writer::StreamWriter;
 
 use crate::addr::ToSocketAddrs;
+use crate::byte_stream::{poll_now, ByteStream};
 use crate::server::{bind_all, ConnGuard, Server};
 use crate::tcp::{TcpStream, DEFAULT_BACKLOG};
 
@@ -53,6 +56,11 @@ pub async fn open_connection(addr: impl ToSocketAddrs) -> io::Result<(StreamRead
 
 fn split(sock: TcpStream) -> (StreamReader, StreamWriter) {
     let _ = sock.set_nodelay(true);
+    split_any(sock)
+}
+
+/// A reader and a writer over one stream.
+fn split_any<S: ByteStream>(sock: S) -> (StreamReader<S>, StreamWriter<S>) {
     (StreamReader::new(sock.clone()), StreamWriter::new(sock))
 }
 
@@ -121,19 +129,36 @@ where
 /// split it, spawn the handler. Shared by [`start_server`] and the servers of
 /// [`ServerOptions`](crate::ServerOptions) and the runtime workers.
 pub(crate) fn streams_acceptor<F, Fut>(
-    mut client_connected_cb: F,
+    client_connected_cb: F,
 ) -> impl FnMut(TcpStream, std::net::SocketAddr, ConnGuard) + 'static
 where
     F: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
     Fut: Future + 'static,
     Fut::Output: HandlerOutput,
 {
+    let mut inner = streams_acceptor_any(client_connected_cb);
+    move |sock: TcpStream, peer, guard| {
+        let _ = sock.set_nodelay(true);
+        inner(sock, peer, guard)
+    }
+}
+
+/// [`streams_acceptor`] for any stream: the closer shuts the stream down both ways.
+pub(crate) fn streams_acceptor_any<S, A, F, Fut>(
+    mut client_connected_cb: F,
+) -> impl FnMut(S, A, ConnGuard) + 'static
+where
+    S: ByteStream,
+    F: FnMut(StreamReader<S>, StreamWriter<S>) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: HandlerOutput,
+{
     move |sock, _peer, mut guard| {
         let s = sock.clone();
         guard.set_closer(Rc::new(move |_abort| {
-            let _ = s.shutdown(std::net::Shutdown::Both);
+            let _ = poll_now(|cx| s.poll_shutdown(cx, std::net::Shutdown::Both));
         }));
-        let (reader, writer) = split(sock);
+        let (reader, writer) = split_any(sock);
         let handler = client_connected_cb(reader, writer);
         tulip_core::spawn(async move {
             let _guard = guard;

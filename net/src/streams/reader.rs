@@ -1,24 +1,42 @@
-//! `StreamReader`: buffered reads on the connection's socket, done by the task that awaits them.
+//! `StreamReader`: buffered reads on the connection's stream, done by the task that awaits them.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::task::{ready, Context, Poll};
 
 use super::error::{IncompleteReadError, LimitOverrunError, ReadError};
+use crate::byte_stream::ByteStream;
 use crate::io::proceed;
 use crate::tcp::TcpStream;
 
 /// asyncio's default stream buffer limit (64 KiB).
 pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
-/// The read buffer's first size, and the least free space a read is given.
+/// The size of the thread's scratch buffer and of a reader's buffer when it must grow, and so the most
+/// one read brings; the least free space a read into a reader's own buffer is given.
 const CHUNK: usize = 64 * 1024;
 const MIN_FREE: usize = 4096;
+/// A vector handed out whole by `take` may carry at most this many times its length in capacity.
+const MAX_SLACK: usize = 2;
+
+thread_local! {
+    /// Where a reader with nothing buffered reads to, so that an idle reader owns no buffer: what
+    /// arrives is copied out at its exact size (the copy `take` would make anyway).
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 /// The reading half of a connection opened by [`open_connection`](crate::open_connection) or accepted
-/// by [`start_server`](crate::start_server).
+/// by [`start_server`](crate::start_server), or of any other [`ByteStream`] (`S`: a Unix socket from
+/// [`open_unix_connection`](crate::open_unix_connection), a TLS stream from `tulip_tls`).
 ///
-/// Reads go straight to the socket from the awaiting task, into a buffer the reader keeps; every method
+/// # Memory
+///
+/// The reader owns a buffer only while it holds unread data: a read that finds it empty reads into a
+/// scratch buffer of the thread and keeps what arrived at its exact size, and a read that empties it
+/// hands the storage out as the returned vector or frees it. An idle connection costs no buffer.
+///
+/// Reads go straight to the stream from the awaiting task, into a buffer the reader keeps; every method
 /// returns owned bytes (`Vec<u8>`, as asyncio returns `bytes`). Every method is cancel safe: bytes
 /// already read stay in the buffer for the next call. Every call spends one unit of the task's
 /// cooperative budget, even when the buffer serves it, so a loop of reads lets timers and other tasks
@@ -49,9 +67,10 @@ const MIN_FREE: usize = 4096;
 /// })
 /// .unwrap();
 /// ```
-pub struct StreamReader {
-    sock: TcpStream,
-    /// Storage, zero-initialised up to its length; `buf[start..end]` is unread data.
+pub struct StreamReader<S: ByteStream = TcpStream> {
+    sock: S,
+    /// Storage, zero-initialised up to its length; `buf[start..end]` is unread data. Empty, with no
+    /// allocation, whenever nothing is unread.
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -59,7 +78,7 @@ pub struct StreamReader {
     limit: usize,
 }
 
-impl fmt::Debug for StreamReader {
+impl<S: ByteStream> fmt::Debug for StreamReader<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamReader")
             .field("buffered", &self.buffered())
@@ -69,10 +88,32 @@ impl fmt::Debug for StreamReader {
     }
 }
 
-impl StreamReader {
-    pub(crate) fn new(sock: TcpStream) -> StreamReader {
+impl<S: ByteStream> StreamReader<S> {
+    /// The reading half over `stream`; make the writing half with
+    /// [`StreamWriter::new`](crate::StreamWriter::new) on a clone of the same stream.
+    /// [`open_connection`](crate::open_connection) and the other openers do this for you.
+    ///
+    /// **asyncio:** `asyncio.StreamReader(limit=...)`, fed by a transport (here: reading the stream
+    /// itself).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::StreamReader;
+    /// tulip_core::run(async {
+    ///     let (a, b) = tulip_net::unix::UnixStream::pair()?;
+    ///     let mut reader = StreamReader::new(b);
+    ///     a.write_all(b"one\ntwo").await?;
+    ///     drop(a);
+    ///     assert_eq!(reader.readline().await?, b"one\n");
+    ///     assert_eq!(reader.read_to_end().await?, b"two");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn new(stream: S) -> StreamReader<S> {
         StreamReader {
-            sock,
+            sock: stream,
             buf: Vec::new(),
             start: 0,
             end: 0,
@@ -106,7 +147,7 @@ impl StreamReader {
     /// ```
     #[track_caller]
     #[must_use = "with_limit returns the reader with the new limit"]
-    pub fn with_limit(mut self, limit: usize) -> StreamReader {
+    pub fn with_limit(mut self, limit: usize) -> StreamReader<S> {
         assert!(limit > 0, "StreamReader limit cannot be 0");
         self.limit = limit;
         self
@@ -138,15 +179,23 @@ impl StreamReader {
         self.end - self.start
     }
 
-    /// Removes and returns the first `n` buffered bytes.
+    /// Removes and returns the first `n` buffered bytes. Taking everything hands the storage itself
+    /// out when the data starts at its front and fills most of it; the buffer is freed either way.
     fn take(&mut self, n: usize) -> Vec<u8> {
         debug_assert!(n <= self.buffered(), "take({n}) of {}", self.buffered());
-        let out = self.buf[self.start..self.start + n].to_vec();
-        self.start += n;
-        if self.start == self.end {
+        if n == self.buffered() {
+            let mut buf = std::mem::take(&mut self.buf);
+            let (start, end) = (self.start, self.end);
             self.start = 0;
             self.end = 0;
+            if start == 0 && buf.capacity() <= n.saturating_mul(MAX_SLACK) {
+                buf.truncate(end);
+                return buf;
+            }
+            return buf[start..end].to_vec();
         }
+        let out = self.buf[self.start..self.start + n].to_vec();
+        self.start += n;
         out
     }
 
@@ -170,10 +219,15 @@ impl StreamReader {
         }
     }
 
-    /// One read from the socket into the buffer (room for `want` bytes in all); `Ok(0)` at EOF.
+    /// One read from the stream into the buffer (room for `want` bytes in all); `Ok(0)` at EOF.
     fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
         if self.eof {
             return Poll::Ready(Ok(0));
+        }
+        if self.buffered() == 0 {
+            if let Some(r) = self.poll_fill_empty(cx) {
+                return r;
+            }
         }
         self.make_room(want);
         let n = ready!(self.sock.poll_read(cx, &mut self.buf[self.end..]))?;
@@ -182,6 +236,33 @@ impl StreamReader {
         }
         self.end += n;
         Poll::Ready(Ok(n))
+    }
+
+    /// [`poll_fill`](Self::poll_fill) with nothing buffered: reads into the thread's scratch buffer and
+    /// keeps what arrived in a buffer of its size. `None` when the scratch buffer is in use (a stream
+    /// whose read runs another reader's): the caller reads into a buffer of its own.
+    fn poll_fill_empty(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
+        let sock = &self.sock;
+        let got = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.try_borrow_mut().ok()?;
+            if scratch.len() < CHUNK {
+                scratch.resize(CHUNK, 0);
+            }
+            Some(
+                sock.poll_read(cx, &mut scratch[..])
+                    .map_ok(|n| scratch[..n].to_vec()),
+            )
+        })?;
+        Some(got.map_ok(|data| {
+            let n = data.len();
+            if n == 0 {
+                self.eof = true;
+            }
+            self.buf = data;
+            self.start = 0;
+            self.end = n;
+            n
+        }))
     }
 
     async fn fill(&mut self, want: usize) -> io::Result<usize> {

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{ready, Context, Poll, Waker};
@@ -12,10 +12,12 @@ use std::task::{ready, Context, Poll, Waker};
 use tulip_core::coop::poll_proceed;
 
 use crate::buffer::{copy_error, WriteBuf, WriteSide, Written};
+use crate::byte_stream::{poll_now, ByteStream};
 use crate::tcp::TcpStream;
 
 /// The writing half of a connection opened by [`open_connection`](crate::open_connection) or accepted
-/// by [`start_server`](crate::start_server).
+/// by [`start_server`](crate::start_server), or of any other [`ByteStream`] (`S`: a Unix socket from
+/// [`open_unix_connection`](crate::open_unix_connection), a TLS stream from `tulip_tls`).
 ///
 /// [`write`](StreamWriter::write) never blocks: with nothing buffered it sends at once (one syscall),
 /// and the rest is buffered and sent by a small task spawned only while the socket is behind, so data
@@ -55,12 +57,12 @@ use crate::tcp::TcpStream;
 /// })
 /// .unwrap();
 /// ```
-pub struct StreamWriter {
-    shared: Rc<Shared>,
+pub struct StreamWriter<S: ByteStream = TcpStream> {
+    shared: Rc<Shared<S>>,
 }
 
-struct Shared {
-    sock: TcpStream,
+struct Shared<S> {
+    sock: S,
     state: RefCell<State>,
 }
 
@@ -69,11 +71,12 @@ struct State {
     /// The buffer, its marks and the closing flags. `side.flow.want`: above the high mark since the
     /// last time it drained to the low one, so `drain` waits. `side.closing`: `close()` was called.
     side: WriteSide<WriteBuf>,
-    /// The socket is shut down (after the buffer emptied).
+    /// The stream is shut down (after the buffer emptied).
     closed: bool,
     /// The first send error.
     error: Option<io::Error>,
-    /// A flusher task is running (it exists exactly while the buffer is non-empty).
+    /// A flusher task is running (it exists while the buffer is non-empty, the stream holds unsent
+    /// bytes of its own, or a shutdown waits to complete).
     flushing: bool,
     waiters: Vec<Waker>,
 }
@@ -89,17 +92,19 @@ impl State {
         }
     }
 
-    /// With the buffer empty: send the EOF or the close that was waiting for it.
-    fn finish_pending(&mut self, sock: &TcpStream) {
+    /// With the buffer sent: send the EOF or the close that was waiting for it.
+    fn poll_finish<S: ByteStream>(&mut self, cx: &mut Context<'_>, sock: &S) -> Poll<()> {
         if self.side.eof_requested && !self.side.eof_sent && !self.side.closing {
+            let r = ready!(sock.poll_shutdown(cx, Shutdown::Write));
             self.side.eof_sent = true;
-            if let Err(e) = sock.shutdown(Shutdown::Write) {
+            if let Err(e) = r {
                 self.error.get_or_insert(e);
             }
         }
         if self.side.closing && !self.closed {
+            let r = ready!(sock.poll_shutdown(cx, Shutdown::Both));
             self.closed = true;
-            match sock.shutdown(Shutdown::Both) {
+            match r {
                 // Already reset or shut down by the peer: closed all the same.
                 Err(e) if e.kind() != io::ErrorKind::NotConnected => {
                     self.error.get_or_insert(e);
@@ -107,10 +112,11 @@ impl State {
                 _ => {}
             }
         }
+        Poll::Ready(())
     }
 }
 
-impl fmt::Debug for StreamWriter {
+impl<S: ByteStream> fmt::Debug for StreamWriter<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("StreamWriter");
         d.field("peer_addr", &self.shared.sock.peer_addr().ok());
@@ -122,13 +128,65 @@ impl fmt::Debug for StreamWriter {
     }
 }
 
-impl StreamWriter {
-    pub(crate) fn new(sock: TcpStream) -> StreamWriter {
+impl<S: ByteStream> StreamWriter<S> {
+    /// The writing half over `stream`; make the reading half with [`StreamReader::new`] on a clone
+    /// of the same stream. [`open_connection`](crate::open_connection) and the other openers do this
+    /// for you.
+    ///
+    /// **asyncio:** `asyncio.StreamWriter(transport, protocol, reader, loop)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::{StreamReader, StreamWriter};
+    /// tulip_core::run(async {
+    ///     let (a, b) = tulip_net::unix::UnixStream::pair()?;
+    ///     let writer = StreamWriter::new(a);
+    ///     let mut reader = StreamReader::new(b);
+    ///     writer.write(b"hi\n")?;
+    ///     assert_eq!(reader.readline().await?, b"hi\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// [`StreamReader::new`]: crate::StreamReader::new
+    pub fn new(stream: S) -> StreamWriter<S> {
         StreamWriter {
             shared: Rc::new(Shared {
-                sock,
+                sock: stream,
                 state: RefCell::new(State::default()),
             }),
+        }
+    }
+
+    /// The stream beneath, for what it offers besides reading and writing (a TLS stream's peer
+    /// certificate and cipher, a socket's options).
+    ///
+    /// **asyncio:** `writer.get_extra_info(name)` / `writer.transport`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (_r, writer) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     assert!(writer.get_ref().nodelay()?); // set by open_connection, as asyncio does
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "get_extra_info")]
+    #[doc(alias = "transport")]
+    pub fn get_ref(&self) -> &S {
+        &self.shared.sock
+    }
+
+    /// Starts the flusher task unless it runs.
+    fn ensure_flusher(&self, st: &mut State) {
+        if !st.flushing {
+            st.flushing = true;
+            tulip_core::spawn(Flusher(self.shared.clone())).detach();
         }
     }
 
@@ -167,7 +225,13 @@ impl StreamWriter {
             return Ok(());
         }
         match st.side.send_or_buffer(&self.shared.sock, data) {
-            Ok(Written::Sent) => return Ok(()),
+            Ok(Written::Sent) => {
+                // A TLS stream may hold the record it made until the socket takes it.
+                if self.shared.sock.wants_flush() {
+                    self.ensure_flusher(&mut st);
+                }
+                return Ok(());
+            }
             Ok(Written::Buffered { .. }) => {}
             Err(e) => {
                 let copy = copy_error(&e);
@@ -179,11 +243,7 @@ impl StreamWriter {
             }
         }
         st.side.note_high();
-        if !st.flushing {
-            st.flushing = true;
-            drop(st);
-            tulip_core::spawn(Flusher(self.shared.clone())).detach();
-        }
+        self.ensure_flusher(&mut st);
         Ok(())
     }
 
@@ -280,7 +340,8 @@ impl StreamWriter {
     ///
     /// # Errors
     ///
-    /// The `shutdown(2)` error when nothing is buffered and the socket refuses.
+    /// The `shutdown(2)` error when nothing is buffered and the socket refuses; `Unsupported` on a
+    /// stream that cannot half-close (TLS: asyncio raises `NotImplementedError` there).
     ///
     /// # Examples
     ///
@@ -306,10 +367,13 @@ impl StreamWriter {
     /// ```
     pub fn write_eof(&self) -> io::Result<()> {
         let mut st = self.shared.state.borrow_mut();
-        st.side.write_eof(&self.shared.sock)
+        if !st.side.write_eof(&self.shared.sock)? {
+            self.ensure_flusher(&mut st);
+        }
+        Ok(())
     }
 
-    /// Always `true`: TCP can half-close.
+    /// Whether the stream can half-close: `true` for TCP and Unix sockets, `false` for TLS.
     ///
     /// **asyncio:** `writer.can_write_eof()`.
     ///
@@ -325,7 +389,7 @@ impl StreamWriter {
     /// .unwrap();
     /// ```
     pub fn can_write_eof(&self) -> bool {
-        true
+        self.shared.sock.can_write_eof()
     }
 
     /// Closes the stream: buffered data is still sent, then the socket is shut down in both directions
@@ -355,10 +419,14 @@ impl StreamWriter {
             if !st.side.close() {
                 return;
             }
-            if !st.side.buf.is_empty() {
+            if st.flushing {
                 return; // the flusher finishes the job
             }
-            st.finish_pending(&self.shared.sock);
+            let sock = &self.shared.sock;
+            if sock.wants_flush() || poll_now(|cx| st.poll_finish(cx, sock)).is_none() {
+                self.ensure_flusher(&mut st);
+                return;
+            }
             st.wake_waiters()
         };
         waiters.into_iter().for_each(Waker::wake);
@@ -517,7 +585,7 @@ impl StreamWriter {
     /// })
     /// .unwrap();
     /// ```
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+    pub fn peer_addr(&self) -> io::Result<S::Addr> {
         self.shared.sock.peer_addr()
     }
 
@@ -540,12 +608,12 @@ impl StreamWriter {
     /// })
     /// .unwrap();
     /// ```
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> io::Result<S::Addr> {
         self.shared.sock.local_addr()
     }
 }
 
-impl Drop for StreamWriter {
+impl<S: ByteStream> Drop for StreamWriter<S> {
     fn drop(&mut self) {
         // Buffered data is still sent by the flusher. Say so in debug mode when nobody closed us, as
         // asyncio's ResourceWarning does.
@@ -563,11 +631,12 @@ impl Drop for StreamWriter {
     }
 }
 
-/// Sends a writer's buffer as the socket allows, then the pending EOF or close, and ends. Spawned by
-/// `write` when the buffer becomes non-empty.
-struct Flusher(Rc<Shared>);
+/// Sends a writer's buffer as the stream allows (and what a TLS stream holds itself), then the pending
+/// EOF or close, and ends. Spawned by `write` when the buffer becomes non-empty, and by `close` or
+/// `write_eof` when the stream cannot finish at once.
+struct Flusher<S>(Rc<Shared<S>>);
 
-impl Future for Flusher {
+impl<S: ByteStream> Future for Flusher<S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -576,7 +645,18 @@ impl Future for Flusher {
             let mut st = shared.state.borrow_mut();
             if st.error.is_none() {
                 match st.side.poll_flush(cx, &shared.sock) {
-                    Poll::Ready(Ok(())) => st.finish_pending(&shared.sock),
+                    Poll::Ready(Ok(())) => {
+                        if st.poll_finish(cx, &shared.sock).is_pending() {
+                            // A TLS close waits for the socket: `drain` need not.
+                            if !st.side.note_low() {
+                                return Poll::Pending;
+                            }
+                            let w = st.wake_waiters();
+                            drop(st);
+                            w.into_iter().for_each(Waker::wake);
+                            return Poll::Pending;
+                        }
+                    }
                     Poll::Ready(Err(e)) => st.error = Some(e),
                     Poll::Pending => {
                         if !st.side.note_low() {

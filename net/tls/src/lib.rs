@@ -1,25 +1,28 @@
 //! TLS on tulip with rustls: [`start_tls`](start_tls_client) on a connected stream, and asyncio's
-//! `ssl=` on [`open_connection`] and [`start_server`], with asyncio-style
-//! [`TlsStreamReader`]/[`TlsStreamWriter`] over the encrypted stream.
+//! `ssl=` on [`open_connection`] / [`start_server`] (streams) and [`create_connection`] /
+//! [`create_server`] (Protocol), all over a [`TlsSocket`]; `start_tls` on a running transport is
+//! [`upgrade_transport_client`] / [`upgrade_transport_server`].
 //!
 //! **asyncio:** the `ssl` module's `SSLContext` (here rustls' [`ClientConfig`](rustls::ClientConfig) and
-//! [`ServerConfig`](rustls::ServerConfig)), `loop.start_tls()`, `StreamWriter.start_tls()`, and the
-//! `ssl=` / `server_hostname=` arguments of `open_connection` / `start_server`.
+//! [`ServerConfig`](rustls::ServerConfig)), `loop.start_tls()`, `StreamWriter.start_tls()`, the
+//! `ssl=` / `server_hostname=` arguments of `open_connection` / `start_server` /
+//! `create_connection` / `create_server`, and `get_extra_info("peercert")` / `("cipher")`.
 //!
 //! # Implementation
 //!
 //! rustls through futures-rustls, on the `futures_io` traits that tulip's sockets implement, with
-//! *ring* as the crypto provider (it needs only a C compiler to build). The asyncio-style streams here
-//! are their own types rather than `tulip_net`'s `StreamReader`/`StreamWriter`, which are built on a
-//! `TcpStream`'s non-blocking sends: a TLS writer must encrypt before it sends. The reader keeps the
-//! same methods and errors; the writer buffers `write()` calls and sends them on `drain()`, `close()`
-//! or drop.
+//! *ring* as the crypto provider (it needs only a C compiler to build). A [`TlsSocket`] is the TLS
+//! stream shared by the halves that use it (`Rc<RefCell<_>>`, borrowed only inside a poll) and
+//! implements `tulip_net::ByteStream`, so the streams are `tulip_net`'s own `StreamReader` /
+//! `StreamWriter` and the Protocol layer is `tulip_net`'s own `Transport`: writes go into rustls
+//! (encrypted and sent at once when the socket takes them, else by the writer's flusher task), and
+//! closing sends `close_notify`.
 //!
-//! The reader and the writer share one TLS stream (`Rc<RefCell<_>>`, borrowed only inside a poll). A
-//! tulip socket keeps one waker per direction, so when rustls must send while reading (a TLS 1.3
-//! `KeyUpdate` answer, an alert) while the socket's send buffer is full and a `drain()` waits in
-//! another task, the reading task's waker replaces the draining task's, which may then miss its
-//! wake-up. A known limitation: it needs a full send buffer and one of those rare records at once.
+//! A tulip socket keeps one waker per direction, so when rustls must send while reading (a TLS 1.3
+//! `KeyUpdate` answer, an alert) while the socket's send buffer is full and the writer's flusher
+//! waits too, the reading task's waker replaces the flusher's, which may then miss its wake-up until
+//! the next write or read. A known limitation: it needs a full send buffer and one of those rare
+//! records at once.
 //!
 //! # Examples
 //!
@@ -53,7 +56,7 @@
 //! })
 //! .await?;
 //! let (mut reader, writer) =
-//!     tulip_tls::open_connection(server.local_addr(), Arc::new(client_config), "localhost").await?;
+//!     tulip_tls::open_connection(server.local_addrs()[0], Arc::new(client_config), "localhost").await?;
 //! writer.write(b"hello\n")?;
 //! writer.drain().await?;
 //! assert_eq!(reader.readline().await?, b"hello\n");
@@ -62,15 +65,19 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod reader;
+mod aliases;
+mod protocol;
 mod server;
+mod socket;
 mod start_tls;
-mod writer;
+mod upgrade;
 
-pub use reader::TlsStreamReader;
-pub use server::{open_connection, start_server, TlsServer};
+pub use aliases::{TlsStreamReader, TlsStreamWriter};
+pub use protocol::{create_connection, create_server};
+pub use server::{open_connection, start_server};
+pub use socket::TlsSocket;
 pub use start_tls::{start_tls_client, start_tls_server};
-pub use writer::TlsStreamWriter;
+pub use upgrade::{upgrade_transport_client, upgrade_transport_server};
 
 pub use futures_rustls::{client, server as server_stream, TlsAcceptor, TlsConnector, TlsStream};
 pub use rustls;

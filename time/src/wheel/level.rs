@@ -113,6 +113,12 @@ impl Level {
         self.occupied == 0
     }
 
+    /// The list of `slot`, to read.
+    #[inline]
+    pub(super) fn slot(&self, slot: usize) -> &List {
+        &self.slots[slot]
+    }
+
     /// The list of `slot`, for linking a timer into it; call [`Level::sync_occupied`] afterwards.
     #[inline]
     pub(super) fn slot_mut(&mut self, slot: usize) -> &mut List {

@@ -24,6 +24,10 @@ use slab::Slab;
 
 use self::level::{level_for, slot_for, Expiration, Level, EPOCH, NUM_LEVELS};
 
+/// Ticks in one epoch of the wheel (`2^36`): the span its levels cover; deadlines further ahead wait
+/// in an overflow list.
+pub const EPOCH_TICKS: u64 = EPOCH;
+
 /// The "no node" index that ends a list.
 const NIL: u32 = u32::MAX;
 
@@ -455,6 +459,36 @@ impl<T> Wheel<T> {
     /// assert_eq!(fired, ["earlier", "far, first", "near, second"]);
     /// ```
     pub fn advance(&mut self, now: u64, out: &mut Vec<T>) -> usize {
+        self.advance_until(now, out, |_| true)
+    }
+
+    /// [`advance`](Wheel::advance), except that a timer for which `due` answers `false` is not handed
+    /// out: it stays in the wheel, due at once (its key stays valid), and the next advance offers it
+    /// again. A caller whose ticks are coarser than its deadlines uses this to hand out only the
+    /// timers of the current tick whose exact deadline has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_time::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// // Tick 3, exact deadlines in microseconds within it.
+    /// wheel.insert(3, 3_400);
+    /// let later = wheel.insert(3, 3_900);
+    /// let mut fired = Vec::new();
+    /// assert_eq!(wheel.advance_until(3, &mut fired, |&us| us <= 3_500), 1);
+    /// assert_eq!(fired, [3_400]);
+    /// assert_eq!(wheel.deadline(later), Some(3)); // still in the wheel
+    /// wheel.advance_until(3, &mut fired, |&us| us <= 3_950);
+    /// assert_eq!(fired, [3_400, 3_900]);
+    /// ```
+    pub fn advance_until(
+        &mut self,
+        now: u64,
+        out: &mut Vec<T>,
+        mut due: impl FnMut(&T) -> bool,
+    ) -> usize {
         let now = now.max(self.elapsed);
         self.take_pending();
 
@@ -487,12 +521,66 @@ impl<T> Wheel<T> {
         // order. The scratch is nearly sorted already, which the sort detects.
         self.due.sort_unstable();
         out.reserve(self.due.len());
-        for &(_, _, index) in &self.due {
-            out.push(self.entries.remove(index as usize).value);
+        let mut due_list = std::mem::take(&mut self.due);
+        let mut fired = 0;
+        for &(deadline, _, index) in &due_list {
+            if due(&self.entries[index as usize].value) {
+                out.push(self.entries.remove(index as usize).value);
+                fired += 1;
+            } else {
+                // Held back: pending again, in (deadline, insertion) order since `due` is sorted.
+                self.pending_min = self.pending_min.min(deadline);
+                self.link(index, Location::Pending);
+            }
         }
-        let fired = self.due.len();
-        self.due.clear();
+        due_list.clear();
+        self.due = due_list;
         fired
+    }
+
+    /// The timers [`next_deadline`](Wheel::next_deadline) stands for when it is exact: those due at
+    /// once (inserted at or before [`elapsed`](Wheel::elapsed), or held back by
+    /// [`advance_until`](Wheel::advance_until)) if there are any, else those of the next level-0 slot,
+    /// which are all due at that one tick. `None` when the earliest timers sit in a coarser slot (or
+    /// the overflow list), where the answer would need a scan of timers with later deadlines too.
+    ///
+    /// Every other timer in the wheel is due at a later tick than each one listed. Costs one step per
+    /// timer listed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_time::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// wheel.insert(5, 'b');
+    /// wheel.insert(5, 'a');
+    /// wheel.insert(9, 'c');
+    /// let first: Vec<char> = wheel.earliest().unwrap().copied().collect();
+    /// assert_eq!(first, ['b', 'a']);
+    ///
+    /// let mut far = Wheel::new();
+    /// far.insert(100_000, ());
+    /// assert!(far.earliest().is_none()); // on a coarse level: only a lower bound is known
+    /// ```
+    pub fn earliest(&self) -> Option<impl Iterator<Item = &T> + '_> {
+        let list = if !self.pending.is_empty() {
+            self.pending
+        } else {
+            match self.next_expiration()? {
+                Next::Slot(exp) if exp.level == 0 => *self.levels[0].slot(exp.slot),
+                _ => return None,
+            }
+        };
+        let mut cur = list.head;
+        Some(std::iter::from_fn(move || {
+            if cur == NIL {
+                return None;
+            }
+            let node = &self.entries[cur as usize];
+            cur = node.next;
+            Some(&node.value)
+        }))
     }
 
     /// Moves every node of `list`, detached from a slot of `from_level` (or from the overflow when

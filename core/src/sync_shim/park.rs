@@ -1,14 +1,7 @@
 //! The parked-flag handshake between a loop about to block in its poller and the threads that hand it
-//! work, on atomics that switch to loom's under `cfg(tulip_loom)` so that the models in `tests/loom_*.rs`
-//! drive this very code (`scripts/loom.sh`).
-//!
-//! Public only under `cfg(tulip_loom)`, for those models; otherwise crate-private.
-#![allow(unreachable_pub)]
+//! work.
 
-#[cfg(tulip_loom)]
-use loom::sync::atomic::{fence, AtomicBool, Ordering};
-#[cfg(not(tulip_loom))]
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use super::atomic::{fence, AtomicBool, Ordering};
 
 /// Set while the loop blocks in its poller; threads that hand it work notify the poller only then.
 ///
