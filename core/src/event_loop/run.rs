@@ -18,6 +18,13 @@ use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
 use crate::task::{panic_message, TaskInfo};
 
+/// The ready queue's initial capacity, and what it shrinks back to once it drains after a burst.
+pub(super) const READY_CAPACITY: usize = 64;
+/// An iteration with more handles than this is a burst: the queue gives its capacity back (down to
+/// [`READY_CAPACITY`]) when it drains during that iteration, so a spawn burst of 100 000 tasks does
+/// not keep 2.4 MB of queue resident while they are parked.
+const READY_BURST: usize = 1024;
+
 /// While work keeps coming, poll I/O (with a zero timeout) after this many ready handles (tokio's
 /// `event_interval`). I/O wakes go to the back of the ready queue, so this never reorders ready handles.
 const IO_INTERVAL: usize = 61;
@@ -220,28 +227,72 @@ impl LoopInner {
         loop {
             let stopping = forever && self.stop_requested.get();
             let ntodo = self.begin_iteration(stopping);
-            for _ in 0..ntodo {
-                let next = self.ready.borrow_mut().pop_front();
-                match next {
-                    Some(Ready::Task(r)) => self.run_task(r),
-                    Some(Ready::Callback(cb)) => self.run_callback(cb),
-                    Some(Ready::Main(gen)) => {
-                        if let Some(v) = on_main(gen) {
-                            return Some(v);
-                        }
-                    }
-                    None => break,
+            if ntodo > READY_BURST {
+                if let Some(v) = self.run_burst(ntodo, &mut since_io, &mut on_main) {
+                    return Some(v);
                 }
-                since_io += 1;
-                if since_io >= IO_INTERVAL {
-                    since_io = 0;
-                    self.poll_io(Some(Duration::ZERO));
+            } else {
+                for _ in 0..ntodo {
+                    let next = self.ready.borrow_mut().pop_front();
+                    match next {
+                        Some(Ready::Task(r)) => self.run_task(r),
+                        Some(Ready::Callback(cb)) => self.run_callback(cb),
+                        Some(Ready::Main(gen)) => {
+                            if let Some(v) = on_main(gen) {
+                                return Some(v);
+                            }
+                        }
+                        None => break,
+                    }
+                    since_io += 1;
+                    if since_io >= IO_INTERVAL {
+                        since_io = 0;
+                        self.poll_io(Some(Duration::ZERO));
+                    }
                 }
             }
             if forever && self.stop_requested.replace(false) {
                 return None;
             }
         }
+    }
+
+    /// The handles of an iteration with more than [`READY_BURST`] of them, as in `run_iterations`;
+    /// the queue grew past what a steady load needs, so once it has drained its capacity goes back.
+    /// Kept apart so ordinary iterations pay one comparison for it.
+    #[inline(never)]
+    fn run_burst<R>(
+        &self,
+        ntodo: usize,
+        since_io: &mut usize,
+        on_main: &mut impl FnMut(u64) -> Option<R>,
+    ) -> Option<R> {
+        for _ in 0..ntodo {
+            let next = {
+                let mut ready = self.ready.borrow_mut();
+                let next = ready.pop_front();
+                if ready.is_empty() && ready.capacity() > READY_BURST {
+                    ready.shrink_to(READY_CAPACITY);
+                }
+                next
+            };
+            match next {
+                Some(Ready::Task(r)) => self.run_task(r),
+                Some(Ready::Callback(cb)) => self.run_callback(cb),
+                Some(Ready::Main(gen)) => {
+                    if let Some(v) = on_main(gen) {
+                        return Some(v);
+                    }
+                }
+                None => break,
+            }
+            *since_io += 1;
+            if *since_io >= IO_INTERVAL {
+                *since_io = 0;
+                self.poll_io(Some(Duration::ZERO));
+            }
+        }
+        None
     }
 
     /// The start of an iteration: work from other threads joins the ready queue; then due timers fire,
@@ -253,6 +304,7 @@ impl LoopInner {
             self.drain_injector();
         }
         if self.ready.borrow().is_empty() && !stopping {
+            self.shrink_idle_ready();
             self.park();
             if !self.shared.injector.is_empty() {
                 self.drain_injector();
@@ -264,6 +316,16 @@ impl LoopInner {
             self.fire_timers();
         }
         self.ready.borrow().len()
+    }
+
+    /// The loop is about to sleep with nothing ready: a queue that grew in a burst (and did not drain
+    /// during a burst iteration) gives its capacity back here, off the hot path.
+    #[inline]
+    fn shrink_idle_ready(&self) {
+        let mut ready = self.ready.borrow_mut();
+        if ready.capacity() > READY_BURST {
+            ready.shrink_to(READY_CAPACITY);
+        }
     }
 
     /// Whether anything is queued to run.
@@ -570,5 +632,72 @@ impl LoopInner {
                 None => break,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::{READY_BURST, READY_CAPACITY};
+    use crate::Loop;
+
+    /// Parks `n` tasks (each polled once, then pending forever) and returns their handles.
+    fn park_tasks(lp: &Loop, n: usize, started: &Rc<Cell<usize>>) -> Vec<crate::Task<()>> {
+        (0..n)
+            .map(|_| {
+                let started = started.clone();
+                lp.spawn(async move {
+                    started.set(started.get() + 1);
+                    std::future::pending::<()>().await
+                })
+            })
+            .collect()
+    }
+
+    /// A spawn burst drains within one iteration: the queue is back to its initial capacity by the
+    /// time the main future runs after the burst, while the tasks are still parked.
+    #[test]
+    fn ready_queue_gives_back_capacity_when_a_burst_drains() {
+        let lp = Loop::new().unwrap();
+        let inner = lp.inner().clone();
+        let started = Rc::new(Cell::new(0));
+        let n = 8 * READY_BURST;
+        let tasks = park_tasks(&lp, n, &started);
+        assert!(inner.ready.borrow().capacity() >= n);
+        let after = lp.block_on(async {
+            while started.get() < n {
+                crate::yield_now().await;
+            }
+            inner.ready.borrow().capacity()
+        });
+        assert_eq!(after, READY_CAPACITY);
+        drop(tasks);
+    }
+
+    /// A queue that grew in a burst that did not drain it (a task re-queued itself) gives its capacity
+    /// back once the loop has nothing ready and waits in the poller.
+    #[test]
+    fn ready_queue_gives_back_capacity_when_the_loop_goes_idle() {
+        // On a paused clock the stopping timer fires only once the loop has nothing ready.
+        let lp = Loop::builder().start_paused(true).build().unwrap();
+        let inner = lp.inner().clone();
+        let started = Rc::new(Cell::new(0));
+        // The first task queues itself again during the burst, so the queue never drains in it.
+        let first = lp.spawn(async {
+            crate::yield_now().await;
+            std::future::pending::<()>().await
+        });
+        let n = 8 * READY_BURST;
+        let tasks = park_tasks(&lp, n, &started);
+        let stopper = inner.clone();
+        lp.call_later(std::time::Duration::from_secs(1), move || {
+            stopper.stop_requested.set(true);
+        });
+        lp.run_forever();
+        assert_eq!(started.get(), n);
+        assert_eq!(inner.ready.borrow().capacity(), READY_CAPACITY);
+        drop((first, tasks));
     }
 }
