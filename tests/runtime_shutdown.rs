@@ -6,7 +6,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
@@ -14,12 +14,19 @@ use support::{client, DropCount};
 use tulip::runtime::on_shutdown;
 use tulip::Runtime;
 
-/// Starts an echo streams server on every worker; returns its address.
-fn echo_servers(rt: &Runtime, finished: Arc<AtomicUsize>) -> std::net::SocketAddr {
+/// Starts an echo streams server on every worker; returns its address. Each accepted connection
+/// sends one message on `accepted` as its handler is started.
+fn echo_servers(
+    rt: &Runtime,
+    finished: Arc<AtomicUsize>,
+    accepted: mpsc::Sender<()>,
+) -> std::net::SocketAddr {
     let handle = rt.handle();
     let servers = rt
         .block_on(async move {
             tulip::net::start_server_on_workers(&handle, "127.0.0.1:0", move |mut r, w| {
+                // The receiver is gone once the test stops counting (late probe connections).
+                let _ = accepted.send(());
                 let finished = finished.clone();
                 async move {
                     let data = r.read_to_end().await?;
@@ -48,13 +55,19 @@ fn echo_servers(rt: &Runtime, finished: Arc<AtomicUsize>) -> std::net::SocketAdd
 fn shutdown_finishes_in_flight_connections_and_cancels_the_rest_at_the_deadline() {
     let rt = Runtime::builder().workers(2).build().unwrap();
     let finished = Arc::new(AtomicUsize::new(0));
-    let addr = echo_servers(&rt, finished.clone());
+    let (accepted_tx, accepted) = mpsc::channel();
+    let addr = echo_servers(&rt, finished.clone(), accepted_tx);
 
-    // Both connections are accepted and their handlers wait for the client's EOF.
     let mut completes = client::connect(addr).unwrap();
     let mut stalls = client::connect(addr).unwrap();
     completes.write_all(b"first half, ").unwrap();
     stalls.write_all(b"never finished").unwrap();
+    // Both connections are accepted and their handlers wait for the client's EOF. A connection the
+    // kernel has completed but no worker has accepted yet would be reset when its listener closes,
+    // so shutdown starts only after both handlers have started.
+    for _ in 0..2 {
+        accepted.recv().unwrap();
+    }
 
     let shutdown = thread::spawn(move || rt.shutdown_timeout(Duration::from_secs(2)));
     // Wait until the listeners are closed: shutdown has begun.

@@ -61,6 +61,7 @@ pub fn has_budget_remaining() -> bool {
 pub(crate) fn with_budget<R>(budget: u32, f: impl FnOnce() -> R) -> R {
     struct Restore(u32);
     impl Drop for Restore {
+        #[inline]
         fn drop(&mut self) {
             let _ = BUDGET.try_with(|b| b.set(self.0));
         }

@@ -221,7 +221,7 @@ impl Loop {
         };
         let inner = Rc::new(LoopInner {
             shared: Shared::new(reactor),
-            ready: RefCell::new(VecDeque::with_capacity(64)),
+            ready: RefCell::new(VecDeque::with_capacity(run::READY_CAPACITY)),
             next_callback_id: Cell::new(0),
             next_callback_to_run: Cell::new(0),
             main_generation: Cell::new(0),

@@ -18,6 +18,13 @@ use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
 use crate::task::{panic_message, TaskInfo};
 
+/// The ready queue's initial capacity, and what it shrinks back to once it drains after a burst.
+pub(super) const READY_CAPACITY: usize = 64;
+/// A queue whose capacity grew past this in a burst gives it back (down to [`READY_CAPACITY`]) once
+/// it has nearly drained, so a spawn burst of 100 000 tasks does not keep 2.4 MB of queue resident
+/// while they are parked.
+const READY_BURST: usize = 1024;
+
 /// While work keeps coming, poll I/O (with a zero timeout) after this many ready handles (tokio's
 /// `event_interval`). I/O wakes go to the back of the ready queue, so this never reorders ready handles.
 const IO_INTERVAL: usize = 61;
@@ -237,11 +244,23 @@ impl LoopInner {
                 if since_io >= IO_INTERVAL {
                     since_io = 0;
                     self.poll_io(Some(Duration::ZERO));
+                    self.shrink_ready_after_burst();
                 }
             }
             if forever && self.stop_requested.replace(false) {
                 return None;
             }
+        }
+    }
+
+    /// Every [`IO_INTERVAL`] handles (a branch the loop takes anyway): a queue that grew past
+    /// [`READY_BURST`] in a burst and is nearly drained gives its capacity back, so the hot path pays
+    /// nothing for it. Shrinking to [`READY_CAPACITY`] moves at most that many handles.
+    #[inline]
+    fn shrink_ready_after_burst(&self) {
+        let mut ready = self.ready.borrow_mut();
+        if ready.capacity() > READY_BURST && ready.len() <= READY_CAPACITY {
+            ready.shrink_to(READY_CAPACITY);
         }
     }
 
@@ -255,6 +274,7 @@ impl LoopInner {
             self.drain_injector();
         }
         if self.ready.borrow().is_empty() && !stopping {
+            self.shrink_idle_ready();
             self.park();
             if !self.shared.injector.is_empty() {
                 self.drain_injector();
@@ -266,6 +286,16 @@ impl LoopInner {
             self.fire_timers();
         }
         self.ready.borrow().len()
+    }
+
+    /// The loop is about to sleep with nothing ready: a queue that grew in a burst (and did not drain
+    /// during a burst iteration) gives its capacity back here, off the hot path.
+    #[inline]
+    fn shrink_idle_ready(&self) {
+        let mut ready = self.ready.borrow_mut();
+        if ready.capacity() > READY_BURST {
+            ready.shrink_to(READY_CAPACITY);
+        }
     }
 
     /// Whether anything is queued to run.
@@ -580,5 +610,64 @@ impl LoopInner {
                 None => break,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::{READY_BURST, READY_CAPACITY};
+    use crate::Loop;
+
+    /// Parks `n` tasks (each polled once, then pending forever) and returns their handles.
+    fn park_tasks(lp: &Loop, n: usize, started: &Rc<Cell<usize>>) -> Vec<crate::Task<()>> {
+        (0..n)
+            .map(|_| {
+                let started = started.clone();
+                lp.spawn(async move {
+                    started.set(started.get() + 1);
+                    std::future::pending::<()>().await
+                })
+            })
+            .collect()
+    }
+
+    /// A spawn burst drains within one iteration: the queue is back to its initial capacity by the
+    /// time the main future (queued behind the burst) runs, while the tasks are still parked.
+    #[test]
+    fn ready_queue_gives_back_capacity_when_a_burst_drains() {
+        let lp = Loop::new().unwrap();
+        let inner = lp.inner().clone();
+        let started = Rc::new(Cell::new(0));
+        let n = 8 * READY_BURST;
+        let tasks = park_tasks(&lp, n, &started);
+        assert!(inner.ready.borrow().capacity() >= n);
+        let after = lp.block_on(async {
+            while started.get() < n {
+                crate::yield_now().await;
+            }
+            inner.ready.borrow().capacity()
+        });
+        assert_eq!(after, READY_CAPACITY);
+        drop(tasks);
+    }
+
+    /// A queue left with a burst's capacity (reserved here directly: a burst that runs through the
+    /// loop is caught by the run loop's own check) gives it back once the loop has nothing ready and
+    /// waits in the poller.
+    #[test]
+    fn ready_queue_gives_back_capacity_when_the_loop_goes_idle() {
+        // On a paused clock the stopping timer fires only once the loop has nothing ready.
+        let lp = Loop::builder().start_paused(true).build().unwrap();
+        let inner = lp.inner().clone();
+        inner.ready.borrow_mut().reserve(8 * READY_BURST);
+        let stopper = inner.clone();
+        lp.call_later(std::time::Duration::from_secs(1), move || {
+            stopper.stop_requested.set(true);
+        });
+        lp.run_forever();
+        assert_eq!(inner.ready.borrow().capacity(), READY_CAPACITY);
     }
 }
