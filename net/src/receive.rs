@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::io;
 use std::task::{Context, Poll};
 
+use crate::byte_stream::ByteStream;
 use crate::protocol::Protocol;
 use crate::read_buffer::ReadBuffer;
-use crate::byte_stream::ByteStream;
 
 /// What a read brought.
 pub(crate) enum Received {

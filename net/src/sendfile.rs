@@ -9,8 +9,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::task::{Context, Waker};
 
-use crate::buffer::{copy_error, WriteBuf};
 use crate::any_stream::AnyStream;
+use crate::buffer::{copy_error, WriteBuf};
 use crate::byte_stream::ByteStream;
 use crate::tcp::TcpStream;
 use crate::transport::Transport;
