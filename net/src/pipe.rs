@@ -54,13 +54,39 @@ fn read_only() -> io::Error {
     )
 }
 
+/// Whether the reader of the pipe whose write end is `file` has closed its end: `poll(2)` with a zero
+/// timeout reports `POLLERR` (Linux) or `POLLHUP` for a write end without readers.
+fn reader_gone(file: &File) -> io::Result<bool> {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut fds = [PollFd::new(file, PollFlags::OUT)];
+    rustix::event::poll(&mut fds, Some(&zero))?;
+    Ok(fds[0]
+        .revents()
+        .intersects(PollFlags::ERR | PollFlags::HUP))
+}
+
 impl ByteStream for PipeEnd {
     type Addr = ();
 
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if self.write_end {
-            // Readiness on a write end means the reader closed its end (POLLERR).
-            return self.io.poll_readable(cx).map_ok(|()| 0);
+            // Readiness on a write end means the reader closed its end (POLLERR), unless the
+            // selector woke us for nothing (spurious readiness): the descriptor itself says which.
+            loop {
+                match self.io.poll_readable(cx) {
+                    Poll::Ready(Ok(())) if reader_gone(self.io.get_ref())? => {
+                        return Poll::Ready(Ok(0))
+                    }
+                    // Spurious: `poll_readable` consumed the report, so the next call waits again.
+                    Poll::Ready(Ok(())) => continue,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
         }
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
