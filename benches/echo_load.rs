@@ -7,7 +7,7 @@
 //! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
-//! cargo bench -p tulip-benches --bench echo_load -- memory | lateness     # one table only
+//! cargo bench -p tulip-benches --bench echo_load -- matrix | memory | lateness # one table only
 //! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only
 //! ```
 //!
@@ -398,6 +398,7 @@ fn main() -> io::Result<()> {
             lateness_table();
             Ok(())
         }
+        Some("matrix") => matrix(3, 5),
         Some("memory") => memory_tables(),
         Some("workers") => two_worker_matrix(3, 5),
         Some("workers-quick") => two_worker_matrix(1, 2),
