@@ -64,9 +64,7 @@ fn reader_gone(file: &File) -> io::Result<bool> {
     };
     let mut fds = [PollFd::new(file, PollFlags::OUT)];
     rustix::event::poll(&mut fds, Some(&zero))?;
-    Ok(fds[0]
-        .revents()
-        .intersects(PollFlags::ERR | PollFlags::HUP))
+    Ok(fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP))
 }
 
 impl ByteStream for PipeEnd {

@@ -739,7 +739,7 @@ impl Transport {
     #[doc(alias = "get_extra_info")]
     pub fn unix_peer_addr(&self) -> io::Result<std::os::unix::net::SocketAddr> {
         match &self.inner.addrs {
-            Addrs::Unix { peer, .. } => Ok(peer.clone()),
+            Addrs::Unix(u) => Ok(u.peer.clone()),
             _ => Err(not_of_kind("Unix-socket")),
         }
     }
@@ -769,7 +769,7 @@ impl Transport {
     #[doc(alias = "get_extra_info")]
     pub fn unix_local_addr(&self) -> io::Result<std::os::unix::net::SocketAddr> {
         match &self.inner.addrs {
-            Addrs::Unix { local, .. } => Ok(local.clone()),
+            Addrs::Unix(u) => Ok(u.local.clone()),
             _ => Err(not_of_kind("Unix-socket")),
         }
     }

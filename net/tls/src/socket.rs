@@ -71,9 +71,11 @@ pub struct TlsSocket<S = TcpStream> {
 
 struct Inner<S> {
     io: RefCell<TlsStream<S>>,
-    /// We closed the connection (sent `close_notify` and shut the socket down both ways): an end of
+    /// We closed the connection (sent `close_notify` and shut the socket's write side): an end of
     /// the stream without the peer's `close_notify` is then ours, not a truncation.
     closed: Cell<bool>,
+    /// The task waiting in `poll_read`, woken when we close so that its read ends.
+    reader: Cell<Option<std::task::Waker>>,
 }
 
 impl<S> Clone for TlsSocket<S> {
@@ -148,6 +150,7 @@ impl<S> TlsSocket<S> {
             inner: Rc::new(Inner {
                 io: RefCell::new(stream),
                 closed: Cell::new(false),
+                reader: Cell::new(None),
             }),
         }
     }
@@ -346,7 +349,9 @@ where
     type Addr = S::Addr;
 
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
+        // After our own close a reader of this connection sees the end (as asyncio's reader does
+        // after `close()`), without shutting the socket's read side (see `poll_shutdown`).
+        if buf.is_empty() || self.inner.closed.get() {
             return Poll::Ready(Ok(0));
         }
         match self.poll_io(|io| io.poll_read(cx, buf)) {
@@ -355,6 +360,11 @@ where
                 if e.kind() == io::ErrorKind::UnexpectedEof && self.inner.closed.get() =>
             {
                 Poll::Ready(Ok(0))
+            }
+            Poll::Pending => {
+                // Woken by our own close too (`poll_shutdown`), which ends this read.
+                self.inner.reader.set(Some(cx.waker().clone()));
+                Poll::Pending
             }
             r => r,
         }
@@ -392,12 +402,17 @@ where
                 "TLS cannot half-close (write_eof)",
             )));
         }
-        // `close_notify`, flushed, then the socket's write side; then its read side, so that a
-        // reader of this connection sees the end (as asyncio's reader does after `close()`).
+        // `close_notify`, flushed, then the socket's write side (FIN); our own reads end here too
+        // (`poll_read`). Not the socket's read side: the peer answers with its own `close_notify`,
+        // and data arriving at a socket shut for reading makes Linux answer with a reset, which the
+        // peer would see as an error instead of a clean close.
         ready!(self.poll_io(|io| io.poll_close(cx)))?;
         self.inner.closed.set(true);
+        if let Some(reader) = self.inner.reader.take() {
+            reader.wake();
+        }
         let io = self.inner.io.try_borrow().map_err(busy)?;
-        io.get_ref().0.poll_shutdown(cx, Shutdown::Both)
+        io.get_ref().0.poll_shutdown(cx, Shutdown::Write)
     }
 
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
