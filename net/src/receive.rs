@@ -35,21 +35,21 @@ pub(crate) fn poll_receive<S: ByteStream>(
                 "BufferedProtocol::get_buffer returned an empty buffer",
             )));
         }
-        return match sock.poll_read(cx, buf) {
-            Poll::Ready(Ok(0)) => Poll::Ready(Ok(Received::Eof)),
-            Poll::Ready(Ok(n)) => {
-                b.buffer_updated(n);
-                Poll::Ready(Ok(Received::Data))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        };
+        let read = sock.poll_read(cx, buf);
+        return deliver(read, |n| b.buffer_updated(n));
     }
     let buf = lent.get_or_insert_with(ReadBuffer::take);
-    match sock.poll_read(cx, buf) {
+    let read = sock.poll_read(cx, buf);
+    deliver(read, |n| p.data_received(&buf[..n]))
+}
+
+/// What a read brought: 0 bytes is the peer's EOF; `n` bytes go to `hand` (the protocol's callback).
+#[inline]
+fn deliver(read: Poll<io::Result<usize>>, hand: impl FnOnce(usize)) -> Poll<io::Result<Received>> {
+    match read {
         Poll::Ready(Ok(0)) => Poll::Ready(Ok(Received::Eof)),
         Poll::Ready(Ok(n)) => {
-            p.data_received(&buf[..n]);
+            hand(n);
             Poll::Ready(Ok(Received::Data))
         }
         Poll::Ready(Err(e)) => Poll::Ready(Err(e)),

@@ -483,13 +483,7 @@ impl<T: AsFd> Async<T> {
         len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Interest::Read, |io, seen| {
-            let n = op(io)?;
-            if n > 0 && n < len {
-                self.source.clear(seen, Interest::Read, false);
-            }
-            Ok(n)
-        })
+        self.poll_len_with(cx, Interest::Read, len, &mut op)
     }
 
     /// Like [`Async::poll_write_with`] for a stream write of `len` bytes: when `op` writes fewer (but
@@ -525,10 +519,23 @@ impl<T: AsFd> Async<T> {
         len: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Interest::Write, |io, seen| {
+        self.poll_len_with(cx, Interest::Write, len, &mut op)
+    }
+
+    /// The body of [`Async::poll_read_len_with`] and [`Async::poll_write_len_with`]: a short transfer
+    /// (more than 0, fewer than `len` bytes) clears `interest`'s readiness.
+    #[inline(always)]
+    fn poll_len_with(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        len: usize,
+        op: &mut impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, interest, |io, seen| {
             let n = op(io)?;
             if n > 0 && n < len {
-                self.source.clear(seen, Interest::Write, false);
+                self.source.clear(seen, interest, false);
             }
             Ok(n)
         })

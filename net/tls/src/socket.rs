@@ -363,7 +363,12 @@ where
             }
             Poll::Pending => {
                 // Woken by our own close too (`poll_shutdown`), which ends this read.
-                self.inner.reader.set(Some(cx.waker().clone()));
+                // The same task reading again (the usual case) keeps its waker: no clone per read.
+                let reader = match self.inner.reader.take() {
+                    Some(w) if w.will_wake(cx.waker()) => w,
+                    _ => cx.waker().clone(),
+                };
+                self.inner.reader.set(Some(reader));
                 Poll::Pending
             }
             r => r,
