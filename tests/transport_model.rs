@@ -292,9 +292,17 @@ fn shrink_send_buffer(t: &Transport) {
 async fn run_case(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // A slow peer: a small receive buffer (set on the listener, so the accepted socket has it from
     // the handshake on), read only when the sequence says so.
+    //
+    // And a small MSS, advertised in the listener's SYN-ACK. Without it Linux can stall the bytes in
+    // the kernel, not in the transport: the sender clamps its MSS to half the largest window it saw
+    // (2048 here), while the receiver rounds its window down to a multiple of the segment size it
+    // receives (1894 once), so a window below one MSS never grows and only the persist timer's probes,
+    // backing off from 200 ms, move data (seen with `ss -tnoi`: transport buffer 0, the sender's
+    // Send-Q 6298 bytes `notsent`, snd_wnd 1894, timer:persist; the peer's Recv-Q 0).
     let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
         .and_then(|s| {
             s.set_recv_buffer_size(4096)?;
+            s.set_mss(536)?;
             s.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())?;
             s.listen(1)?;
             Ok(TcpListener::from(s))
