@@ -587,3 +587,84 @@ fn sock_sendfile_fails_when_the_peer_closes_mid_transfer() {
         assert!(pos >= 1 << 20 && pos < BIG as u64, "position {pos}");
     });
 }
+
+/// `loop.sock_sendfile(unix_sock, f)`: a Unix stream socket takes the kernel path too (the fallback is
+/// off, so a refusal would fail), every byte arrives and the position ends at the end.
+#[test]
+fn unix_sock_sendfile_takes_the_kernel_path() {
+    let dir = TempDir::new();
+    let path = dir.path("file");
+    let len = 4 << 20;
+    let want = make_file(&path, len, 7);
+    run(async {
+        let (a, b) = tulip::net::UnixStream::pair().unwrap();
+        let reader = tulip::spawn(async move {
+            let mut digest = Digest::new();
+            let mut total = 0;
+            let mut buf = vec![0u8; 256 * 1024];
+            while total < len {
+                let n = b.read(&mut buf).await.unwrap();
+                assert!(n > 0, "EOF after {total} bytes");
+                digest.update(&buf[..n]);
+                total += n;
+            }
+            digest
+        });
+        let mut file = File::open(&path).unwrap();
+        let sent = SendfileOptions::new()
+            .fallback(false)
+            .sock_sendfile(&a, &mut file, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, len as u64);
+        assert_eq!(file.stream_position().unwrap(), len as u64);
+        assert_eq!(reader.await, want);
+    });
+}
+
+/// `loop.sendfile(transport, f)` on a transport over a Unix socket: the kernel path (fallback off),
+/// after what `write` buffered.
+#[test]
+fn unix_transport_sendfile_takes_the_kernel_path() {
+    let dir = TempDir::new();
+    let path = dir.path("file");
+    let len = 1 << 20;
+    let want = make_file(&path, len, 8);
+    let sock = dir.path("sock");
+    run(async {
+        let listener = tulip::net::UnixListener::bind(&sock).unwrap();
+        let watch = Watch::default();
+        let w = watch.clone();
+        let (transport, _) = tulip::net::create_unix_connection(move || w, &sock)
+            .await
+            .unwrap();
+        let (peer, _) = listener.accept().await.unwrap();
+        let reader = tulip::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = peer.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return got;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+        });
+        transport.write(b"head").unwrap();
+        let mut file = File::open(&path).unwrap();
+        let sent = SendfileOptions::new()
+            .fallback(false)
+            .sendfile(&transport, &mut file, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(sent, len as u64);
+        transport.close();
+        let got = reader.await;
+        assert_eq!(&got[..4], b"head");
+        let mut digest = Digest::new();
+        digest.update(&got[4..]);
+        assert_eq!((got.len() - 4, digest), (len, want));
+        until("connection_lost", || watch.0.borrow().is_some()).await;
+        assert_eq!(*watch.0.borrow(), Some(None));
+    });
+}

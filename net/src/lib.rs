@@ -32,7 +32,8 @@
 //!   buffer, water marks and closing rules every writer uses are `buffer.rs`. A connection reads into a
 //!   buffer lent by the loop thread's pool ([`ReadBuffer`], `receive.rs`) or into a
 //!   [`BufferedProtocol`]'s own memory. [`sendfile`] and [`sock_sendfile`] send a file over a transport
-//!   or a socket (`sendfile.rs`).
+//!   or a socket (`sendfile/`: the API; the kernel path in `kernel.rs`; a transport's side in
+//!   `transport_side.rs`).
 //! - asyncio's streams over any [`ByteStream`] (TCP, Unix sockets, TLS from `tulip_tls`):
 //!   [`StreamReader`], [`StreamWriter`], [`open_connection`], [`start_server`],
 //!   [`open_unix_connection`], [`start_unix_server`] (`streams/`). Unix servers bind through
@@ -109,7 +110,9 @@ pub use on_workers::{
 pub use pipe::{connect_read_pipe, connect_write_pipe};
 pub use protocol::{DatagramProtocol, Protocol};
 pub use read_buffer::ReadBuffer;
-pub use sendfile::{sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions};
+pub use sendfile::{
+    sendfile, sock_sendfile, SendfileNotAvailableError, SendfileOptions, SendfileSocket,
+};
 pub use server::{create_server, Server};
 pub use server_options::ServerOptions;
 pub use streams::{

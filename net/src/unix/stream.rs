@@ -399,6 +399,17 @@ impl UnixStream {
             .poll_write_len_with(cx, buf.len(), |mut s| s.write(buf))
     }
 
+    /// Runs a write-like `op` on the socket until it stops returning `WouldBlock`, waiting for write
+    /// readiness in between (`sendfile(2)` uses it).
+    #[inline]
+    pub(crate) fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&StdStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.io.poll_write_with(cx, op)
+    }
+
     /// Reads what is available (at least one byte, or 0 at EOF).
     ///
     /// **asyncio:** `loop.sock_recv(sock, n)`.

@@ -1,5 +1,5 @@
-//! `sendfile` and `sock_sendfile`: a file sent over a `Transport` or a `TcpStream` with `sendfile(2)`,
-//! or with reads on the blocking pool and writes on the loop where the kernel cannot.
+//! `sendfile` and `sock_sendfile`: a file sent over a `Transport`, a `TcpStream` or a `UnixStream` with
+//! `sendfile(2)`, or with reads on the blocking pool and writes on the loop where the kernel cannot.
 
 use std::error::Error;
 use std::fmt;
@@ -7,16 +7,20 @@ use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
-use std::task::{Context, Waker};
+use std::task::Context;
 
-use crate::any_stream::AnyStream;
-use crate::buffer::{copy_error, WriteBuf};
 use crate::byte_stream::ByteStream;
 use crate::tcp::TcpStream;
 use crate::transport::Transport;
+use crate::unix::UnixStream;
 
-/// Linux sends at most this much per `sendfile(2)` call.
-const NATIVE_MAX: usize = 0x7fff_f000;
+mod kernel;
+mod transport_side;
+
+pub use kernel::SendfileSocket;
+use kernel::{send_native, Native};
+pub(crate) use transport_side::{busy_error, SendfileSlot};
+use transport_side::{Active, TransportGate};
 
 /// Bytes read per step of the fallback (asyncio's `SENDFILE_FALLBACK_READBUFFER_SIZE`).
 const FALLBACK_CHUNK: usize = 256 * 1024;
@@ -202,9 +206,9 @@ impl SendfileOptions {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn sock_sendfile(
+    pub async fn sock_sendfile<S: SendfileSocket>(
         &self,
-        sock: &TcpStream,
+        sock: &S,
         file: &mut File,
         offset: u64,
         count: Option<u64>,
@@ -269,16 +273,18 @@ impl SendfileOptions {
             }
         }
         let mut progress = Progress::new(file, offset, count);
-        match sock.downcast::<TcpStream>() {
-            Some(tcp) => self.send(&tcp, &mut progress, &gate).await?,
-            // A Unix socket, a pipe or TLS: the bytes must pass through the stream's own writes.
-            None if !self.fallback => {
-                return Err(SendfileNotAvailableError {
-                    reason: "the transport is not over a TCP socket",
-                }
-                .into())
+        if let Some(tcp) = sock.downcast::<TcpStream>() {
+            self.send(&tcp, &mut progress, &gate).await?;
+        } else if let Some(unix) = sock.downcast::<UnixStream>() {
+            self.send(&unix, &mut progress, &gate).await?;
+        } else if !self.fallback {
+            // A pipe or TLS: the bytes must pass through the stream's own writes.
+            return Err(SendfileNotAvailableError {
+                reason: "the transport is not over a TCP or Unix socket",
             }
-            None => send_fallback(&sock, &mut progress, &gate).await?,
+            .into());
+        } else {
+            send_fallback(&sock, &mut progress, &gate).await?;
         }
         Ok(progress.sent)
     }
@@ -286,7 +292,7 @@ impl SendfileOptions {
     /// The kernel path, then the fallback if it is allowed and needed.
     async fn send(
         &self,
-        sock: &TcpStream,
+        sock: &impl SendfileSocket,
         progress: &mut Progress<'_>,
         gate: &impl Gate,
     ) -> io::Result<()> {
@@ -300,8 +306,8 @@ impl SendfileOptions {
     }
 }
 
-/// Sends `count` bytes of `file` from `offset` (to the end when `count` is `None`) over `sock`, and
-/// returns how many were sent: fewer than `count` when the file ends first, 0 when `offset` is at or
+/// Sends `count` bytes of `file` from `offset` (to the end when `count` is `None`) over `sock` (a
+/// [`TcpStream`] or a [`UnixStream`]), and returns how many were sent: fewer than `count` when the file ends first, 0 when `offset` is at or
 /// past its end.
 ///
 /// A regular file goes through `sendfile(2)`: the kernel copies from the page cache to the socket,
@@ -328,7 +334,8 @@ impl SendfileOptions {
 ///
 /// - `InvalidInput` for `count == Some(0)` (asyncio: "count must be a positive integer"), an `offset`
 ///   above `i64::MAX` (asyncio: "offset must be a non-negative integer"; a file offset is signed) or
-///   a socket switched to blocking mode (through [`TcpStream::get_ref`]). Nothing is sent then.
+///   a socket switched to blocking mode (through [`TcpStream::get_ref`] or [`UnixStream::get_ref`]).
+///   Nothing is sent then.
 /// - The socket's errors (`BrokenPipe` after a shutdown or the peer's close, `ConnectionReset`, …) and
 ///   the file's read errors (`EBADF` for a file not open for reading, `ESPIPE` for an offset on a
 ///   pipe).
@@ -363,8 +370,8 @@ impl SendfileOptions {
 /// })
 /// .unwrap();
 /// ```
-pub async fn sock_sendfile(
-    sock: &TcpStream,
+pub async fn sock_sendfile<S: SendfileSocket>(
+    sock: &S,
     file: &mut File,
     offset: u64,
     count: Option<u64>,
@@ -379,9 +386,9 @@ pub async fn sock_sendfile(
 ///
 /// The buffer is flushed first. Then, as for [`sock_sendfile`], a regular file goes through
 /// `sendfile(2)` and anything else is read on the blocking pool and written by the loop. The kernel
-/// path is open to transports over TCP sockets; a transport over a Unix socket, a pipe or TLS
-/// (`tulip_tls`) takes the fallback through the stream's own writes (with
-/// [`SendfileOptions::fallback`]`(false)` it fails with [`SendfileNotAvailableError`]). Flow control holds: nothing is
+/// path is open to transports over TCP and Unix sockets; a transport over a pipe or TLS (`tulip_tls`)
+/// takes the fallback through the stream's own writes (with [`SendfileOptions::fallback`]`(false)` it
+/// fails with [`SendfileNotAvailableError`]). Flow control holds: nothing is
 /// buffered, the data goes out only as fast as the socket takes it.
 ///
 /// While the file is sent, reading is paused (resumed at the end if it was on) and
@@ -468,7 +475,7 @@ fn check_params(offset: u64, count: Option<u64>) -> io::Result<()> {
 }
 
 /// A blocking socket would block the loop in `sendfile(2)`.
-fn check_nonblocking(sock: &TcpStream) -> io::Result<()> {
+fn check_nonblocking(sock: &impl SendfileSocket) -> io::Result<()> {
     let flags = rustix::fs::fcntl_getfl(sock).map_err(io::Error::from)?;
     if flags.contains(rustix::fs::OFlags::NONBLOCK) {
         Ok(())
@@ -543,77 +550,6 @@ impl Gate for Plain {
     }
 }
 
-/// How the kernel path ended.
-enum Native {
-    /// `count` bytes sent, or the file ended.
-    Done,
-    /// Nothing was sent: this file, socket or system cannot use `sendfile(2)`.
-    NotAvailable(&'static str),
-}
-
-/// `sendfile(2)` until the file or `count` ends, waiting for the socket in between.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-async fn send_native(
-    sock: &TcpStream,
-    progress: &mut Progress<'_>,
-    gate: &impl Gate,
-) -> io::Result<Native> {
-    let meta = progress.file.metadata()?;
-    if !meta.file_type().is_file() {
-        return Ok(Native::NotAvailable("not a regular file"));
-    }
-    if progress.offset >= meta.len() {
-        // Nothing to send (the kernel refuses offsets near 2^63 with `EINVAL` instead).
-        return Ok(Native::Done);
-    }
-    loop {
-        let want = progress.want(NATIVE_MAX);
-        if want == 0 {
-            return Ok(Native::Done);
-        }
-        let mut off = progress.pos();
-        let file = &*progress.file;
-        let sent = poll_fn(|cx| {
-            gate.poll_open(cx)?;
-            sock.poll_write_with(cx, |s| {
-                rustix::fs::sendfile(s, file, Some(&mut off), want).map_err(io::Error::from)
-            })
-        })
-        .await;
-        match sent {
-            // The end of the file (or an offset past it).
-            Ok(0) => return Ok(Native::Done),
-            Ok(n) => progress.sent += n as u64,
-            Err(e) if progress.sent == 0 && kernel_refused(&e) => {
-                return Ok(Native::NotAvailable("sendfile(2) refused the file"));
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => return Err(e),
-            Err(e) => return Err(gate.broken(e)),
-        }
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-async fn send_native(
-    _sock: &TcpStream,
-    _progress: &mut Progress<'_>,
-    _gate: &impl Gate,
-) -> io::Result<Native> {
-    Ok(Native::NotAvailable(
-        "tulip uses sendfile(2) on Linux and Android only",
-    ))
-}
-
-/// The errors with which `sendfile(2)` says it cannot take this pair of descriptors.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn kernel_refused(e: &io::Error) -> bool {
-    use rustix::io::Errno;
-    let code = e.raw_os_error();
-    [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP]
-        .iter()
-        .any(|errno| code == Some(errno.raw_os_error()))
-}
-
 /// Reads on the blocking pool and writes on the loop, until the file or `count` ends.
 async fn send_fallback(
     sock: &impl ByteStream,
@@ -677,123 +613,5 @@ async fn send_fallback(
                 Err(e) => return Err(gate.broken(e)),
             }
         }
-    }
-}
-
-/// A transport's part in a running `sendfile`: kept in its shared state.
-#[derive(Debug, Default)]
-pub(crate) struct SendfileSlot {
-    active: bool,
-    /// The `sendfile` future, woken by `close()` / `abort()`.
-    waker: Option<Waker>,
-}
-
-impl SendfileSlot {
-    /// Whether a `sendfile` owns the connection's write side now.
-    #[inline]
-    pub(crate) fn is_active(&self) -> bool {
-        self.active
-    }
-
-    /// The transport is closing: let the running `sendfile` see it.
-    pub(crate) fn wake(&mut self) {
-        if let Some(w) = self.waker.take() {
-            w.wake();
-        }
-    }
-}
-
-/// `Transport::write` while a `sendfile` runs.
-#[cold]
-pub(crate) fn busy_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ResourceBusy,
-        "unable to write; sendfile is in progress",
-    )
-}
-
-/// A `sendfile` running on a transport: reading paused, the write buffer taken over. Dropping it
-/// gives back what is left of the buffer and resumes reading if it was on.
-struct Active<'t> {
-    transport: &'t Transport,
-    sock: AnyStream,
-    pending: WriteBuf,
-    was_reading: bool,
-}
-
-impl<'t> Active<'t> {
-    fn start(transport: &'t Transport) -> io::Result<Active<'t>> {
-        let mut st = transport.inner.state.borrow_mut();
-        st.link.side.check_write()?;
-        if st.sendfile.active {
-            return Err(io::Error::new(
-                io::ErrorKind::ResourceBusy,
-                "sendfile is already in progress on this transport",
-            ));
-        }
-        let Some(sock) = st.link.sock.clone() else {
-            return Err(crate::buffer::closed_error());
-        };
-        st.sendfile.active = true;
-        let was_reading = !st.reading_paused;
-        st.reading_paused = true;
-        let pending = std::mem::take(&mut st.link.side.buf);
-        Ok(Active {
-            transport,
-            sock,
-            pending,
-            was_reading,
-        })
-    }
-}
-
-impl Drop for Active<'_> {
-    fn drop(&mut self) {
-        // State borrows are never held across user code or an await, so this succeeds; if it did not,
-        // leaving the flags as they are is the safe failure (the transport stays refusing writes).
-        let Ok(mut st) = self.transport.inner.state.try_borrow_mut() else {
-            return;
-        };
-        st.sendfile = SendfileSlot::default();
-        if st.link.side.closing {
-            return;
-        }
-        if !self.pending.is_empty() {
-            let rest = std::mem::take(&mut st.link.side.buf);
-            st.link.side.buf = std::mem::take(&mut self.pending);
-            st.link.side.buf.extend(rest.as_slice());
-            st.link.side.note_high();
-        }
-        st.link.side.note_low();
-        if self.was_reading {
-            st.reading_paused = false;
-        }
-        // The connection's task flushes what came back, reads again and reports flow changes.
-        st.link.task.wake();
-    }
-}
-
-/// Writes through a transport: stops when it closes, and breaks the connection on a send error.
-struct TransportGate<'t>(&'t Transport);
-
-impl Gate for TransportGate<'_> {
-    fn poll_open(&self, cx: &mut Context<'_>) -> io::Result<()> {
-        let mut st = self.0.inner.state.borrow_mut();
-        if st.link.side.closing || st.link.sock.is_none() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "transport closed during sendfile",
-            ));
-        }
-        match &st.sendfile.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.sendfile.waker = Some(cx.waker().clone()),
-        }
-        Ok(())
-    }
-
-    fn broken(&self, e: io::Error) -> io::Error {
-        self.0.inner.state.borrow_mut().fatal(copy_error(&e));
-        e
     }
 }
