@@ -1,24 +1,33 @@
-//! `ServerOptions`: `create_server` / `start_server` with a backlog and `SO_REUSEPORT`.
+//! `ServerOptions`: `create_server` / `start_server` with a backlog and `SO_REUSEPORT`, and their Unix
+//! forms with a backlog.
 
 use std::future::Future;
 use std::io;
+use std::path::Path;
 
 use crate::addr::ToSocketAddrs;
 use crate::protocol::Protocol;
-use crate::server::{bind_all, protocol_acceptor, Server};
-use crate::streams::{streams_acceptor, HandlerOutput, StreamReader, StreamWriter};
+use crate::server::{bind_all, protocol_acceptor, protocol_acceptor_any, Server};
+use crate::streams::{
+    streams_acceptor, streams_acceptor_any, HandlerOutput, StreamReader, StreamWriter,
+};
 use crate::tcp::{TcpListener, DEFAULT_BACKLOG};
+use crate::unix::UnixListener;
+use crate::unix::UnixStream;
+use crate::unix_server::{bind_unix, UnixCleanup};
 
 /// Options for a listening server: the listen backlog and `SO_REUSEPORT`, then
 /// [`create_server`](ServerOptions::create_server) or [`start_server`](ServerOptions::start_server)
-/// as the plain functions do.
+/// as the plain functions do; on a Unix socket path the backlog alone, with
+/// [`create_unix_server`](ServerOptions::create_unix_server) or
+/// [`start_unix_server`](ServerOptions::start_unix_server).
 ///
 /// With `reuse_port`, several servers (one per loop thread, typically one per runtime worker) listen on
 /// the same address, each with its own socket, and the kernel spreads incoming connections between
 /// them; a connection is served on the loop whose socket accepted it.
 ///
 /// **asyncio:** the `backlog=` and `reuse_port=` arguments of `loop.create_server` and
-/// `asyncio.start_server`.
+/// `asyncio.start_server`, and `backlog=` of `loop.create_unix_server` and `asyncio.start_unix_server`.
 ///
 /// # Examples
 ///
@@ -215,6 +224,124 @@ impl ServerOptions {
         Server::start(
             self.bind(addr).await?,
             streams_acceptor(client_connected_cb),
+        )
+    }
+
+    /// Binds the Unix socket at `path` with this backlog; `reuse_port` has no meaning there.
+    fn bind_unix(&self, path: &Path) -> io::Result<(UnixListener, UnixCleanup)> {
+        if self.reuse_port {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "reuse_port applies to TCP servers only, not to a Unix socket path",
+            ));
+        }
+        bind_unix(path, self.backlog)
+    }
+
+    /// [`create_unix_server`](crate::create_unix_server) with this backlog.
+    ///
+    /// **asyncio:** `loop.create_unix_server(protocol_factory, path, backlog=)`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`create_unix_server`](crate::create_unix_server); `InvalidInput` when
+    /// [`reuse_port`](ServerOptions::reuse_port) is set (asyncio's `create_unix_server` has no such
+    /// argument).
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::{Protocol, ServerOptions};
+    /// struct Nothing;
+    /// impl Protocol for Nothing {}
+    /// tulip_core::run(async {
+    ///     let dir = std::env::temp_dir().join(format!("tulip-doc-so-cus-{}", std::process::id()));
+    ///     std::fs::create_dir_all(&dir)?;
+    ///     let server = ServerOptions::new()
+    ///         .backlog(8)
+    ///         .create_unix_server(|| Nothing, dir.join("s.sock"))
+    ///         .await?;
+    ///     assert!(server.is_serving());
+    ///     server.close();
+    ///     # std::fs::remove_dir_all(&dir)?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn create_unix_server<F, P>(
+        &self,
+        protocol_factory: F,
+        path: impl AsRef<Path>,
+    ) -> io::Result<Server>
+    where
+        F: FnMut() -> P + 'static,
+        P: Protocol,
+    {
+        let (listener, cleanup) = self.bind_unix(path.as_ref())?;
+        Server::start_unix(
+            vec![listener],
+            vec![cleanup],
+            protocol_acceptor_any(protocol_factory),
+        )
+    }
+
+    /// [`start_unix_server`](crate::start_unix_server) with this backlog.
+    ///
+    /// **asyncio:** `asyncio.start_unix_server(client_connected_cb, path, backlog=)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_unix_server`](ServerOptions::create_unix_server).
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ServerOptions;
+    /// tulip_core::run(async {
+    ///     let dir = std::env::temp_dir().join(format!("tulip-doc-so-sus-{}", std::process::id()));
+    ///     std::fs::create_dir_all(&dir)?;
+    ///     let path = dir.join("s.sock");
+    ///     let server = ServerOptions::new()
+    ///         .backlog(4)
+    ///         .start_unix_server(&path, |mut reader, writer| async move {
+    ///             let data = reader.read_to_end().await?;
+    ///             writer.write(&data)?;
+    ///             writer.drain().await
+    ///         })
+    ///         .await?;
+    ///     let (mut reader, writer) = tulip_net::open_unix_connection(&path).await?;
+    ///     writer.write(b"ping")?;
+    ///     writer.write_eof()?;
+    ///     assert_eq!(reader.read_to_end().await?, b"ping");
+    ///     server.close();
+    ///     # std::fs::remove_dir_all(&dir)?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn start_unix_server<F, Fut>(
+        &self,
+        path: impl AsRef<Path>,
+        client_connected_cb: F,
+    ) -> io::Result<Server>
+    where
+        F: FnMut(StreamReader<UnixStream>, StreamWriter<UnixStream>) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: HandlerOutput,
+    {
+        let (listener, cleanup) = self.bind_unix(path.as_ref())?;
+        Server::start_unix(
+            vec![listener],
+            vec![cleanup],
+            streams_acceptor_any(client_connected_cb),
         )
     }
 }

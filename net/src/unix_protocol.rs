@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use crate::connection::run_protocol;
 use crate::protocol::Protocol;
-use crate::server::{protocol_acceptor_any, Server};
+use crate::server::Server;
+use crate::server_options::ServerOptions;
 use crate::transport::Transport;
 use crate::unix::UnixStream;
-use crate::unix_server::bind_unix;
 
 /// Connects to the Unix socket at `path` and runs a protocol made by `protocol_factory` on the
 /// connection, as [`create_connection`](crate::create_connection) does for TCP. When this returns,
@@ -132,10 +132,7 @@ where
     F: FnMut() -> P + 'static,
     P: Protocol,
 {
-    let (listener, cleanup) = bind_unix(path.as_ref())?;
-    Server::start_unix(
-        vec![listener],
-        vec![cleanup],
-        protocol_acceptor_any(protocol_factory),
-    )
+    ServerOptions::new()
+        .create_unix_server(protocol_factory, path)
+        .await
 }

@@ -31,13 +31,13 @@ impl UnixCleanup {
 /// Binds a listening Unix socket at `path`: a socket file already there (left by a server that did not
 /// clean up) is removed first, as asyncio does; any other kind of file is left alone and the bind
 /// fails with `AddrInUse`.
-pub(crate) fn bind_unix(path: &Path) -> io::Result<(UnixListener, UnixCleanup)> {
+pub(crate) fn bind_unix(path: &Path, backlog: i32) -> io::Result<(UnixListener, UnixCleanup)> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if meta.file_type().is_socket() {
             std::fs::remove_file(path)?;
         }
     }
-    let listener = UnixListener::bind(path)?;
+    let listener = UnixListener::bind_with(path, backlog)?;
     let meta = std::fs::symlink_metadata(path)?;
     Ok((
         listener,

@@ -4,10 +4,10 @@ use std::future::Future;
 use std::io;
 use std::path::Path;
 
-use super::{split_any, streams_acceptor_any, HandlerOutput, StreamReader, StreamWriter};
+use super::{split_any, HandlerOutput, StreamReader, StreamWriter};
 use crate::server::Server;
+use crate::server_options::ServerOptions;
 use crate::unix::UnixStream;
-use crate::unix_server::bind_unix;
 
 /// Connects to the Unix socket at `path` and returns the connection's two halves.
 ///
@@ -107,10 +107,7 @@ where
     Fut: Future + 'static,
     Fut::Output: HandlerOutput,
 {
-    let (listener, cleanup) = bind_unix(path.as_ref())?;
-    Server::start_unix(
-        vec![listener],
-        vec![cleanup],
-        streams_acceptor_any(client_connected_cb),
-    )
+    ServerOptions::new()
+        .start_unix_server(path, client_connected_cb)
+        .await
 }

@@ -86,10 +86,43 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        Self::bind_with(path, DEFAULT_BACKLOG)
+    }
+
+    /// [`bind`](UnixListener::bind) with the listen backlog given: at most about `backlog`
+    /// connections wait for `accept` (the kernel caps it at `net.core.somaxconn`); a non-blocking
+    /// connect beyond that fails with `WouldBlock`, which [`UnixStream::connect`] retries.
+    ///
+    /// **asyncio:** the bind step of `loop.create_unix_server(path=..., backlog=...)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](UnixListener::bind).
+    ///
+    /// # Panics
+    ///
+    /// When no tulip loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("tulip-doc-bw-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("backlog.sock");
+    /// tulip_core::run(async {
+    ///     let listener = tulip_net::UnixListener::bind_with(&path, 16)?;
+    ///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn bind_with(path: impl AsRef<Path>, backlog: i32) -> io::Result<UnixListener> {
         let addr = SockAddr::unix(path)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking().cloexec(), None)?;
         socket.bind(&addr)?;
-        socket.listen(DEFAULT_BACKLOG)?;
+        socket.listen(backlog)?;
         Ok(UnixListener {
             io: Async::new_nonblocking(socket.into()),
         })
