@@ -7,7 +7,6 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::event::{eventfd, EventfdFlags};
 
 use super::{ready, Interest, NativeSelector, Selector, SelectorEvent};
+use crate::sync_shim::WakeLatch;
 
 /// The key of the notifier's eventfd; sources use slab keys, far below it.
 const NOTIFY_KEY: u64 = u64::MAX;
@@ -46,7 +46,7 @@ pub struct EpollSelector {
     epoll: OwnedFd,
     notifier: OwnedFd,
     /// A notification is pending in the eventfd: further `notify` calls need no syscall.
-    notified: AtomicBool,
+    notified: WakeLatch,
     /// The buffer [`Selector::select`] waits into; only the loop thread selects, so this lock is
     /// uncontended. The loop's own default path brings its buffer ([`NativeSelector::wait`]).
     events: Mutex<EpollEvents>,
@@ -176,7 +176,7 @@ impl EpollSelector {
         Ok(EpollSelector {
             epoll,
             notifier,
-            notified: AtomicBool::new(false),
+            notified: WakeLatch::new(),
             events: Mutex::new(<Self as NativeSelector>::new_events()),
         })
     }
@@ -205,13 +205,12 @@ impl Selector for EpollSelector {
     }
 
     fn notify(&self) -> io::Result<()> {
-        if !self.notified.swap(true, Ordering::SeqCst) {
-            match rustix::io::write(&self.notifier, &1u64.to_ne_bytes()) {
-                Ok(_) | Err(rustix::io::Errno::AGAIN) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+        self.notified.notify(
+            || match rustix::io::write(&self.notifier, &1u64.to_ne_bytes()) {
+                Ok(_) | Err(rustix::io::Errno::AGAIN) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
+        )
     }
 }
 
@@ -233,14 +232,13 @@ impl NativeSelector for EpollSelector {
             }
         }
         if events.0.iter().any(|ev| ev.data.u64() == NOTIFY_KEY) {
-            // Drain first, then clear the flag. The other order loses wake-ups: a `notify` between
-            // the clear and the drain would set the flag and write, the drain would eat the write,
-            // and every later `notify` would see the flag set and write nothing. In this order a
-            // `notify` that lands between drain and clear writes nothing, which is fine: the loop is
-            // awake and checks its queues before it parks again.
-            let mut buf = [0u8; 8];
-            let _ = rustix::io::read(&self.notifier, &mut buf);
-            self.notified.store(false, Ordering::SeqCst);
+            // Drain first, then clear the latch (why in this order: `WakeLatch`). A `notify` that
+            // lands between the two writes nothing, which is fine: the loop is awake and checks its
+            // queues before it parks again.
+            self.notified.drained(|| {
+                let mut buf = [0u8; 8];
+                let _ = rustix::io::read(&self.notifier, &mut buf);
+            });
         }
         Ok(events.0.len())
     }

@@ -2,7 +2,7 @@
 //! `cfg(tulip_loom)`, so that the models in `tests/loom_*.rs` drive this very code
 //! (`scripts/loom.sh`): the parked-flag handshake ([`ParkFlag`]), the injector with its closed flag
 //! ([`Injector`]), the blocking pool's result hand-off ([`Handoff`]) and its in-flight count
-//! ([`InFlightCount`]).
+//! ([`InFlightCount`]), the poller's wake-up latch ([`WakeLatch`]).
 //!
 //! Public only under `cfg(tulip_loom)`, for those models; otherwise crate-private.
 #![allow(unreachable_pub)]
@@ -12,10 +12,12 @@ mod injector;
 mod park;
 #[cfg(all(test, tulip_loom))]
 mod task_model;
+mod wake_latch;
 
 pub use self::handoff::{Handoff, InFlightCount};
 pub use self::injector::Injector;
 pub use self::park::ParkFlag;
+pub use self::wake_latch::WakeLatch;
 
 /// Atomics: loom's in a model build, std's otherwise.
 pub mod atomic {

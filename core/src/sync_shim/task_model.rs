@@ -34,7 +34,7 @@ fn loom_cancel_racing_completion_from_another_thread() {
             let (meta, output, injector) = (meta.clone(), output.clone(), injector.clone());
             thread::spawn(move || match meta.outcome() {
                 Some(TaskOutcome::Finished) => {
-                    // SAFETY (model): the loop wrote the output before recording the outcome, and
+                    // SAFETY: (model) the loop wrote the output before recording the outcome, and
                     // loom reports this read as a data race unless that write happens-before it.
                     let v = output.with(|p| unsafe { *p });
                     assert_eq!(v, Some(7), "saw Finished but not the output");
@@ -47,7 +47,7 @@ fn loom_cancel_racing_completion_from_another_thread() {
 
         // The loop runs the task once: it completes.
         if !meta.cancel_requested() {
-            // SAFETY (model): only this thread writes, before publishing the outcome.
+            // SAFETY: (model) only this thread writes, before publishing the outcome.
             output.with_mut(|p| unsafe { *p = Some(7) });
             meta.set_outcome(TaskOutcome::Finished);
         }
