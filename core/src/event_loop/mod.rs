@@ -1,5 +1,6 @@
 //! The event loop: one per thread, owning its run queue, reactor and timers.
 
+mod awaiter_order;
 mod builder;
 mod exception;
 mod fd_watch;
@@ -82,6 +83,8 @@ pub(crate) struct LoopInner {
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
     pub(crate) blocking_in_flight: crate::sync_shim::InFlightCount,
     registry: RefCell<Registry>,
+    /// Where awaiters wake among done-callbacks added after they parked.
+    awaiter_order: awaiter_order::AwaiterOrder,
     /// Reused buffers: poller events, wakers to wake, fired timers.
     events: RefCell<crate::reactor::EventBuffers>,
     wakers: RefCell<Vec<Waker>>,
@@ -233,6 +236,7 @@ impl Loop {
             timer_slack: timer_slack::TimerSlack::default(),
             blocking_in_flight: crate::sync_shim::InFlightCount::new(),
             registry: RefCell::new(Registry::default()),
+            awaiter_order: awaiter_order::AwaiterOrder::default(),
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
@@ -862,9 +866,25 @@ impl LoopInner {
         }
         let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
         if has_callbacks {
-            for cb in callbacks {
-                self.enqueue_callback(Box::new(move || cb(outcome)));
+            // Callbacks from the mark on were added while an awaiter was parked: they run after it.
+            let mark = self.awaiter_order.take_mark(meta.id).unwrap_or(u64::MAX);
+            for (id, cb) in callbacks {
+                let f = Box::new(move || cb(outcome));
+                if id < mark {
+                    self.enqueue_callback(f);
+                } else {
+                    self.awaiter_order.hold(f);
+                }
             }
+        }
+    }
+
+    /// Schedules the done-callbacks held until the awaiter of the task that just ended was woken (called
+    /// after each task poll, when some are held).
+    #[cold]
+    pub(super) fn release_held_callbacks(&self) {
+        for f in self.awaiter_order.take_held() {
+            self.enqueue_callback(f);
         }
     }
 
@@ -875,7 +895,13 @@ impl LoopInner {
                 self.enqueue_callback(Box::new(move || cb(outcome)));
                 self.registry.borrow_mut().new_callback_id()
             }
-            None => self.registry.borrow_mut().add_callback(meta, cb),
+            None => {
+                let id = self.registry.borrow_mut().add_callback(meta, cb);
+                if meta.is_awaited() {
+                    self.awaiter_order.mark(meta.id, id);
+                }
+                id
+            }
         }
     }
 

@@ -338,6 +338,10 @@ impl LoopInner {
             }))
         };
         self.current_task.set(prev);
+        if self.awaiter_order.any_held() {
+            // The poll ended a task and woke its awaiter: callbacks added after it parked go behind it.
+            self.release_held_callbacks();
+        }
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(
@@ -591,6 +595,7 @@ impl LoopInner {
         drop(leftovers);
         let done = self.registry.borrow_mut().take_all_callbacks();
         drop(done);
+        self.awaiter_order.clear();
         self.timers.clear();
         self.state.set(State::Closed);
     }
