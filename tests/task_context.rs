@@ -190,3 +190,40 @@ fn context_values_are_dropped_when_the_task_ends() {
     });
     assert_eq!(Rc::strong_count(&value), 1);
 }
+
+static MAIN_ONLY: ContextVar<&'static str> = ContextVar::new("main_only");
+
+/// asyncio: `asyncio.run(main())` (and `loop.run_until_complete(coro)`) runs `main` as a task with its
+/// own copy of the caller's context: it sees what was set before, and what it sets is gone afterwards.
+///
+/// ```python
+/// v.set("set before run")
+/// asyncio.run(main())          # main sees "set before run", sets "set in main"
+/// v.get()                      # "set before run"
+/// ```
+#[test]
+fn the_main_future_runs_in_a_copy_of_the_callers_context() {
+    let before = MAIN_ONLY.set("set before run");
+    assert_eq!(before, None);
+    let seen = tulip::run(async {
+        let at_start = MAIN_ONLY.get();
+        MAIN_ONLY.set("set in main");
+        let child = tulip::spawn(async { MAIN_ONLY.get() }).await;
+        (at_start, child)
+    });
+    assert_eq!(seen, (Some("set before run"), Some("set in main")));
+    assert_eq!(MAIN_ONLY.get(), Some("set before run"));
+    MAIN_ONLY.remove();
+}
+
+/// The same for `block_on` on a loop (`run_until_complete`), run twice: each run starts from the
+/// caller's context, not from what the previous run set.
+#[test]
+fn each_block_on_starts_from_the_callers_context() {
+    let lp = paused_loop();
+    let first = lp.block_on(async { MAIN_ONLY.set("set in first run") });
+    assert_eq!(first, None);
+    assert_eq!(MAIN_ONLY.get(), None);
+    let second = lp.block_on(async { MAIN_ONLY.get() });
+    assert_eq!(second, None);
+}

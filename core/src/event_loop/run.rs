@@ -16,7 +16,7 @@ use super::{ExceptionContext, ExceptionKind, LoopInner, Ready, State};
 use crate::context;
 use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
-use crate::task::{panic_message, TaskInfo};
+use crate::task::{panic_message, TaskContext, TaskInfo};
 
 /// The ready queue's initial capacity, and what it shrinks back to once it drains after a burst.
 pub(super) const READY_CAPACITY: usize = 64;
@@ -184,11 +184,15 @@ impl LoopInner {
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        // The main future runs in its own copy of the caller's context, as asyncio's main task: what it
+        // sets is gone when `block_on` returns.
+        let mut main_ctx = TaskContext::current();
         let out = self.run_iterations(false, |gen| {
             if gen != generation || !main.woken.swap(false, Ordering::AcqRel) {
                 return None;
             }
-            match coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx)) {
+            let poll = || coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx));
+            match main_ctx.run(poll) {
                 Poll::Ready(v) => Some(v),
                 Poll::Pending => None,
             }
