@@ -116,7 +116,8 @@ fn run_awaited_child(
         tulip::yield_now().await; // the awaiter parks on the child
         for &name in after {
             let o = o.clone();
-            t.borrow().add_done_callback(move |_| o.borrow_mut().push(name));
+            t.borrow()
+                .add_done_callback(move |_| o.borrow_mut().push(name));
         }
         ev.set();
         a.await;
