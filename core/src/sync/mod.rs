@@ -53,6 +53,7 @@ mod condition;
 mod error;
 mod event;
 mod lock;
+mod permits;
 mod queue;
 mod semaphore;
 
