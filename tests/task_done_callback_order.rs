@@ -164,3 +164,73 @@ fn awaiter_resumes_between_the_callbacks_added_before_and_after_it_parked() {
         ["child", "cb1", "awaiter", "cb2", "cb3"]
     );
 }
+
+/// Which combinator [`combinator_after_callback`] awaits the child with.
+#[derive(Clone, Copy)]
+enum Combinator {
+    Gather,
+    Wait,
+    AsCompleted,
+}
+
+/// A child with a done-callback added first, then awaited through `kind` by another task.
+fn combinator_after_callback(kind: Combinator) -> Vec<&'static str> {
+    let order: Log = Rc::default();
+    let o = order.clone();
+    tulip::run(async move {
+        let ev = Rc::new(tulip::sync::Event::new());
+        let (e1, o1) = (ev.clone(), o.clone());
+        let t = tulip::spawn(async move {
+            e1.wait().await;
+            o1.borrow_mut().push("child");
+            1
+        });
+        let o2 = o.clone();
+        t.add_done_callback(move |_| o2.borrow_mut().push("cb"));
+        let o3 = o.clone();
+        let a = tulip::spawn(async move {
+            match kind {
+                Combinator::Gather => {
+                    tulip::gather([t]).await;
+                    o3.borrow_mut().push("gather returned");
+                }
+                Combinator::Wait => {
+                    let _ = tulip::wait([t], tulip::ReturnWhen::AllCompleted, None).await;
+                    o3.borrow_mut().push("wait returned");
+                }
+                Combinator::AsCompleted => {
+                    let mut it = tulip::as_completed([t]);
+                    while it.next().await.is_some() {}
+                    o3.borrow_mut().push("as_completed returned");
+                }
+            }
+        });
+        tulip::yield_now().await;
+        ev.set();
+        a.await;
+    });
+    let v = order.borrow().clone();
+    v
+}
+
+/// ```python
+/// t.add_done_callback(lambda _: order.append("cb"))
+/// await asyncio.gather(t)     # or asyncio.wait([t]), or as_completed([t]), in another task
+/// # ['child', 'cb', 'gather returned'] (the same for wait and as_completed)
+/// ```
+/// tulip's combinators take the tasks by value, so no callback can be added after they start waiting.
+#[test]
+fn a_done_callback_added_first_runs_before_gather_wait_and_as_completed_return() {
+    assert_eq!(
+        combinator_after_callback(Combinator::Gather),
+        ["child", "cb", "gather returned"]
+    );
+    assert_eq!(
+        combinator_after_callback(Combinator::Wait),
+        ["child", "cb", "wait returned"]
+    );
+    assert_eq!(
+        combinator_after_callback(Combinator::AsCompleted),
+        ["child", "cb", "as_completed returned"]
+    );
+}
