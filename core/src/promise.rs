@@ -558,8 +558,10 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     }
 
     /// Adds `f`, to be called with the promise once it is done: scheduled with `call_soon` on the
-    /// promise's loop (never called inline), in the order callbacks were added, each exactly once, and
-    /// before the tasks awaiting the promise resume. Added to a done promise, it is scheduled at once.
+    /// promise's loop (never called inline), in the order callbacks were added, each exactly once. The
+    /// tasks awaiting the promise resume in their places among them: after the callbacks added before
+    /// they started waiting, before those added later (asyncio's awaiter wake-up is a done-callback).
+    /// Added to a done promise, it is scheduled at once.
     /// If the loop has been dropped, callbacks are dropped unrun.
     ///
     /// **asyncio:** `future.add_done_callback(fn)`. Differences: returns an id for
