@@ -227,3 +227,56 @@ fn each_block_on_starts_from_the_callers_context() {
     let second = lp.block_on(async { MAIN_ONLY.get() });
     assert_eq!(second, None);
 }
+
+static IN_CALLBACK: ContextVar<&'static str> = ContextVar::new("in_callback");
+
+/// asyncio: `call_soon`, `call_later` and done-callbacks run in a copy of the context current when they
+/// were scheduled; a value a callback sets stays in that copy.
+///
+/// ```python
+/// v.set("task value")
+/// loop.call_soon(lambda: seen.append(v.get()))         # "task value"
+/// loop.call_later(0, ...)                              # "task value"
+/// fut.add_done_callback(...)                           # "task value"
+/// loop.call_soon(lambda: v.set("set in callback"))     # the task still sees "task value"
+/// ```
+#[test]
+fn callbacks_run_in_a_copy_of_the_context_they_were_scheduled_in() {
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s = seen.clone();
+    paused_loop().block_on(async move {
+        tulip::spawn(async move {
+            IN_CALLBACK.set("task value");
+            let s1 = s.clone();
+            tulip::call_soon(move || s1.borrow_mut().push(("call_soon", IN_CALLBACK.get())));
+            let s2 = s.clone();
+            tulip::call_later(Duration::ZERO, move || {
+                s2.borrow_mut().push(("call_later", IN_CALLBACK.get()))
+            });
+            let fut: tulip::Promise<()> = tulip::Promise::new();
+            let s3 = s.clone();
+            fut.add_done_callback(move |_| {
+                s3.borrow_mut()
+                    .push(("future done-callback", IN_CALLBACK.get()))
+            });
+            fut.set_result(()).unwrap();
+            tulip::call_soon(|| {
+                IN_CALLBACK.set("set in callback");
+            });
+            sleep(Duration::from_millis(10)).await;
+            s.borrow_mut()
+                .push(("task after its callback set", IN_CALLBACK.get()));
+        })
+        .await;
+    });
+    assert_eq!(
+        *seen.borrow(),
+        [
+            ("call_soon", Some("task value")),
+            ("future done-callback", Some("task value")),
+            ("call_later", Some("task value")),
+            ("task after its callback set", Some("task value")),
+        ]
+    );
+    assert_eq!(IN_CALLBACK.get(), None);
+}

@@ -565,7 +565,8 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// If the loop has been dropped, callbacks are dropped unrun.
     ///
     /// **asyncio:** `future.add_done_callback(fn)`. Differences: returns an id for
-    /// [`remove_done_callback`](Promise::remove_done_callback); no `context` argument.
+    /// [`remove_done_callback`](Promise::remove_done_callback); no `context` argument (the callback runs
+    /// in a copy of the context in effect when it was added, asyncio's default).
     ///
     /// # Examples
     ///
@@ -584,11 +585,18 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// });
     /// ```
     pub fn add_done_callback(&self, f: impl FnOnce(&Promise<T, E>) + 'static) -> DoneCallbackId {
+        // Runs in a copy of the context in effect now, as asyncio's `add_done_callback`.
+        let f: Callback<T, E> = if crate::task::context_in_effect() {
+            let mut ctx = crate::task::TaskContext::current();
+            Box::new(move |p: &Promise<T, E>| ctx.run(|| f(p)))
+        } else {
+            Box::new(f)
+        };
         let mut st = self.inner.state.borrow_mut();
         let id = st.next_callback_id;
         st.next_callback_id += 1;
         if matches!(st.slot, Slot::Pending) {
-            st.callbacks.push((id, Box::new(f)));
+            st.callbacks.push((id, f));
         } else {
             drop(st);
             if let Some(lp) = self.inner.lp.upgrade() {

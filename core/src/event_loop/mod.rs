@@ -798,7 +798,7 @@ impl LoopInner {
     }
 
     pub(crate) fn call_soon(self: &Rc<Self>, f: Box<dyn FnOnce()>) -> CallbackHandle {
-        let id = self.enqueue_callback(f);
+        let id = self.enqueue_callback(task::capture_context(f));
         CallbackHandle::new(id, Rc::downgrade(self))
     }
 
@@ -829,9 +829,8 @@ impl LoopInner {
     ) -> TimerHandle {
         let tag = self.next_timer_tag.get();
         self.next_timer_tag.set(tag.wrapping_add(1));
-        let id = self
-            .timers
-            .insert(when, TimerAction::Tagged(tag, Box::new(f)));
+        let f = task::capture_context(Box::new(f));
+        let id = self.timers.insert(when, TimerAction::Tagged(tag, f));
         TimerHandle::new(id, tag, when, Rc::downgrade(self))
     }
 
@@ -890,6 +889,7 @@ impl LoopInner {
 
     /// Adds a done-callback to a task (scheduled at once when it has ended); returns the callback's id.
     pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) -> u64 {
+        let cb = task::capture_context_done(cb);
         match meta.outcome() {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));
@@ -913,6 +913,7 @@ impl LoopInner {
         outcome: Option<TaskOutcome>,
         cb: DoneCallback,
     ) -> u64 {
+        let cb = task::capture_context_done(cb);
         match outcome {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));

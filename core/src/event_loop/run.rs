@@ -16,7 +16,7 @@ use super::{ExceptionContext, ExceptionKind, LoopInner, Ready, State};
 use crate::context;
 use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
-use crate::task::{panic_message, TaskContext, TaskInfo};
+use crate::task::{self, panic_message, TaskContext, TaskInfo};
 
 /// The ready queue's initial capacity, and what it shrinks back to once it drains after a burst.
 pub(super) const READY_CAPACITY: usize = 64;
@@ -398,7 +398,8 @@ impl LoopInner {
             }
         }
         let start = self.debug.get().then(Instant::now);
-        let res = catch_unwind(AssertUnwindSafe(f));
+        // What the callback sets stays in its own context copy, as in asyncio.
+        let res = catch_unwind(AssertUnwindSafe(|| task::run_callback_isolated(f)));
         if let Err(payload) = res {
             self.report_panic(ExceptionKind::CallbackPanic, None, &*payload, "a callback");
         }

@@ -392,6 +392,65 @@ pub(crate) fn inherit() -> Option<Rc<Vars>> {
     current()
 }
 
+/// Wraps a callback being scheduled so it runs in a copy of the context in effect now, as asyncio's
+/// `Handle` keeps `copy_context()`. With no context in effect (the common case: one flag test) the
+/// callback is returned as is; [`run_isolated`] runs it in an empty context then.
+#[inline]
+pub(crate) fn capture(f: Box<dyn FnOnce()>) -> Box<dyn FnOnce()> {
+    if !is_set() {
+        return f;
+    }
+    capture_slow(f)
+}
+
+#[cold]
+fn capture_slow(f: Box<dyn FnOnce()>) -> Box<dyn FnOnce()> {
+    let mut ctx = TaskContext::current();
+    Box::new(move || ctx.run(f))
+}
+
+/// [`capture`] for a done-callback, which gets an argument.
+#[inline]
+pub(crate) fn capture_done<A: 'static>(f: Box<dyn FnOnce(A)>) -> Box<dyn FnOnce(A)> {
+    if !is_set() {
+        return f;
+    }
+    let mut ctx = TaskContext::current();
+    Box::new(move |a| ctx.run(|| f(a)))
+}
+
+/// Runs a callback from the ready queue so that what it sets stays in its own copy: a captured
+/// callback runs in its copy already; any other runs in an empty context, and the context in effect
+/// before is back afterwards (also when it panics).
+#[inline]
+pub(crate) fn run_isolated(f: Box<dyn FnOnce()>) {
+    if !is_set() {
+        // The common case: nothing to save. A value the callback set is dropped after it.
+        let _discard = Restore(None);
+        f();
+        return;
+    }
+    let _restore = Restore(Some(replace_current(None)));
+    f();
+}
+
+/// Puts back the saved context (or, for `None`, empties the slot if the callback filled it) on drop.
+struct Restore(Option<Option<Rc<Vars>>>);
+
+impl Drop for Restore {
+    #[inline]
+    fn drop(&mut self) {
+        match self.0.take() {
+            Some(saved) => drop(replace_current(saved)),
+            None => {
+                if is_set() {
+                    drop(replace_current(None));
+                }
+            }
+        }
+    }
+}
+
 /// Per-loop storage of parked tasks' contexts.
 #[derive(Default)]
 pub(crate) struct ContextStore {

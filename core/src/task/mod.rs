@@ -29,7 +29,10 @@ pub(crate) use harness::{Failure, TaskResult};
 pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
-pub(crate) use context_vars::{is_set as context_in_effect, ContextStore};
+pub(crate) use context_vars::{
+    capture as capture_context, capture_done as capture_context_done, is_set as context_in_effect,
+    run_isolated as run_callback_isolated, ContextStore,
+};
 pub use context_vars::{ContextVar, TaskContext};
 pub(crate) use factory::apply_factory;
 pub use factory::TaskFactory;
