@@ -280,3 +280,23 @@ fn callbacks_run_in_a_copy_of_the_context_they_were_scheduled_in() {
     );
     assert_eq!(IN_CALLBACK.get(), None);
 }
+
+/// A callback that sets a value and then panics leaves nothing behind either: the next callback and
+/// the code after `block_on` see the context they had.
+#[test]
+fn a_panicking_callback_leaves_no_value_behind() {
+    let lp = paused_loop();
+    lp.set_exception_handler(|_| {});
+    let seen = lp.block_on(async {
+        tulip::call_soon(|| {
+            IN_CALLBACK.set("leaked?");
+            panic!("callback failed");
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        tulip::call_soon(move || tx.send(IN_CALLBACK.get()).unwrap());
+        yield_many(2).await;
+        rx.try_recv().unwrap()
+    });
+    assert_eq!(seen, None);
+    assert_eq!(IN_CALLBACK.get(), None);
+}

@@ -192,7 +192,7 @@ impl LoopInner {
                 return None;
             }
             let poll = || coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx));
-            match main_ctx.run(poll) {
+            match main_ctx.run_cheap(poll) {
                 Poll::Ready(v) => Some(v),
                 Poll::Pending => None,
             }
@@ -399,7 +399,17 @@ impl LoopInner {
         }
         let start = self.debug.get().then(Instant::now);
         // What the callback sets stays in its own context copy, as in asyncio.
-        let res = catch_unwind(AssertUnwindSafe(|| task::run_callback_isolated(f)));
+        let in_context = task::context_in_effect();
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            if in_context {
+                task::run_callback_isolated(f)
+            } else {
+                f()
+            }
+        }));
+        if !in_context && task::context_in_effect() {
+            task::discard_context();
+        }
         if let Err(payload) = res {
             self.report_panic(ExceptionKind::CallbackPanic, None, &*payload, "a callback");
         }

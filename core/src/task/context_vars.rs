@@ -381,6 +381,27 @@ impl TaskContext {
         f()
     }
 
+    /// [`run`](TaskContext::run) for a context entered often (the main future's, at each poll): when it
+    /// and the context in effect are both empty nothing is swapped (two flag tests), and what `f` sets
+    /// is moved into this context afterwards.
+    #[inline]
+    pub(crate) fn run_cheap<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        if self.vars.is_some() || is_set() {
+            return self.run(f);
+        }
+        struct Keep<'a>(&'a mut TaskContext);
+        impl Drop for Keep<'_> {
+            #[inline]
+            fn drop(&mut self) {
+                if is_set() {
+                    self.0.vars = replace_current(None);
+                }
+            }
+        }
+        let _keep = Keep(self);
+        f()
+    }
+
     pub(crate) fn into_vars(self) -> Option<Rc<Vars>> {
         self.vars.filter(|v| !v.is_empty())
     }
@@ -419,36 +440,28 @@ pub(crate) fn capture_done<A: 'static>(f: Box<dyn FnOnce(A)>) -> Box<dyn FnOnce(
     Box::new(move |a| ctx.run(|| f(a)))
 }
 
-/// Runs a callback from the ready queue so that what it sets stays in its own copy: a captured
-/// callback runs in its copy already; any other runs in an empty context, and the context in effect
-/// before is back afterwards (also when it panics).
-#[inline]
+/// Runs a callback from the ready queue while a context is in effect (the caller tests
+/// [`is_set`] first): in an empty context, the one in effect put back afterwards (also on a panic). A
+/// captured callback enters its own copy inside. With no context in effect the caller runs the callback
+/// directly and calls [`discard`] if it set something, so what a callback sets never outlives it.
+#[cold]
 pub(crate) fn run_isolated(f: Box<dyn FnOnce()>) {
-    if !is_set() {
-        // The common case: nothing to save. A value the callback set is dropped after it.
-        let _discard = Restore(None);
-        f();
-        return;
+    struct Restore(Option<Option<Rc<Vars>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(saved) = self.0.take() {
+                drop(replace_current(saved));
+            }
+        }
     }
     let _restore = Restore(Some(replace_current(None)));
     f();
 }
 
-/// Puts back the saved context (or, for `None`, empties the slot if the callback filled it) on drop.
-struct Restore(Option<Option<Rc<Vars>>>);
-
-impl Drop for Restore {
-    #[inline]
-    fn drop(&mut self) {
-        match self.0.take() {
-            Some(saved) => drop(replace_current(saved)),
-            None => {
-                if is_set() {
-                    drop(replace_current(None));
-                }
-            }
-        }
-    }
+/// Empties the context in effect: what a callback run with none in effect set.
+#[cold]
+pub(crate) fn discard() {
+    drop(replace_current(None));
 }
 
 /// Per-loop storage of parked tasks' contexts.

@@ -30,8 +30,8 @@ pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
 pub(crate) use context_vars::{
-    capture as capture_context, capture_done as capture_context_done, is_set as context_in_effect,
-    run_isolated as run_callback_isolated, ContextStore,
+    capture as capture_context, capture_done as capture_context_done, discard as discard_context,
+    is_set as context_in_effect, run_isolated as run_callback_isolated, ContextStore,
 };
 pub use context_vars::{ContextVar, TaskContext};
 pub(crate) use factory::apply_factory;
