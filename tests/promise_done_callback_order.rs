@@ -81,3 +81,32 @@ fn awaiter_wakes_in_registration_order_on_cancel() {
         ["soon", "cb1", "awaiter", "cb2"]
     );
 }
+
+/// Two awaiters with a callback added between them, as python's `two_awaiters` case of
+/// `scripts/asyncio_ref/task_done_callback_order.py`: `['awaiter', 'cb', 'awaiter2']`.
+#[test]
+fn two_awaiters_and_a_callback_between_them_keep_their_order() {
+    let order: Log = Rc::default();
+    let o = order.clone();
+    tulip::run(async move {
+        let fut: Promise<u32> = tulip::get_running_loop().create_future();
+        let (f1, o1) = (fut.clone(), o.clone());
+        let a = tulip::spawn(async move {
+            let _ = f1.await;
+            o1.borrow_mut().push("awaiter");
+        });
+        tulip::yield_now().await;
+        let o2 = o.clone();
+        fut.add_done_callback(move |_| o2.borrow_mut().push("cb"));
+        let (f3, o3) = (fut.clone(), o.clone());
+        let b = tulip::spawn(async move {
+            let _ = f3.await;
+            o3.borrow_mut().push("awaiter2");
+        });
+        tulip::yield_now().await;
+        fut.set_result(1).unwrap();
+        a.await;
+        b.await;
+    });
+    assert_eq!(*order.borrow(), ["awaiter", "cb", "awaiter2"]);
+}
