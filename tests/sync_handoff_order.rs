@@ -13,6 +13,7 @@ type Log = Rc<RefCell<Vec<String>>>;
 /// t = asyncio.create_task(b())        # b: async with lock: order.append("b")
 /// await asyncio.sleep(0)
 /// lock.release()
+/// lock.locked()                           # False (b has not run yet)
 /// async with lock: order.append("main")   # queued behind b: ['b', 'main']
 /// ```
 #[test]
@@ -29,13 +30,16 @@ fn a_lock_released_to_a_waiter_is_not_taken_by_a_caller_in_the_same_step() {
         });
         tulip::yield_now().await;
         drop(held);
+        // asyncio: `lock.locked()` is False here, though a new acquirer still waits behind b.
+        o.borrow_mut().push(format!("locked={}", lock.locked()));
+        assert!(lock.try_acquire().is_none());
         {
             let _g = lock.acquire().await;
             o.borrow_mut().push("main".into());
         }
         t.await;
     });
-    assert_eq!(*order.borrow(), ["b", "main"]);
+    assert_eq!(*order.borrow(), ["locked=false", "b", "main"]);
 }
 
 /// ```python

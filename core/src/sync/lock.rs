@@ -116,7 +116,8 @@ impl<T: ?Sized> Lock<T> {
         LockGuard { guard, _gate: gate }
     }
 
-    /// Takes the lock if it is free, without waiting.
+    /// Takes the lock if it is free and nobody waits for it, without waiting (`None` while a released
+    /// lock is being handed to the longest waiter).
     ///
     /// **asyncio:** `lock.acquire()` on an unlocked lock completes without suspending; asyncio has no
     /// non-blocking variant.
@@ -141,8 +142,9 @@ impl<T: ?Sized> Lock<T> {
         Some(LockGuard { guard, _gate: gate })
     }
 
-    /// Whether the lock is held (or a starved waiter is about to get it). A snapshot: by the time it
-    /// returns, another thread may have changed it.
+    /// Whether the lock is held. `false` between a release and the woken waiter taking the lock, as in
+    /// asyncio, although nobody else can take it meanwhile (a new `acquire` queues behind that waiter).
+    /// A snapshot: by the time it returns, another thread may have changed it.
     ///
     /// **asyncio:** `Lock.locked()`.
     ///
@@ -159,7 +161,9 @@ impl<T: ?Sized> Lock<T> {
     /// ```
     #[doc(alias = "is_locked")]
     pub fn locked(&self) -> bool {
-        self.gate.available() == 0
+        // asyncio's `locked()` is false between a release and the woken waiter taking the lock (which
+        // nobody else can take meanwhile).
+        self.gate.available() == 0 && !self.gate.handing_over()
     }
 
     /// The value, through a unique borrow (no locking needed).

@@ -94,6 +94,11 @@ impl Permits {
         }
     }
 
+    /// Whether a released permit is waiting for the waiter it was handed to (which has not run yet).
+    pub(super) fn handing_over(&self) -> bool {
+        self.state().queue.iter().any(|w| w.granted)
+    }
+
     /// Free permits (not counting the ones handed to waiters that have not run yet).
     pub(super) fn available(&self) -> usize {
         self.state().available
