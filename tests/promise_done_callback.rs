@@ -77,23 +77,24 @@ fn removed_callback_never_runs_and_others_still_do() {
     assert_eq!(*seen.borrow(), ["second"]);
 }
 
-/// Done-callbacks run before the task awaiting the promise resumes (asyncio wakes the awaiting task
-/// through a done-callback added when it started waiting, after the ones added before).
+/// Done-callbacks added before a task started awaiting the promise run before it resumes (asyncio wakes
+/// the awaiting task through a done-callback added when it started waiting, after the ones added
+/// before; `promise_done_callback_order` has the ones added after).
 #[test]
-fn callbacks_run_before_the_awaiting_task_resumes() {
+fn callbacks_added_before_the_awaiter_parked_run_before_it_resumes() {
     let seen = log();
     let s = seen.clone();
     paused_loop().block_on(async move {
         let fut: Promise<u32> = Promise::new();
         let f = fut.clone();
         let s1 = s.clone();
+        let s2 = s.clone();
+        fut.add_done_callback(move |_| s2.borrow_mut().push("callback".into()));
         let waiter = tulip::spawn(async move {
             let v = f.await.unwrap();
             s1.borrow_mut().push(format!("task resumed with {v}"));
         });
         tulip::yield_now().await;
-        let s2 = s.clone();
-        fut.add_done_callback(move |_| s2.borrow_mut().push("callback".into()));
         fut.set_result(9).unwrap();
         waiter.await;
     });

@@ -186,11 +186,16 @@ impl BufferedProtocol for RunsOut {
 }
 
 /// ```python
-/// def get_buffer(self, sizehint): return bytearray()   # asyncio: fatal error, connection_lost(exc)
+/// def get_buffer(self, sizehint): return bytearray()
+/// # asyncio: the exception handler gets "Fatal error: protocol.get_buffer() call failed.", then
+/// # connection_lost(RuntimeError('get_buffer() returned an empty buffer'))
 /// ```
 #[test]
-fn an_empty_buffer_ends_the_connection_with_invalid_input() {
+fn an_empty_buffer_is_reported_and_ends_the_connection_with_invalid_input() {
     run(async {
+        let reported = Rc::new(RefCell::new(Vec::new()));
+        let r = reported.clone();
+        tulip::get_running_loop().set_exception_handler(move |ctx| r.borrow_mut().push(ctx.kind()));
         let lost = Rc::new(RefCell::new(Vec::new()));
         let l = lost.clone();
         let server = create_server(
@@ -208,6 +213,7 @@ fn an_empty_buffer_ends_the_connection_with_invalid_input() {
         let _ = read_to_eof(&client).await;
         until("connection_lost", || !lost.borrow().is_empty()).await;
         assert_eq!(*lost.borrow(), [Some(io::ErrorKind::InvalidInput)]);
+        assert_eq!(*reported.borrow(), [tulip::ExceptionKind::ProtocolError]);
         server.close();
         io::Result::Ok(())
     })
@@ -225,6 +231,44 @@ fn data_received_on_a_buffered_protocol_copies_through_get_buffer() {
     assert_eq!(seen.borrow().data, b"abcdefghij");
     assert_eq!(seen.borrow().updates, 4);
     assert!(p.as_buffered().is_some());
+}
+
+/// ```python
+/// asyncio.protocols._feed_data_to_buffered_proto(proto, b"more than four bytes")
+/// # RuntimeError('get_buffer() returned an empty buffer') once the 4-byte buffer is used up
+/// ```
+#[test]
+fn feeding_a_buffered_protocol_that_runs_out_of_buffer_is_an_error_not_a_panic() {
+    let lost = Rc::new(RefCell::new(Vec::new()));
+    let mut p = RunsOut {
+        buf: [0; 4],
+        calls: 0,
+        lost,
+    };
+    let err = tulip::net::feed_buffered(&mut p, b"more than four bytes").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(&p.buf, b"more");
+}
+
+/// `Protocol::data_received` on a buffered protocol that runs out of buffer does not panic: the
+/// running loop's exception handler is told (asyncio: the `RuntimeError` reaches the caller).
+#[test]
+fn data_received_on_a_buffered_protocol_that_runs_out_of_buffer_reports_it() {
+    run(async {
+        let reported = Rc::new(RefCell::new(Vec::new()));
+        let r = reported.clone();
+        tulip::get_running_loop().set_exception_handler(move |ctx| r.borrow_mut().push(ctx.kind()));
+        let mut p = RunsOut {
+            buf: [0; 4],
+            calls: 0,
+            lost: Rc::default(),
+        };
+        Protocol::data_received(&mut p, b"more than four bytes");
+        assert_eq!(&p.buf, b"more");
+        assert_eq!(*reported.borrow(), [tulip::ExceptionKind::ProtocolError]);
+        io::Result::Ok(())
+    })
+    .unwrap();
 }
 
 /// A plain `Protocol` still gets `data_received`, never a buffer request.

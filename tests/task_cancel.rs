@@ -204,3 +204,40 @@ fn cancelling_a_parent_drops_the_child_it_owns() {
     });
     assert_eq!(drops.get(), 2);
 }
+
+/// Cancelling is asynchronous, as `task.cancel()`: the task's cleanup runs at its next step, queued
+/// after what was ready before and before what is queued after.
+///
+/// ```python
+/// t = asyncio.create_task(child())      # child: try: await ev.wait() finally: order.append("child cleanup")
+/// await asyncio.sleep(0)
+/// t.cancel(); order.append("after cancel")
+/// loop.call_soon(lambda: order.append("soon"))
+/// # order == ['after cancel', 'child cleanup', 'soon']
+/// ```
+#[test]
+fn a_dropped_task_is_cleaned_up_at_its_next_step_in_queue_order() {
+    struct Cleanup(std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            self.0.borrow_mut().push("child cleanup");
+        }
+    }
+    let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let o = order.clone();
+    tulip::run(async move {
+        let c = Cleanup(o.clone());
+        let t = tulip::spawn(async move {
+            let _c = c;
+            std::future::pending::<()>().await;
+        });
+        tulip::yield_now().await;
+        drop(t);
+        o.borrow_mut().push("after cancel");
+        let o2 = o.clone();
+        tulip::call_soon(move || o2.borrow_mut().push("soon"));
+        tulip::yield_now().await;
+        tulip::yield_now().await;
+    });
+    assert_eq!(*order.borrow(), ["after cancel", "child cleanup", "soon"]);
+}

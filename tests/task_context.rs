@@ -190,3 +190,113 @@ fn context_values_are_dropped_when_the_task_ends() {
     });
     assert_eq!(Rc::strong_count(&value), 1);
 }
+
+static MAIN_ONLY: ContextVar<&'static str> = ContextVar::new("main_only");
+
+/// asyncio: `asyncio.run(main())` (and `loop.run_until_complete(coro)`) runs `main` as a task with its
+/// own copy of the caller's context: it sees what was set before, and what it sets is gone afterwards.
+///
+/// ```python
+/// v.set("set before run")
+/// asyncio.run(main())          # main sees "set before run", sets "set in main"
+/// v.get()                      # "set before run"
+/// ```
+#[test]
+fn the_main_future_runs_in_a_copy_of_the_callers_context() {
+    let before = MAIN_ONLY.set("set before run");
+    assert_eq!(before, None);
+    let seen = tulip::run(async {
+        let at_start = MAIN_ONLY.get();
+        MAIN_ONLY.set("set in main");
+        let child = tulip::spawn(async { MAIN_ONLY.get() }).await;
+        (at_start, child)
+    });
+    assert_eq!(seen, (Some("set before run"), Some("set in main")));
+    assert_eq!(MAIN_ONLY.get(), Some("set before run"));
+    MAIN_ONLY.remove();
+}
+
+/// The same for `block_on` on a loop (`run_until_complete`), run twice: each run starts from the
+/// caller's context, not from what the previous run set.
+#[test]
+fn each_block_on_starts_from_the_callers_context() {
+    let lp = paused_loop();
+    let first = lp.block_on(async { MAIN_ONLY.set("set in first run") });
+    assert_eq!(first, None);
+    assert_eq!(MAIN_ONLY.get(), None);
+    let second = lp.block_on(async { MAIN_ONLY.get() });
+    assert_eq!(second, None);
+}
+
+static IN_CALLBACK: ContextVar<&'static str> = ContextVar::new("in_callback");
+
+/// asyncio: `call_soon`, `call_later` and done-callbacks run in a copy of the context current when they
+/// were scheduled; a value a callback sets stays in that copy.
+///
+/// ```python
+/// v.set("task value")
+/// loop.call_soon(lambda: seen.append(v.get()))         # "task value"
+/// loop.call_later(0, ...)                              # "task value"
+/// fut.add_done_callback(...)                           # "task value"
+/// loop.call_soon(lambda: v.set("set in callback"))     # the task still sees "task value"
+/// ```
+#[test]
+fn callbacks_run_in_a_copy_of_the_context_they_were_scheduled_in() {
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s = seen.clone();
+    paused_loop().block_on(async move {
+        tulip::spawn(async move {
+            IN_CALLBACK.set("task value");
+            let s1 = s.clone();
+            tulip::call_soon(move || s1.borrow_mut().push(("call_soon", IN_CALLBACK.get())));
+            let s2 = s.clone();
+            tulip::call_later(Duration::ZERO, move || {
+                s2.borrow_mut().push(("call_later", IN_CALLBACK.get()))
+            });
+            let fut: tulip::Promise<()> = tulip::Promise::new();
+            let s3 = s.clone();
+            fut.add_done_callback(move |_| {
+                s3.borrow_mut()
+                    .push(("future done-callback", IN_CALLBACK.get()))
+            });
+            fut.set_result(()).unwrap();
+            tulip::call_soon(|| {
+                IN_CALLBACK.set("set in callback");
+            });
+            sleep(Duration::from_millis(10)).await;
+            s.borrow_mut()
+                .push(("task after its callback set", IN_CALLBACK.get()));
+        })
+        .await;
+    });
+    assert_eq!(
+        *seen.borrow(),
+        [
+            ("call_soon", Some("task value")),
+            ("future done-callback", Some("task value")),
+            ("call_later", Some("task value")),
+            ("task after its callback set", Some("task value")),
+        ]
+    );
+    assert_eq!(IN_CALLBACK.get(), None);
+}
+
+/// A callback that sets a value and then panics leaves nothing behind either: the next callback and
+/// the code after `block_on` see the context they had.
+#[test]
+fn a_panicking_callback_leaves_no_value_behind() {
+    let lp = paused_loop();
+    lp.set_exception_handler(|_| {});
+    let seen = lp.block_on(async {
+        tulip::call_soon(|| {
+            IN_CALLBACK.set("leaked?");
+            panic!("callback failed");
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        tulip::call_soon(move || tx.send(IN_CALLBACK.get()).unwrap());
+        yield_many(2).await;
+        rx.try_recv().unwrap()
+    });
+    assert_eq!(seen, None);
+    assert_eq!(IN_CALLBACK.get(), None);
+}

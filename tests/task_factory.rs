@@ -78,6 +78,38 @@ fn spawns_from_other_threads_bypass_the_factory() {
     assert_eq!(calls.get(), 0);
 }
 
+/// asyncio's own route, `call_soon_threadsafe` then `create_task` on the loop's thread, goes through the
+/// factory (what `Handle::spawn` documents for when the factory matters):
+///
+/// ```python
+/// fut = asyncio.run_coroutine_threadsafe(job(), loop)   # factory called; task named by it
+/// ```
+#[test]
+fn spawning_from_another_thread_through_call_soon_threadsafe_uses_the_factory() {
+    let lp = paused_loop();
+    lp.set_task_factory(Some(TaskFactory::new(|b| b.name("from-factory"))));
+    let handle = lp.handle();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        handle.call_soon_threadsafe(move || {
+            let task =
+                tulip::spawn(async { tulip::current_task().unwrap().name().map(String::from) });
+            tx.send(task).unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+    let name = lp.block_on(async move {
+        loop {
+            if let Ok(task) = rx.try_recv() {
+                break task.await;
+            }
+            tulip::yield_now().await;
+        }
+    });
+    assert_eq!(name.as_deref(), Some("from-factory"));
+}
+
 /// The factory may replace itself: it is cloned out of the loop before it is called.
 #[test]
 fn factory_may_replace_the_factory() {

@@ -247,3 +247,52 @@ fn get_protocol_follows_set_protocol_from_outside_a_callback() {
     })
     .unwrap();
 }
+
+/// Records what `get_protocol()` returns while its own `connection_lost` runs.
+struct AsksDuringLost {
+    transport: Option<Transport>,
+    during_lost: Rc<RefCell<Option<bool>>>,
+}
+
+impl Protocol for AsksDuringLost {
+    fn connection_made(&mut self, transport: Transport) {
+        self.transport = Some(transport);
+    }
+    fn connection_lost(&mut self, _exc: Option<io::Error>) {
+        let t = self.transport.as_ref().unwrap();
+        *self.during_lost.borrow_mut() = Some(t.get_protocol().is_some());
+    }
+}
+
+/// asyncio's transport drops its protocol only after `connection_lost` has returned:
+///
+/// ```python
+/// def connection_lost(self, exc):
+///     print(self.t.get_protocol() is self)        # True
+/// ...
+/// print(transport.get_protocol())                  # None, once connection_lost has run
+/// ```
+#[test]
+fn get_protocol_is_the_protocol_during_connection_lost_and_none_after() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let during = Rc::new(RefCell::new(None));
+        let d = during.clone();
+        let (transport, _protocol) = create_connection(
+            move || AsksDuringLost {
+                transport: None,
+                during_lost: d,
+            },
+            addr,
+        )
+        .await?;
+        let (peer, _) = listener.accept().await?;
+        drop(peer);
+        until("connection_lost", || during.borrow().is_some()).await;
+        assert_eq!(*during.borrow(), Some(true));
+        assert!(transport.get_protocol().is_none());
+        io::Result::Ok(())
+    })
+    .unwrap();
+}

@@ -86,7 +86,13 @@ impl Handle {
     ///
     /// If the loop has shut down, the task is cancelled at once.
     ///
-    /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`.
+    /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`. Differences: the task is made at
+    /// once on the calling thread (its `Task` is returned here), not by `loop.create_task` inside a
+    /// `call_soon_threadsafe` callback, so the loop's task factory does not apply (no renaming, no eager
+    /// start: the first step is queued) and the task starts with an empty context (asyncio copies the
+    /// calling thread's context; context values are not `Send`). Where the factory matters, do what
+    /// asyncio does: `call_soon_threadsafe` a closure that calls [`spawn`](crate::spawn) on the loop's
+    /// thread and sends the `Task` back (a `Task` of a `Send` output is `Send`).
     ///
     /// # Examples
     ///

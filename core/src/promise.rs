@@ -61,9 +61,12 @@ struct Inner<T, E> {
 
 struct State<T, E> {
     slot: Slot<T, E>,
-    waiters: Slab<Waker>,
+    /// Parked awaiters, each with the id it took when it started waiting: an awaiter's wake-up is
+    /// ordered among the done-callbacks by that id (asyncio's awaiter adds its wake-up as a callback).
+    waiters: Slab<(u64, Waker)>,
     /// Done-callbacks not yet scheduled, in the order they were added, with their ids.
     callbacks: Vec<(u64, Callback<T, E>)>,
+    /// The id the next done-callback or newly parked awaiter takes.
     next_callback_id: u64,
 }
 
@@ -393,8 +396,8 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         self.finish((), |()| Slot::Cancelled).is_ok()
     }
 
-    /// Stores the end state made from `v`, wakes the awaiters and schedules the done-callbacks (in the
-    /// order they were added, each with `call_soon`; the awaiters' wake-ups queue after them).
+    /// Stores the end state made from `v`, then schedules the done-callbacks (each with `call_soon`) and
+    /// wakes the awaiters, all in the order they were registered, as asyncio's awaiters are callbacks.
     fn finish<V>(&self, v: V, make: impl FnOnce(V) -> Slot<T, E>) -> Result<(), AlreadyDone<V>> {
         let (waiters, callbacks) = {
             let mut st = self.inner.state.borrow_mut();
@@ -407,12 +410,23 @@ impl<T: 'static, E: 'static> Promise<T, E> {
                 std::mem::take(&mut st.callbacks),
             )
         };
-        if !callbacks.is_empty() {
-            if let Some(lp) = self.inner.lp.upgrade() {
-                for (_, cb) in callbacks {
-                    let me = self.clone();
-                    lp.call_soon(Box::new(move || cb(&me)));
-                }
+        if callbacks.is_empty() && waiters.len() <= 1 {
+            for (_, (_, w)) in waiters {
+                w.wake();
+            }
+            return Ok(());
+        }
+        let mut waiters: Vec<(u64, Waker)> = waiters.into_iter().map(|(_, w)| w).collect();
+        waiters.sort_unstable_by_key(|&(seq, _)| seq);
+        let mut waiters = waiters.into_iter().peekable();
+        let lp = self.inner.lp.upgrade();
+        for (id, cb) in callbacks {
+            while let Some((_, w)) = waiters.next_if(|&(seq, _)| seq < id) {
+                w.wake();
+            }
+            if let Some(lp) = &lp {
+                let me = self.clone();
+                lp.call_soon(Box::new(move || cb(&me)));
             }
         }
         for (_, w) in waiters {
@@ -544,12 +558,15 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     }
 
     /// Adds `f`, to be called with the promise once it is done: scheduled with `call_soon` on the
-    /// promise's loop (never called inline), in the order callbacks were added, each exactly once, and
-    /// before the tasks awaiting the promise resume. Added to a done promise, it is scheduled at once.
+    /// promise's loop (never called inline), in the order callbacks were added, each exactly once. The
+    /// tasks awaiting the promise resume in their places among them: after the callbacks added before
+    /// they started waiting, before those added later (asyncio's awaiter wake-up is a done-callback).
+    /// Added to a done promise, it is scheduled at once.
     /// If the loop has been dropped, callbacks are dropped unrun.
     ///
     /// **asyncio:** `future.add_done_callback(fn)`. Differences: returns an id for
-    /// [`remove_done_callback`](Promise::remove_done_callback); no `context` argument.
+    /// [`remove_done_callback`](Promise::remove_done_callback); no `context` argument (the callback runs
+    /// in a copy of the context in effect when it was added, asyncio's default).
     ///
     /// # Examples
     ///
@@ -568,11 +585,18 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// });
     /// ```
     pub fn add_done_callback(&self, f: impl FnOnce(&Promise<T, E>) + 'static) -> DoneCallbackId {
+        // Runs in a copy of the context in effect now, as asyncio's `add_done_callback`.
+        let f: Callback<T, E> = if crate::task::context_in_effect() {
+            let mut ctx = crate::task::TaskContext::current();
+            Box::new(move |p: &Promise<T, E>| ctx.run(|| f(p)))
+        } else {
+            Box::new(f)
+        };
         let mut st = self.inner.state.borrow_mut();
         let id = st.next_callback_id;
         st.next_callback_id += 1;
         if matches!(st.slot, Slot::Pending) {
-            st.callbacks.push((id, Box::new(f)));
+            st.callbacks.push((id, f));
         } else {
             drop(st);
             if let Some(lp) = self.inner.lp.upgrade() {
@@ -666,12 +690,16 @@ impl<T, E> Promise<T, E> {
             return Poll::Ready(());
         }
         match key.and_then(|k| st.waiters.get_mut(k)) {
-            Some(w) => {
+            Some((_, w)) => {
                 if !w.will_wake(cx.waker()) {
                     w.clone_from(cx.waker());
                 }
             }
-            None => *key = Some(st.waiters.insert(cx.waker().clone())),
+            None => {
+                let seq = st.next_callback_id;
+                st.next_callback_id += 1;
+                *key = Some(st.waiters.insert((seq, cx.waker().clone())));
+            }
         }
         Poll::Pending
     }

@@ -17,8 +17,10 @@ use crate::transport::Transport;
 ///
 /// **asyncio:** [`asyncio.BufferedProtocol`](https://docs.python.org/3/library/asyncio-protocol.html#buffered-streaming-protocols).
 /// Differences: `get_buffer` returns `&mut [u8]` borrowed from the protocol (asyncio: any writable
-/// buffer object); an empty buffer ends the connection with `connection_lost(Some(err))`, `err` of kind
-/// `InvalidInput` (asyncio: a fatal `RuntimeError`). With both traits in scope, call a buffered
+/// buffer object); an empty buffer is reported to the loop's exception handler
+/// ([`ExceptionKind::ProtocolError`](tulip_core::ExceptionKind::ProtocolError)) and ends the connection
+/// with `connection_lost(Some(err))`, `err` of kind `InvalidInput` (asyncio: the same report and a fatal
+/// `RuntimeError`). With both traits in scope, call a buffered
 /// protocol's methods through the trait (`BufferedProtocol::connection_made(&mut p, t)`): the two share
 /// method names.
 ///
@@ -224,23 +226,15 @@ impl<B: BufferedProtocol> Protocol for B {
     }
 
     /// Copies `data` in through `get_buffer` / `buffer_updated`, as many times as it takes (asyncio's
-    /// `_feed_data_to_buffered_proto`).
-    ///
-    /// # Panics
+    /// `_feed_data_to_buffered_proto`); see [`feed_buffered`] for the version that returns the error.
     ///
     /// When `get_buffer` returns an empty buffer with bytes left to copy (asyncio raises
-    /// `RuntimeError`); the connection's own reads report that as an error instead.
-    fn data_received(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            let buf = self.get_buffer(data.len());
-            assert!(
-                !buf.is_empty(),
-                "BufferedProtocol::get_buffer returned an empty buffer"
-            );
-            let n = buf.len().min(data.len());
-            buf[..n].copy_from_slice(&data[..n]);
-            self.buffer_updated(n);
-            data = &data[n..];
+    /// `RuntimeError`), the bytes not copied are dropped and the running loop's exception handler is
+    /// told, with [`ExceptionKind::ProtocolError`](tulip_core::ExceptionKind::ProtocolError) (off a
+    /// loop: a line on standard error). The connection's own reads close the connection instead.
+    fn data_received(&mut self, data: &[u8]) {
+        if let Err(e) = feed_buffered(self, data) {
+            report_empty_buffer(&e);
         }
     }
 
@@ -262,5 +256,70 @@ impl<B: BufferedProtocol> Protocol for B {
 
     fn as_buffered(&mut self) -> Option<&mut dyn BufferedProtocol> {
         Some(self)
+    }
+}
+
+/// Copies `data` into a buffered protocol through `get_buffer` / `buffer_updated`, as many times as it
+/// takes.
+///
+/// **asyncio:** `asyncio.protocols._feed_data_to_buffered_proto(proto, data)`.
+///
+/// # Errors
+///
+/// `InvalidInput` when `get_buffer` returns an empty buffer while bytes are left to copy (asyncio:
+/// `RuntimeError("get_buffer() returned an empty buffer")`); the bytes copied before stay delivered.
+///
+/// # Examples
+///
+/// ```
+/// use tulip_net::{feed_buffered, BufferedProtocol};
+///
+/// struct Full([u8; 2], Vec<u8>);
+/// impl BufferedProtocol for Full {
+///     fn get_buffer(&mut self, _sizehint: usize) -> &mut [u8] {
+///         if self.1.len() < 2 { &mut self.0 } else { &mut self.0[..0] } // full after two bytes
+///     }
+///     fn buffer_updated(&mut self, n: usize) { self.1.extend_from_slice(&self.0[..n]) }
+/// }
+/// let mut p = Full([0; 2], Vec::new());
+/// let err = feed_buffered(&mut p, b"abcd").unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// assert_eq!(p.1, b"ab");
+/// ```
+pub fn feed_buffered<B: BufferedProtocol + ?Sized>(
+    proto: &mut B,
+    mut data: &[u8],
+) -> io::Result<()> {
+    while !data.is_empty() {
+        let buf = proto.get_buffer(data.len());
+        if buf.is_empty() {
+            return Err(empty_buffer_error());
+        }
+        let n = buf.len().min(data.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        proto.buffer_updated(n);
+        data = &data[n..];
+    }
+    Ok(())
+}
+
+/// The error of an empty `get_buffer` (asyncio: `RuntimeError`).
+#[cold]
+pub(crate) fn empty_buffer_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "BufferedProtocol::get_buffer returned an empty buffer",
+    )
+}
+
+/// Tells the running loop's exception handler (or standard error, off a loop) about `err`.
+#[cold]
+pub(crate) fn report_empty_buffer(err: &io::Error) {
+    let message = format!("Fatal error: protocol.get_buffer() call failed: {err}");
+    match tulip_core::try_get_running_loop() {
+        Some(lp) => {
+            lp.call_exception_handler(&tulip_core::ExceptionContext::protocol_error(message))
+        }
+        None => eprintln!("tulip: {message}"),
     }
 }

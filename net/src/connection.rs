@@ -325,8 +325,18 @@ impl<S: ByteStream> Connection<S> {
 
     fn finish(&mut self, exc: Option<io::Error>) {
         self.done = true;
-        self.detach_state();
+        // As asyncio's transports, `get_protocol()` answers during `connection_lost` and is `None` after.
+        let detached = {
+            let mut st = self.transport.inner.state.borrow_mut();
+            let protocol = st.link.protocol.clone();
+            let detached = st.link.detach();
+            st.link.protocol = protocol;
+            detached
+        };
+        drop(detached);
         self.protocol.borrow_mut().connection_lost(exc);
+        let kept = self.transport.inner.state.borrow_mut().link.protocol.take();
+        drop(kept);
         // The socket closes when this future is dropped, right after it returns `Ready`.
     }
 }

@@ -96,7 +96,7 @@ mod upgrade;
 
 pub use accept::Listener;
 pub use addr::{lookup_host, Resolve, ToSocketAddrs};
-pub use buffered_protocol::BufferedProtocol;
+pub use buffered_protocol::{feed_buffered, BufferedProtocol};
 pub use byte_stream::ByteStream;
 pub use connection::{connect_accepted_socket, create_connection};
 pub use datagram::{create_datagram_endpoint, DatagramTransport};

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::io;
 use std::task::{Context, Poll};
 
+use crate::buffered_protocol::{empty_buffer_error, report_empty_buffer};
 use crate::byte_stream::ByteStream;
 use crate::protocol::Protocol;
 use crate::read_buffer::ReadBuffer;
@@ -30,10 +31,11 @@ pub(crate) fn poll_receive<S: ByteStream>(
     if let Some(b) = p.as_buffered() {
         let buf = b.get_buffer(ReadBuffer::SIZE);
         if buf.is_empty() {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "BufferedProtocol::get_buffer returned an empty buffer",
-            )));
+            // asyncio's `_read_ready__get_buffer`: a fatal error, reported, then the connection closes.
+            let err = empty_buffer_error();
+            drop(p);
+            report_empty_buffer(&err);
+            return Poll::Ready(Err(err));
         }
         let read = sock.poll_read(cx, buf);
         return deliver(read, |n| b.buffer_updated(n));

@@ -333,7 +333,8 @@ impl Server {
     ///
     /// # Errors
     ///
-    /// `NotConnected` when the server is already closed.
+    /// `NotConnected` when the server is already closed, or when its loop is not the one running this
+    /// call (closed, dropped, or another loop: nothing would accept; asyncio raises `RuntimeError`).
     ///
     /// # Examples
     ///
@@ -359,6 +360,13 @@ impl Server {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "serve_forever on a closed server",
+            ));
+        }
+        // A server is `!Send`: its loop, if running, runs on this thread, so it is the one running us.
+        if !self.inner.lp.upgrade().is_some_and(|lp| lp.is_running()) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "serve_forever outside the server's loop (closed, dropped, or another loop)",
             ));
         }
         let mut guard = CloseOnDrop(self, false);

@@ -8,11 +8,12 @@ use crate::transport::Transport;
 
 impl Transport {
     /// The protocol this transport's connection calls now: the one it was made with, or the last one
-    /// given to [`Transport::set_protocol`]. `None` once the connection has ended (after
-    /// `connection_lost`, the transport lets go of its protocol).
+    /// given to [`Transport::set_protocol`]; still that protocol while its `connection_lost` runs, and
+    /// `None` once `connection_lost` has returned (the transport lets go of its protocol then).
     ///
-    /// **asyncio:** `BaseTransport.get_protocol()`. Differences: returns the protocol as a shared
-    /// `Rc<RefCell<dyn Protocol>>`, and `None` after the end of the connection.
+    /// **asyncio:** `BaseTransport.get_protocol()`, which also gives `None` after `connection_lost`
+    /// (the selector transport clears its `_protocol`). Differences: returns the protocol as a shared
+    /// `Rc<RefCell<dyn Protocol>>`.
     ///
     /// # Examples
     ///

@@ -36,6 +36,10 @@ pub enum ExceptionKind {
     },
     /// The poller failed; the loop keeps going.
     ReactorError,
+    /// A protocol broke its contract and its connection was closed with that error (asyncio's transports
+    /// report "Fatal error: protocol.get_buffer() call failed." and close): a `BufferedProtocol` whose
+    /// `get_buffer` returned an empty buffer.
+    ProtocolError,
     /// Reported by user code through [`Loop::call_exception_handler`](crate::Loop::call_exception_handler)
     /// with a context made by [`ExceptionContext::new`].
     Reported,
@@ -91,6 +95,15 @@ impl<'a> ExceptionContext<'a> {
             message: message.into(),
             task: None,
             panic: None,
+        }
+    }
+
+    /// A context of kind [`ExceptionKind::ProtocolError`], for tulip's transports.
+    #[doc(hidden)]
+    pub fn protocol_error(message: impl Into<String>) -> ExceptionContext<'a> {
+        ExceptionContext {
+            kind: ExceptionKind::ProtocolError,
+            ..ExceptionContext::new(message)
         }
     }
 

@@ -1,5 +1,6 @@
 //! The event loop: one per thread, owning its run queue, reactor and timers.
 
+mod awaiter_order;
 mod builder;
 mod exception;
 mod fd_watch;
@@ -82,6 +83,8 @@ pub(crate) struct LoopInner {
     /// Jobs on the blocking pool this loop waits for; a paused clock does not jump while any is in flight.
     pub(crate) blocking_in_flight: crate::sync_shim::InFlightCount,
     registry: RefCell<Registry>,
+    /// Where awaiters wake among done-callbacks added after they parked.
+    awaiter_order: awaiter_order::AwaiterOrder,
     /// Reused buffers: poller events, wakers to wake, fired timers.
     events: RefCell<crate::reactor::EventBuffers>,
     wakers: RefCell<Vec<Waker>>,
@@ -233,6 +236,7 @@ impl Loop {
             timer_slack: timer_slack::TimerSlack::default(),
             blocking_in_flight: crate::sync_shim::InFlightCount::new(),
             registry: RefCell::new(Registry::default()),
+            awaiter_order: awaiter_order::AwaiterOrder::default(),
             events: RefCell::new(crate::reactor::EventBuffers::new()),
             wakers: RefCell::new(Vec::new()),
             fired: RefCell::new(Vec::new()),
@@ -794,7 +798,7 @@ impl LoopInner {
     }
 
     pub(crate) fn call_soon(self: &Rc<Self>, f: Box<dyn FnOnce()>) -> CallbackHandle {
-        let id = self.enqueue_callback(f);
+        let id = self.enqueue_callback(task::capture_context(f));
         CallbackHandle::new(id, Rc::downgrade(self))
     }
 
@@ -825,9 +829,8 @@ impl LoopInner {
     ) -> TimerHandle {
         let tag = self.next_timer_tag.get();
         self.next_timer_tag.set(tag.wrapping_add(1));
-        let id = self
-            .timers
-            .insert(when, TimerAction::Tagged(tag, Box::new(f)));
+        let f = task::capture_context(Box::new(f));
+        let id = self.timers.insert(when, TimerAction::Tagged(tag, f));
         TimerHandle::new(id, tag, when, Rc::downgrade(self))
     }
 
@@ -862,20 +865,43 @@ impl LoopInner {
         }
         let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
         if has_callbacks {
-            for cb in callbacks {
-                self.enqueue_callback(Box::new(move || cb(outcome)));
+            // Callbacks from the mark on were added while an awaiter was parked: they run after it.
+            let mark = self.awaiter_order.take_mark(meta.id).unwrap_or(u64::MAX);
+            for (id, cb) in callbacks {
+                let f = Box::new(move || cb(outcome));
+                if id < mark {
+                    self.enqueue_callback(f);
+                } else {
+                    self.awaiter_order.hold(f);
+                }
             }
+        }
+    }
+
+    /// Schedules the done-callbacks held until the awaiter of the task that just ended was woken (called
+    /// after each task poll, when some are held).
+    #[cold]
+    pub(super) fn release_held_callbacks(&self) {
+        for f in self.awaiter_order.take_held() {
+            self.enqueue_callback(f);
         }
     }
 
     /// Adds a done-callback to a task (scheduled at once when it has ended); returns the callback's id.
     pub(crate) fn add_done_callback(&self, meta: &TaskMeta, cb: DoneCallback) -> u64 {
+        let cb = task::capture_context_done(cb);
         match meta.outcome() {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));
                 self.registry.borrow_mut().new_callback_id()
             }
-            None => self.registry.borrow_mut().add_callback(meta, cb),
+            None => {
+                let id = self.registry.borrow_mut().add_callback(meta, cb);
+                if meta.is_awaited() {
+                    self.awaiter_order.mark(meta.id, id);
+                }
+                id
+            }
         }
     }
 
@@ -887,6 +913,7 @@ impl LoopInner {
         outcome: Option<TaskOutcome>,
         cb: DoneCallback,
     ) -> u64 {
+        let cb = task::capture_context_done(cb);
         match outcome {
             Some(outcome) => {
                 self.enqueue_callback(Box::new(move || cb(outcome)));

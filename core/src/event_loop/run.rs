@@ -16,7 +16,7 @@ use super::{ExceptionContext, ExceptionKind, LoopInner, Ready, State};
 use crate::context;
 use crate::coop::{self, TASK_BUDGET};
 use crate::executor::{Injected, Shared, TaskRunnable};
-use crate::task::{panic_message, TaskInfo};
+use crate::task::{self, panic_message, TaskContext, TaskInfo};
 
 /// The ready queue's initial capacity, and what it shrinks back to once it drains after a burst.
 pub(super) const READY_CAPACITY: usize = 64;
@@ -184,11 +184,15 @@ impl LoopInner {
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        // The main future runs in its own copy of the caller's context, as asyncio's main task: what it
+        // sets is gone when `block_on` returns.
+        let mut main_ctx = TaskContext::current();
         let out = self.run_iterations(false, |gen| {
             if gen != generation || !main.woken.swap(false, Ordering::AcqRel) {
                 return None;
             }
-            match coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx)) {
+            let poll = || coop::with_budget(TASK_BUDGET, || future.as_mut().poll(&mut cx));
+            match main_ctx.run_cheap(poll) {
                 Poll::Ready(v) => Some(v),
                 Poll::Pending => None,
             }
@@ -338,6 +342,10 @@ impl LoopInner {
             }))
         };
         self.current_task.set(prev);
+        if self.awaiter_order.any_held() {
+            // The poll ended a task and woke its awaiter: callbacks added after it parked go behind it.
+            self.release_held_callbacks();
+        }
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(
@@ -390,7 +398,18 @@ impl LoopInner {
             }
         }
         let start = self.debug.get().then(Instant::now);
-        let res = catch_unwind(AssertUnwindSafe(f));
+        // What the callback sets stays in its own context copy, as in asyncio.
+        let in_context = task::context_in_effect();
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            if in_context {
+                task::run_callback_isolated(f)
+            } else {
+                f()
+            }
+        }));
+        if !in_context && task::context_in_effect() {
+            task::discard_context();
+        }
         if let Err(payload) = res {
             self.report_panic(ExceptionKind::CallbackPanic, None, &*payload, "a callback");
         }
@@ -591,6 +610,7 @@ impl LoopInner {
         drop(leftovers);
         let done = self.registry.borrow_mut().take_all_callbacks();
         drop(done);
+        self.awaiter_order.clear();
         self.timers.clear();
         self.state.set(State::Closed);
     }

@@ -5,10 +5,14 @@ use std::cell::RefCell;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Write};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Waker};
 
+use super::SubprocessProtocol;
 use crate::Async;
+
+/// asyncio's default high-water mark of a write buffer (the low one is a quarter of it).
+const DEFAULT_HIGH: usize = 64 * 1024;
 
 /// One of the child's pipes, shared by its [`PipeTransport`] handles and its task.
 pub(super) struct Pipe {
@@ -26,6 +30,15 @@ pub(super) struct Pipe {
     /// `pipe_connection_lost` has been called.
     pub(super) lost: bool,
     pub(super) waker: Option<Waker>,
+    /// Stdin's write-buffer water marks (asyncio's defaults: 64 KiB, 16 KiB).
+    pub(super) high: usize,
+    pub(super) low: usize,
+    /// Whether the protocol should be paused (the buffer went above `high` and has not drained to
+    /// `low`), and what it was last told; they differ until `pause_writing`/`resume_writing` is called.
+    pub(super) flow_want: bool,
+    pub(super) flow_told: bool,
+    /// Whom to tell (the subprocess protocol), set once it exists.
+    pub(super) protocol: Option<Weak<RefCell<dyn SubprocessProtocol>>>,
 }
 
 impl Pipe {
@@ -39,7 +52,23 @@ impl Pipe {
             aborted: false,
             lost: false,
             waker: None,
+            high: DEFAULT_HIGH,
+            low: DEFAULT_HIGH / 4,
+            flow_want: false,
+            flow_told: false,
+            protocol: None,
         }
+    }
+
+    /// asyncio's `_maybe_pause_protocol` / `_maybe_resume_protocol`: notes a crossing of the marks.
+    /// Returns whether the protocol has a change to be told ([`deliver_flow`]).
+    pub(super) fn note_flow(&mut self) -> bool {
+        if !self.flow_want && self.buf.len() > self.high {
+            self.flow_want = true;
+        } else if self.flow_want && self.buf.len() <= self.low {
+            self.flow_want = false;
+        }
+        self.flow_want != self.flow_told && !self.lost
     }
 
     pub(super) fn wake(&mut self) {
@@ -186,7 +215,93 @@ impl PipeTransport {
         }
         p.buf.extend_from_slice(rest);
         p.wake();
+        let tell = p.note_flow();
+        drop(p);
+        if tell {
+            deliver_flow(&self.pipe);
+        }
         Ok(())
+    }
+
+    /// Sets stdin's write-buffer water marks: the protocol is told `pause_writing` when the buffer goes
+    /// above `high` and `resume_writing` when it has drained to `low`. A missing `high` is `4 * low`
+    /// (or 64 KiB), a missing `low` is `high / 4`.
+    ///
+    /// **asyncio:** `WriteTransport.set_write_buffer_limits(high=None, low=None)`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `high < low` (asyncio: `ValueError`); `Unsupported` on stdout or stderr.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_core::process::SubprocessProtocol;
+    /// # struct Nothing;
+    /// # impl SubprocessProtocol for Nothing {}
+    /// tulip_core::run(async {
+    ///     let (t, _) = tulip_core::process::subprocess_exec(|| Nothing, "cat", [] as [&str; 0])?;
+    ///     let stdin = t.get_pipe_transport(0).unwrap();
+    ///     stdin.set_write_buffer_limits(Some(1024), None)?;
+    ///     assert_eq!(stdin.get_write_buffer_limits(), (256, 1024));
+    ///     assert!(stdin.set_write_buffer_limits(Some(1), Some(2)).is_err());
+    ///     t.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn set_write_buffer_limits(
+        &self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> io::Result<()> {
+        let mut p = self.pipe.borrow_mut();
+        if p.fd != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "only the stdin pipe has a write buffer",
+            ));
+        }
+        let high = high.unwrap_or_else(|| low.map_or(DEFAULT_HIGH, |l| l.saturating_mul(4)));
+        let low = low.unwrap_or(high / 4);
+        if high < low {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("high ({high}) must be >= low ({low})"),
+            ));
+        }
+        (p.high, p.low) = (high, low);
+        let tell = p.note_flow();
+        drop(p);
+        if tell {
+            deliver_flow(&self.pipe);
+        }
+        Ok(())
+    }
+
+    /// Stdin's water marks as `(low, high)`, in asyncio's order.
+    ///
+    /// **asyncio:** `WriteTransport.get_write_buffer_limits()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_write_buffer_limits`](PipeTransport::set_write_buffer_limits).
+    ///
+    /// ```
+    /// # use tulip_core::process::SubprocessProtocol;
+    /// # struct Nothing;
+    /// # impl SubprocessProtocol for Nothing {}
+    /// tulip_core::run(async {
+    ///     let (t, _) = tulip_core::process::subprocess_exec(|| Nothing, "cat", [] as [&str; 0])?;
+    ///     assert_eq!(t.get_pipe_transport(0).unwrap().get_write_buffer_limits(), (16 * 1024, 64 * 1024));
+    ///     t.close();
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn get_write_buffer_limits(&self) -> (usize, usize) {
+        let p = self.pipe.borrow();
+        (p.low, p.high)
     }
 
     /// Bytes accepted by [`write`](PipeTransport::write) and not yet in the pipe.
@@ -381,6 +496,33 @@ pub(super) fn write_now(mut file: &File, data: &[u8]) -> io::Result<usize> {
         match file.write(data) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             r => return r,
+        }
+    }
+}
+
+/// Tells the protocol `pause_writing` / `resume_writing` until it knows the pipe's flow state (a call
+/// may write and cross a mark again). Nothing is borrowed during the call; a protocol that is running
+/// now (the `write` came from one of its methods) is told by the pipe's task at its next step.
+pub(super) fn deliver_flow(pipe: &Rc<RefCell<Pipe>>) {
+    loop {
+        let (protocol, pause) = {
+            let p = pipe.borrow();
+            if p.flow_want == p.flow_told || p.lost {
+                return;
+            }
+            let Some(protocol) = p.protocol.as_ref().and_then(Weak::upgrade) else {
+                return;
+            };
+            (protocol, p.flow_want)
+        };
+        let Ok(mut proto) = protocol.try_borrow_mut() else {
+            return;
+        };
+        pipe.borrow_mut().flow_told = pause;
+        if pause {
+            proto.pause_writing();
+        } else {
+            proto.resume_writing();
         }
     }
 }

@@ -18,8 +18,8 @@ use super::transport::SubprocessTransport;
 ///
 /// **asyncio:** [`asyncio.SubprocessProtocol`](https://docs.python.org/3/library/asyncio-protocol.html#subprocess-protocols)
 /// with `BaseProtocol`'s `connection_made` / `connection_lost`. Differences: `fd` is an `i32` (0, 1,
-/// 2); `pause_writing` / `resume_writing` for the stdin pipe are not called (watch
-/// [`PipeTransport::get_write_buffer_size`](super::PipeTransport::get_write_buffer_size) instead).
+/// 2); a `pause_writing` due to a `write` made inside one of this protocol's own methods comes once
+/// that method has returned (asyncio calls it from inside `write`).
 ///
 /// # Examples
 ///
@@ -167,4 +167,41 @@ pub trait SubprocessProtocol {
     fn connection_lost(&mut self, exc: Option<io::Error>) {
         let _ = exc;
     }
+
+    /// The stdin pipe's write buffer went above its high-water mark
+    /// ([`PipeTransport::set_write_buffer_limits`](super::PipeTransport::set_write_buffer_limits),
+    /// 64 KiB by default): stop writing until [`resume_writing`](SubprocessProtocol::resume_writing).
+    ///
+    /// **asyncio:** `BaseProtocol.pause_writing()`, which the stdin pipe's protocol forwards to the
+    /// subprocess protocol.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tulip_core::process::SubprocessProtocol;
+    /// struct Feeder { paused: bool }
+    /// impl SubprocessProtocol for Feeder {
+    ///     fn pause_writing(&mut self) { self.paused = true; }
+    ///     fn resume_writing(&mut self) { self.paused = false; }
+    /// }
+    /// ```
+    fn pause_writing(&mut self) {}
+
+    /// The stdin pipe's write buffer drained to its low-water mark after a
+    /// [`pause_writing`](SubprocessProtocol::pause_writing): writing may go on.
+    ///
+    /// **asyncio:** `BaseProtocol.resume_writing()`.
+    ///
+    /// # Examples
+    ///
+    /// See [`pause_writing`](SubprocessProtocol::pause_writing).
+    ///
+    /// ```
+    /// # use tulip_core::process::SubprocessProtocol;
+    /// struct Quiet;
+    /// impl SubprocessProtocol for Quiet {
+    ///     fn resume_writing(&mut self) {}
+    /// }
+    /// ```
+    fn resume_writing(&mut self) {}
 }

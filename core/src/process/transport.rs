@@ -11,7 +11,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::rc::Rc;
 use std::task::Poll;
 
-use super::pipe_transport::{write_now, Pipe, PipeTransport};
+use super::pipe_transport::{deliver_flow, write_now, Pipe, PipeTransport};
 use super::protocol::SubprocessProtocol;
 use super::{Child, Command, Stdio};
 use crate::Async;
@@ -265,6 +265,11 @@ impl Command {
                 pipes,
             }),
         };
+        let weak: Rc<RefCell<dyn SubprocessProtocol>> = protocol.clone();
+        for p in transport.inner.pipes.iter().flatten() {
+            p.borrow_mut().protocol = Some(Rc::downgrade(&weak));
+        }
+        drop(weak);
         protocol.borrow_mut().connection_made(transport.clone());
         for p in transport.inner.pipes.iter().flatten() {
             let fd = p.borrow().fd;
@@ -598,6 +603,8 @@ impl Driver {
     /// written, or when the child closes its end.
     async fn stdin(mut self, pipe: Rc<RefCell<Pipe>>) {
         let exc = poll_fn(|cx| {
+            // A crossing a protocol method's own `write` made is told now that the method has returned.
+            deliver_flow(&pipe);
             let mut p = pipe.borrow_mut();
             loop {
                 if p.aborted {
@@ -613,6 +620,11 @@ impl Driver {
                         }
                         Poll::Ready(Ok(n)) => {
                             p.buf.drain(..n);
+                            if p.note_flow() {
+                                drop(p);
+                                deliver_flow(&pipe);
+                                p = pipe.borrow_mut();
+                            }
                             continue;
                         }
                         Poll::Ready(Err(e)) => return Poll::Ready(Some(e)),

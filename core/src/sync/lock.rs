@@ -3,11 +3,13 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use super::permits::Permits;
+
 /// A lock that tasks take in turn; waiting for it suspends the task, not the thread. It can guard a
 /// value (`Lock<T>`, like `std::sync::Mutex<T>`) or nothing (`Lock`, i.e. `Lock<()>`, like asyncio's).
 ///
-/// Built on `async_lock::Mutex`: waiters are served roughly in order, and a waiter that has been
-/// starved for a while gets the lock next.
+/// Waiters are served in arrival order, as in asyncio: a release hands the lock to the longest waiter,
+/// and a task asking in the same step, before that waiter has run, waits behind it.
 ///
 /// **asyncio:** `asyncio.Lock`. Differences: [`acquire`](Lock::acquire) returns a [`LockGuard`] and
 /// dropping the guard is `release()` (so `async with lock:` becomes a guard in a block, and releasing
@@ -37,9 +39,17 @@ use std::ops::{Deref, DerefMut};
 ///     assert_eq!(*counter.acquire().await, 10);
 /// });
 /// ```
-#[derive(Default)]
 pub struct Lock<T: ?Sized = ()> {
+    /// One permit: who holds it holds the lock (handed over in arrival order).
+    gate: Permits,
+    /// Locked only by the holder of the gate's permit, so never contended.
     pub(super) inner: async_lock::Mutex<T>,
+}
+
+impl<T: Default> Default for Lock<T> {
+    fn default() -> Self {
+        Lock::new(T::default())
+    }
 }
 
 impl<T> Lock<T> {
@@ -56,6 +66,7 @@ impl<T> Lock<T> {
     /// ```
     pub const fn new(value: T) -> Lock<T> {
         Lock {
+            gate: Permits::new(1),
             inner: async_lock::Mutex::new(value),
         }
     }
@@ -95,10 +106,18 @@ impl<T: ?Sized> Lock<T> {
     /// ```
     #[doc(alias = "lock")]
     pub async fn acquire(&self) -> LockGuard<'_, T> {
-        LockGuard(self.inner.lock().await)
+        self.gate.acquire().await;
+        let gate = Gate(&self.gate);
+        let guard = match self.inner.try_lock() {
+            Some(g) => g,
+            // Not reached: only the gate's holder locks `inner`. Waiting is still correct.
+            None => self.inner.lock().await,
+        };
+        LockGuard { guard, _gate: gate }
     }
 
-    /// Takes the lock if it is free, without waiting.
+    /// Takes the lock if it is free and nobody waits for it, without waiting (`None` while a released
+    /// lock is being handed to the longest waiter).
     ///
     /// **asyncio:** `lock.acquire()` on an unlocked lock completes without suspending; asyncio has no
     /// non-blocking variant.
@@ -114,11 +133,18 @@ impl<T: ?Sized> Lock<T> {
     /// ```
     #[doc(alias = "try_lock")]
     pub fn try_acquire(&self) -> Option<LockGuard<'_, T>> {
-        self.inner.try_lock().map(LockGuard)
+        if !self.gate.try_take() {
+            return None;
+        }
+        let gate = Gate(&self.gate);
+        // Only the gate's holder locks `inner`, so this succeeds; if not, `gate` gives the permit back.
+        let guard = self.inner.try_lock()?;
+        Some(LockGuard { guard, _gate: gate })
     }
 
-    /// Whether the lock is held (or a starved waiter is about to get it). A snapshot: by the time it
-    /// returns, another thread may have changed it.
+    /// Whether the lock is held. `false` between a release and the woken waiter taking the lock, as in
+    /// asyncio, although nobody else can take it meanwhile (a new `acquire` queues behind that waiter).
+    /// A snapshot: by the time it returns, another thread may have changed it.
     ///
     /// **asyncio:** `Lock.locked()`.
     ///
@@ -135,9 +161,9 @@ impl<T: ?Sized> Lock<T> {
     /// ```
     #[doc(alias = "is_locked")]
     pub fn locked(&self) -> bool {
-        // `async_lock::Mutex` exposes no state query; probing is exact on one thread, and releasing the
-        // probe at most sends a spurious wake-up to a waiter, which then waits again.
-        self.inner.try_lock().is_none()
+        // asyncio's `locked()` is false between a release and the woken waiter taking the lock (which
+        // nobody else can take meanwhile).
+        self.gate.available() == 0 && !self.gate.handing_over()
     }
 
     /// The value, through a unique borrow (no locking needed).
@@ -181,30 +207,43 @@ impl<T: ?Sized> fmt::Debug for Lock<T> {
 /// });
 /// ```
 #[must_use = "dropping the guard releases the lock at once"]
-pub struct LockGuard<'a, T: ?Sized>(async_lock::MutexGuard<'a, T>);
+pub struct LockGuard<'a, T: ?Sized> {
+    /// Dropped first (fields drop in order): the value is unlocked before the gate is handed on.
+    guard: async_lock::MutexGuard<'a, T>,
+    _gate: Gate<'a>,
+}
+
+/// The gate's permit, given back (to the next waiter) when dropped.
+struct Gate<'a>(&'a Permits);
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
 
 impl<'a, T: ?Sized> LockGuard<'a, T> {
     /// The lock this guard holds (for `Condition` to check and re-acquire it).
     pub(super) fn source(guard: &Self) -> &'a async_lock::Mutex<T> {
-        async_lock::MutexGuard::source(&guard.0)
+        async_lock::MutexGuard::source(&guard.guard)
     }
 }
 
 impl<T: ?Sized> Deref for LockGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.0
+        &self.guard
     }
 }
 
 impl<T: ?Sized> DerefMut for LockGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
+        &mut self.guard
     }
 }
 
 impl<T: fmt::Debug + ?Sized> fmt::Debug for LockGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LockGuard").field(&&*self.0).finish()
+        f.debug_tuple("LockGuard").field(&&*self.guard).finish()
     }
 }

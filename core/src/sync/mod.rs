@@ -7,10 +7,12 @@
 //! # Implementation
 //!
 //! Every type here is `Send + Sync` and bound to no loop: share it with `Rc` between tasks of one
-//! loop, or with `Arc` between loops and threads. [`Lock`] wraps `async_lock::Mutex`; the other types
-//! keep a small state (atomics, or a `std::sync::Mutex` held only for a push or pop, never across an
-//! `.await`) and park waiters with `event_listener::Event`, the crate `async-lock` itself is built on.
-//! Waiters are woken in the order they started waiting.
+//! loop, or with `Arc` between loops and threads. [`Lock`] and the semaphores share one permit queue
+//! (`permits.rs`: a `std::sync::Mutex` held only for a push, a pop or a hand-over, never across an
+//! `.await`) that hands a released permit to the longest waiter, as asyncio does; [`Lock`] keeps its
+//! value in an `async_lock::Mutex` that only the permit's holder locks. The other types keep a small
+//! state the same way and park waiters with `event_listener::Event`. Waiters are woken in the order
+//! they started waiting.
 //!
 //! A loop-local (`!Send`, `Cell`-based) flavour could skip the atomics and the mutex on a one-thread
 //! hot path; it has not been written, since nothing has measured the difference yet.
@@ -53,6 +55,7 @@ mod condition;
 mod error;
 mod event;
 mod lock;
+mod permits;
 mod queue;
 mod semaphore;
 

@@ -1,69 +1,29 @@
 //! `Semaphore` and `BoundedSemaphore`: a counter of permits that tasks wait on.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use event_listener::IntoNotification;
-
+use super::permits::Permits;
 use super::ReleaseError;
 
-/// The permit counter both semaphores share.
-///
-/// Not `async_lock::Semaphore`: asyncio's API needs the count (`locked()`, the bound check of
-/// `BoundedSemaphore.release()`), which async-lock does not expose. The waiting scheme is the same:
-/// check, listen, check again, wait.
-struct Permits {
-    available: AtomicUsize,
-    /// Permits taken and detached from their guard with `SemaphoreGuard::forget`: the only ones a
-    /// `BoundedSemaphore` accepts back through `release()`.
-    forgotten: AtomicUsize,
-    waiters: event_listener::Event,
+/// Takes a permit as a guard.
+fn try_guard(permits: &Permits) -> Option<SemaphoreGuard<'_>> {
+    permits.try_take().then_some(SemaphoreGuard { permits })
 }
 
-impl Permits {
-    const fn new(n: usize) -> Permits {
-        Permits {
-            available: AtomicUsize::new(n),
-            forgotten: AtomicUsize::new(0),
-            waiters: event_listener::Event::new(),
-        }
-    }
-
-    fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
-        self.available
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .ok()
-            .map(|_| SemaphoreGuard { permits: self })
-    }
-
-    async fn acquire(&self) -> SemaphoreGuard<'_> {
-        loop {
-            if let Some(g) = self.try_acquire() {
-                return g;
-            }
-            let listener = self.waiters.listen();
-            if let Some(g) = self.try_acquire() {
-                // If `listener` was notified meanwhile, dropping it passes the wake-up on.
-                return g;
-            }
-            listener.await;
-        }
-    }
-
-    fn release(&self) {
-        self.available.fetch_add(1, Ordering::AcqRel);
-        // "Additional": two quick releases wake two waiters even if the first has not run yet.
-        self.waiters.notify(1.additional());
-    }
+/// Waits for a permit (in arrival order) and returns it as a guard.
+async fn acquire_guard(permits: &Permits) -> SemaphoreGuard<'_> {
+    permits.acquire().await;
+    SemaphoreGuard { permits }
 }
 
 /// A counter of permits: [`acquire`](Semaphore::acquire) takes one (waiting while none is left) and
 /// returns a guard that gives it back when dropped; [`release`](Semaphore::release) adds one.
 ///
 /// **asyncio:** `asyncio.Semaphore`. Differences: `acquire` returns a [`SemaphoreGuard`] (so
-/// `async with sem:` becomes a guard in a block); waiters are woken in order, but a task calling
-/// `acquire` at the right moment can take a freed permit before a woken waiter runs (asyncio 3.11.1+
-/// hands it to the first waiter); `locked()` looks only at the count; `Send + Sync`.
+/// `async with sem:` becomes a guard in a block); `Send + Sync`. As in asyncio, a released permit goes
+/// to the longest waiter: a task asking in the same step, before that waiter has run, waits behind it
+/// (and `locked()` is `true` meanwhile).
 ///
 /// # Examples
 ///
@@ -136,7 +96,7 @@ impl Semaphore {
     /// });
     /// ```
     pub async fn acquire(&self) -> SemaphoreGuard<'_> {
-        self.permits.acquire().await
+        acquire_guard(&self.permits).await
     }
 
     /// Takes a permit if one is free, without waiting.
@@ -151,7 +111,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
-        self.permits.try_acquire()
+        try_guard(&self.permits)
     }
 
     /// Adds a permit, waking a waiter. May raise the count above the initial value (use a
@@ -196,7 +156,7 @@ impl Semaphore {
     /// ```
     #[doc(alias = "value")]
     pub fn available_permits(&self) -> usize {
-        self.permits.available.load(Ordering::Acquire)
+        self.permits.available()
     }
 }
 
@@ -272,7 +232,7 @@ impl BoundedSemaphore {
     /// });
     /// ```
     pub async fn acquire(&self) -> SemaphoreGuard<'_> {
-        self.permits.acquire().await
+        acquire_guard(&self.permits).await
     }
 
     /// Takes a permit if one is free, without waiting.
@@ -286,7 +246,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
-        self.permits.try_acquire()
+        try_guard(&self.permits)
     }
 
     /// Returns a permit that was taken and [`forget`](SemaphoreGuard::forget)-ed.
@@ -339,7 +299,7 @@ impl BoundedSemaphore {
     /// ```
     #[doc(alias = "value")]
     pub fn available_permits(&self) -> usize {
-        self.permits.available.load(Ordering::Acquire)
+        self.permits.available()
     }
 
     /// The initial number of permits, which the count never exceeds.

@@ -381,6 +381,27 @@ impl TaskContext {
         f()
     }
 
+    /// [`run`](TaskContext::run) for a context entered often (the main future's, at each poll): when it
+    /// and the context in effect are both empty nothing is swapped (two flag tests), and what `f` sets
+    /// is moved into this context afterwards.
+    #[inline]
+    pub(crate) fn run_cheap<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        if self.vars.is_some() || is_set() {
+            return self.run(f);
+        }
+        struct Keep<'a>(&'a mut TaskContext);
+        impl Drop for Keep<'_> {
+            #[inline]
+            fn drop(&mut self) {
+                if is_set() {
+                    self.0.vars = replace_current(None);
+                }
+            }
+        }
+        let _keep = Keep(self);
+        f()
+    }
+
     pub(crate) fn into_vars(self) -> Option<Rc<Vars>> {
         self.vars.filter(|v| !v.is_empty())
     }
@@ -390,6 +411,57 @@ impl TaskContext {
 #[inline]
 pub(crate) fn inherit() -> Option<Rc<Vars>> {
     current()
+}
+
+/// Wraps a callback being scheduled so it runs in a copy of the context in effect now, as asyncio's
+/// `Handle` keeps `copy_context()`. With no context in effect (the common case: one flag test) the
+/// callback is returned as is; [`run_isolated`] runs it in an empty context then.
+#[inline]
+pub(crate) fn capture(f: Box<dyn FnOnce()>) -> Box<dyn FnOnce()> {
+    if !is_set() {
+        return f;
+    }
+    capture_slow(f)
+}
+
+#[cold]
+fn capture_slow(f: Box<dyn FnOnce()>) -> Box<dyn FnOnce()> {
+    let mut ctx = TaskContext::current();
+    Box::new(move || ctx.run(f))
+}
+
+/// [`capture`] for a done-callback, which gets an argument.
+#[inline]
+pub(crate) fn capture_done<A: 'static>(f: Box<dyn FnOnce(A)>) -> Box<dyn FnOnce(A)> {
+    if !is_set() {
+        return f;
+    }
+    let mut ctx = TaskContext::current();
+    Box::new(move |a| ctx.run(|| f(a)))
+}
+
+/// Runs a callback from the ready queue while a context is in effect (the caller tests
+/// [`is_set`] first): in an empty context, the one in effect put back afterwards (also on a panic). A
+/// captured callback enters its own copy inside. With no context in effect the caller runs the callback
+/// directly and calls [`discard`] if it set something, so what a callback sets never outlives it.
+#[cold]
+pub(crate) fn run_isolated(f: Box<dyn FnOnce()>) {
+    struct Restore(Option<Option<Rc<Vars>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(saved) = self.0.take() {
+                drop(replace_current(saved));
+            }
+        }
+    }
+    let _restore = Restore(Some(replace_current(None)));
+    f();
+}
+
+/// Empties the context in effect: what a callback run with none in effect set.
+#[cold]
+pub(crate) fn discard() {
+    drop(replace_current(None));
 }
 
 /// Per-loop storage of parked tasks' contexts.

@@ -36,6 +36,9 @@ const HAS_CALLBACKS: u8 = 1 << 3;
 const LOCAL: u8 = 1 << 4;
 /// The task has a task-local context stored in its loop (set and cleared on the loop thread).
 const HAS_CONTEXT: u8 = 1 << 5;
+/// A task has awaited this one (its `Task` handle returned `Pending`): done-callbacks added from then
+/// on run after that awaiter resumes.
+const AWAITED: u8 = 1 << 6;
 
 static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -137,6 +140,20 @@ impl TaskMeta {
     #[inline]
     pub(crate) fn mark_has_callbacks(&self) {
         self.state.fetch_or(HAS_CALLBACKS, Ordering::Relaxed);
+    }
+
+    /// Records that an awaiter parked on the task (one load when already recorded).
+    #[inline]
+    pub(crate) fn mark_awaited(&self) {
+        if self.state.load(Ordering::Relaxed) & AWAITED == 0 {
+            self.state.fetch_or(AWAITED, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether an awaiter has parked on the task.
+    #[inline]
+    pub(crate) fn is_awaited(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & AWAITED != 0
     }
 
     /// Whether the loop holds a task-local context for this task.

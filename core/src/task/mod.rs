@@ -29,7 +29,10 @@ pub(crate) use harness::{Failure, TaskResult};
 pub(crate) use meta::TaskMeta;
 pub(crate) use registry::{DoneCallback, Registry};
 
-pub(crate) use context_vars::{is_set as context_in_effect, ContextStore};
+pub(crate) use context_vars::{
+    capture as capture_context, capture_done as capture_context_done, discard as discard_context,
+    is_set as context_in_effect, run_isolated as run_callback_isolated, ContextStore,
+};
 pub use context_vars::{ContextVar, TaskContext};
 pub(crate) use factory::apply_factory;
 pub use factory::TaskFactory;
@@ -423,9 +426,10 @@ impl<T> Task<T> {
 
     /// Adds a callback to run on the task's loop once the task has ended, with its outcome. Added after
     /// the task ended, it is still run, scheduled with `call_soon` (never called inline). Callbacks run in
-    /// the order they were added, each exactly once, and before the task that awaits this one resumes
-    /// (its wake-up is queued after them, as asyncio's awaiter wake-up is a later done-callback). A
-    /// panic in the future's `Drop` still gives the task an outcome and runs its callbacks.
+    /// the order they were added, each exactly once. A task awaiting this one resumes in its place among
+    /// them: after the callbacks added before it started waiting and before those added later, as
+    /// asyncio's awaiter adds its wake-up as a done-callback. A panic in the future's `Drop` still gives
+    /// the task an outcome and runs its callbacks.
     ///
     /// **asyncio:** `Task.add_done_callback(fn)`. Differences: the callback receives the outcome rather
     /// than the task (the handle may have been moved or awaited meanwhile); to read the result, use
@@ -665,7 +669,12 @@ impl<T> Task<T> {
         if self.inner.metadata().outcome() == Some(TaskOutcome::Cancelled) {
             return Poll::Ready(Err(Failure::Cancelled));
         }
-        Pin::new(&mut self.inner).poll(cx)
+        let res = Pin::new(&mut self.inner).poll(cx);
+        if res.is_pending() {
+            // Done-callbacks added from now on run after this awaiter resumes (asyncio's order).
+            self.inner.metadata().mark_awaited();
+        }
+        res
     }
 }
 

@@ -61,8 +61,12 @@ impl Registry {
         meta.set_registry_key(key);
     }
 
-    /// Removes a finished task and returns its done-callbacks.
-    pub(crate) fn remove(&mut self, meta: &TaskMeta, has_callbacks: bool) -> Vec<DoneCallback> {
+    /// Removes a finished task and returns its done-callbacks with their ids, in the order added.
+    pub(crate) fn remove(
+        &mut self,
+        meta: &TaskMeta,
+        has_callbacks: bool,
+    ) -> Vec<(u64, DoneCallback)> {
         let key = meta.registry_key() as usize;
         if self
             .entries
@@ -78,10 +82,7 @@ impl Registry {
             drop(removed);
         }
         if has_callbacks {
-            self.callbacks
-                .remove(&meta.id)
-                .map(|v| v.into_iter().map(|(_, cb)| cb).collect())
-                .unwrap_or_default()
+            self.callbacks.remove(&meta.id).unwrap_or_default()
         } else {
             Vec::new()
         }
