@@ -146,7 +146,7 @@ pub(crate) fn instrument<F>(future: F, meta: &TaskMeta) -> tracing::instrument::
         "task",
         task.id = meta.id.as_u64(),
         task.name = meta.name().map(|n| &**n),
-        spawn.location = %meta.location,
+        spawn.location = %meta.location(),
         loop.id = meta.loop_id(),
     );
     future.instrument(span)

@@ -4,10 +4,13 @@
 //! # Layout
 //!
 //! Every parked task pays for this struct, so it holds only what the wake/poll path or every task needs
-//! (40 bytes on 64-bit targets): the id, the spawn site, the loop (which the schedule function reads, so
-//! async-task's schedule closure is zero-sized), the registry slot and the state bits. A name lives in a
-//! side box allocated only for named tasks; a task-local context lives in the loop, found by the task id
-//! when the `HAS_CONTEXT` bit is set.
+//! (32 bytes on 64-bit targets): the id, the spawn site (with the name, for a named task, in one word:
+//! see `origin.rs`), the loop (which the schedule function reads, so async-task's schedule closure is
+//! zero-sized), the registry slot and the state bits. A task-local context lives in the loop, found by
+//! the task id when the `HAS_CONTEXT` bit is set.
+//!
+//! The state bits also tell whether the future is still in the task: it is dropped exactly when the
+//! outcome is recorded (see `harness.rs`), so the harness needs no flag of its own.
 
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, AtomicU64};
@@ -16,6 +19,7 @@ use std::sync::Arc;
 // Loom's atomics in a model build (`tests/loom_*.rs`): the outcome flags cross threads.
 use crate::sync_shim::atomic::{AtomicU8, Ordering};
 
+use super::origin::Origin;
 use super::{TaskId, TaskOutcome};
 use crate::executor::Shared;
 
@@ -42,11 +46,10 @@ static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
 /// What async-task keeps beside every future: read by the executor, the harness and the `Task` handle.
 pub(crate) struct TaskMeta {
     pub(crate) id: TaskId,
-    pub(crate) location: &'static Location<'static>,
+    /// The spawn site and, for a named task, the name.
+    origin: Origin,
     /// The loop the task belongs to: where the schedule function sends it.
     pub(crate) shared: Arc<Shared>,
-    /// The name, boxed so an unnamed task pays one pointer (`Arc<str>` itself is two).
-    name: Option<Box<Arc<str>>>,
     /// Slot in the loop's registry; only touched on the loop thread.
     registry_key: AtomicU32,
     state: AtomicU8,
@@ -62,9 +65,8 @@ impl TaskMeta {
     ) -> Self {
         TaskMeta {
             id: TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed)),
-            location,
+            origin: Origin::new(name, location),
             shared,
-            name: name.map(Box::new),
             registry_key: AtomicU32::new(UNREGISTERED),
             state: AtomicU8::new(if local { LOCAL | PENDING } else { PENDING }),
         }
@@ -79,7 +81,20 @@ impl TaskMeta {
     /// The task's name, if it has one.
     #[inline]
     pub(crate) fn name(&self) -> Option<&Arc<str>> {
-        self.name.as_deref()
+        self.origin.name()
+    }
+
+    /// Where the task was spawned.
+    #[inline]
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.origin.location()
+    }
+
+    /// Whether the future was dropped (the outcome is recorded right after), or the loop asked the task
+    /// to stop: the one test on the poll path before the future is polled.
+    #[inline]
+    pub(crate) fn ended_or_cancel_requested(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & (OUTCOME_MASK | CANCEL_REQUESTED) != 0
     }
 
     #[inline]
@@ -130,11 +145,6 @@ impl TaskMeta {
     }
 
     #[inline]
-    pub(crate) fn cancel_requested(&self) -> bool {
-        self.state.load(Ordering::Relaxed) & CANCEL_REQUESTED != 0
-    }
-
-    #[inline]
     pub(crate) fn mark_has_callbacks(&self) {
         self.state.fetch_or(HAS_CALLBACKS, Ordering::Relaxed);
     }
@@ -161,7 +171,7 @@ impl std::fmt::Debug for TaskMeta {
         f.debug_struct("TaskMeta")
             .field("id", &self.id)
             .field("name", &self.name())
-            .field("location", &self.location)
+            .field("location", &self.location())
             .field("loop_id", &self.loop_id())
             .finish()
     }
@@ -171,10 +181,10 @@ impl std::fmt::Debug for TaskMeta {
 mod tests {
     use super::*;
 
-    /// The metadata is part of every task's allocation: keep it at 40 bytes on 64-bit targets.
+    /// The metadata is part of every task's allocation: keep it at 32 bytes on 64-bit targets.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn metadata_is_40_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 40);
+    fn metadata_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 32);
     }
 }

@@ -7,6 +7,7 @@ mod gather;
 mod group;
 mod harness;
 mod meta;
+mod origin;
 mod ready;
 mod registry;
 mod wait;
@@ -323,7 +324,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn location(&self) -> &'static Location<'static> {
-        self.inner.metadata().location
+        self.inner.metadata().location()
     }
 
     /// Whether the task has ended: finished, cancelled or panicked.
