@@ -4,6 +4,7 @@ mod builder;
 mod exception;
 mod fd_watch;
 mod idle;
+mod ready_queue;
 mod run;
 mod timer_slack;
 mod weak;
@@ -23,6 +24,7 @@ use tulip_time::{Clock, TimerAction, TimerId, Timers};
 
 pub use builder::LoopBuilder;
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
+use ready_queue::{Ready, ReadyQueue};
 pub use weak::WeakLoop;
 
 use crate::callback::{CallbackHandle, TimerHandle};
@@ -41,25 +43,13 @@ pub(crate) enum State {
     Closed,
 }
 
-/// One handle in the ready queue (asyncio's `_ready` deque): a task's next step, a callback, or the
-/// main future of `block_on`, which is scheduled like a task.
-enum Ready {
-    Task(TaskRunnable),
-    /// A callback. Its id (for `CallbackHandle::cancel`) is implicit: callbacks get consecutive ids as
-    /// they are queued and leave the queue in that order, so it is `next_callback_to_run`.
-    Callback(Box<dyn FnOnce()>),
-    /// The main future of the `block_on` call with this generation was woken. A marker left over from
-    /// an earlier call (another generation) is skipped.
-    Main(u64),
-}
-
 /// Everything a loop owns. Loop-local: plain `Cell`/`RefCell`, no locks; other threads reach the loop
 /// only through [`Shared`].
 pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
     /// The ready handles, FIFO: task steps, callbacks and the main future in the order they became
     /// ready. An iteration runs the ones queued when it began. Callback ids increase along the queue.
-    ready: RefCell<VecDeque<Ready>>,
+    ready: ReadyQueue,
     next_callback_id: Cell<u64>,
     /// Id of the next callback to leave the queue: callbacks with a smaller id have run or were dropped.
     next_callback_to_run: Cell<u64>,
@@ -221,7 +211,7 @@ impl Loop {
         };
         let inner = Rc::new(LoopInner {
             shared: Shared::new(reactor),
-            ready: RefCell::new(VecDeque::with_capacity(run::READY_CAPACITY)),
+            ready: ReadyQueue::with_capacity(run::READY_CAPACITY),
             next_callback_id: Cell::new(0),
             next_callback_to_run: Cell::new(0),
             main_generation: Cell::new(0),
@@ -736,7 +726,7 @@ impl LoopInner {
     /// Schedules a task's next step at the back of the ready queue.
     #[inline]
     pub(crate) fn push_ready(&self, runnable: TaskRunnable) {
-        self.ready.borrow_mut().push_back(Ready::Task(runnable));
+        self.ready.push(Ready::Task(runnable));
     }
 
     /// Spawns on this loop from its own thread; `options` is `None` for a plain `spawn`. Without options,
@@ -802,7 +792,7 @@ impl LoopInner {
     fn enqueue_callback(&self, f: Box<dyn FnOnce()>) -> u64 {
         let id = self.next_callback_id.get();
         self.next_callback_id.set(id + 1);
-        self.ready.borrow_mut().push_back(Ready::Callback(f));
+        self.ready.push(Ready::Callback(f));
         id
     }
 
