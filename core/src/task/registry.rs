@@ -2,11 +2,18 @@
 //!
 //! # Invariants
 //!
-//! Each entry holds a [`Waker`] of its task and a pointer to that task's [`TaskMeta`]. The waker is a
+//! Each entry holds a [`Waker`] of its task, and through it the task's [`TaskMeta`]. The waker is a
 //! reference count on the task's allocation, and async-task drops the metadata only when the allocation
-//! is freed, so the pointer stays valid for as long as the entry exists. Entries are dense (a removal
-//! moves the last entry into the hole and updates that task's `registry_key`), so an entry costs three
-//! words and iteration never skips holes.
+//! is freed, so the metadata stays valid for as long as the entry exists. Entries are dense (a removal
+//! moves the last entry into the hole and updates that task's `registry_key`), so iteration never
+//! skips holes.
+//!
+//! An entry is the waker alone (two words, the price of every parked task): the metadata sits at a fixed
+//! distance from the waker's data pointer (async-task's waker points at the task's header, which holds
+//! the metadata). That distance is not a documented promise, so it is learned from the first task
+//! registered and checked against each task as it registers, where both pointers are at hand: a task
+//! whose metadata is elsewhere gets a three-word entry in `odd` instead. A pointer derived from a
+//! waker is therefore only ever one that was seen to be equal to the real metadata's address.
 
 use std::collections::HashMap;
 use std::task::Waker;
@@ -17,65 +24,88 @@ use super::{TaskId, TaskInfo, TaskOutcome};
 /// A done-callback waiting for its task.
 pub(crate) type DoneCallback = Box<dyn FnOnce(TaskOutcome)>;
 
-struct Entry {
-    /// Wakes the task at shutdown so it can be cancelled on the loop's thread; also keeps `meta` alive.
+/// Registry keys with this bit index `odd`; the others index `wakers`.
+const ODD: u32 = 1 << 31;
+
+/// An entry of a task whose metadata is not at the learned distance from its waker's data pointer.
+struct OddEntry {
+    /// Wakes the task at shutdown; also keeps `meta` alive.
     waker: Waker,
     meta: *const TaskMeta,
-}
-
-impl Entry {
-    #[inline]
-    fn meta(&self) -> &TaskMeta {
-        // SAFETY: `waker` holds a reference on the task's allocation, which contains the metadata and
-        // drops it only when freed (module invariant), so the pointee lives as long as this entry.
-        unsafe { &*self.meta }
-    }
 }
 
 /// Live tasks of one loop. A task enters on its first poll that returns `Pending` and leaves when it
 /// finishes, is cancelled or panics.
 #[derive(Default)]
 pub(crate) struct Registry {
-    entries: Vec<Entry>,
+    /// One waker per registered task (the metadata at `meta_offset` from its data pointer).
+    wakers: Vec<Waker>,
+    /// Bytes from a waker's data pointer to its task's metadata, learned at the first registration.
+    meta_offset: Option<isize>,
+    /// Tasks whose metadata was not at `meta_offset` (none with async-task 4.7).
+    odd: Vec<OddEntry>,
     /// Done-callbacks of pending tasks, each with its id, in the order they were added.
     callbacks: HashMap<TaskId, Vec<(u64, DoneCallback)>>,
     /// The id the next done-callback gets (ids are unique per loop).
     next_callback_id: u64,
 }
 
+/// Distance in bytes from `waker`'s data pointer to `meta`.
+#[inline]
+fn distance(waker: &Waker, meta: &TaskMeta) -> isize {
+    (meta as *const TaskMeta)
+        .addr()
+        .wrapping_sub(waker.data().addr()) as isize
+}
+
 impl Registry {
+    /// The metadata of the task `waker` (an entry of `wakers`) belongs to.
+    #[inline]
+    fn meta_of(&self, waker: &Waker) -> &TaskMeta {
+        let offset = self.meta_offset.unwrap_or(0);
+        // SAFETY: `waker` is in `wakers`, so at its registration its data pointer plus `offset` was
+        // checked to be its task's metadata address (and `meta_offset` never changes once set); the
+        // pointer is derived from the waker's, which points into the same allocation, and the waker
+        // keeps that allocation, with the metadata, alive (module invariants).
+        unsafe { &*waker.data().wrapping_byte_offset(offset).cast::<TaskMeta>() }
+    }
+
     /// Registers a task on its first `Pending`; `waker` wakes it at shutdown.
     pub(crate) fn register(&mut self, meta: &TaskMeta, waker: &Waker) {
         if meta.registry_key() != UNREGISTERED {
             return;
         }
-        // More than u32::MAX - 1 live tasks would need 4 G * 100 B of memory; the key saturates first.
-        let key = u32::try_from(self.entries.len()).unwrap_or(UNREGISTERED - 1);
-        if key == UNREGISTERED - 1 {
+        let offset = *self
+            .meta_offset
+            .get_or_insert_with(|| distance(waker, meta));
+        // More than 2^31 - 1 live tasks would need 2 G * 100 B of memory; the keys run out first.
+        let key = if distance(waker, meta) == offset {
+            u32::try_from(self.wakers.len()).ok().filter(|&k| k < ODD)
+        } else {
+            u32::try_from(self.odd.len())
+                .ok()
+                .filter(|&k| k < ODD - 1)
+                .map(|k| k | ODD)
+        };
+        let Some(key) = key else {
             return;
+        };
+        if key & ODD == 0 {
+            self.wakers.push(waker.clone());
+        } else {
+            self.odd.push(OddEntry {
+                waker: waker.clone(),
+                meta,
+            });
         }
-        self.entries.push(Entry {
-            waker: waker.clone(),
-            meta,
-        });
         meta.set_registry_key(key);
     }
 
     /// Removes a finished task and returns its done-callbacks.
     pub(crate) fn remove(&mut self, meta: &TaskMeta, has_callbacks: bool) -> Vec<DoneCallback> {
-        let key = meta.registry_key() as usize;
-        if self
-            .entries
-            .get(key)
-            .is_some_and(|e| std::ptr::eq(e.meta, meta))
-        {
-            meta.set_registry_key(UNREGISTERED);
-            let removed = self.entries.swap_remove(key);
-            if let Some(moved) = self.entries.get(key) {
-                moved.meta().set_registry_key(key as u32);
-            }
-            // The waker is dropped after the entries are consistent again; it may free the task.
-            drop(removed);
+        let key = meta.registry_key();
+        if key != UNREGISTERED {
+            self.unregister(meta, key);
         }
         if has_callbacks {
             self.callbacks
@@ -84,6 +114,41 @@ impl Registry {
                 .unwrap_or_default()
         } else {
             Vec::new()
+        }
+    }
+
+    fn unregister(&mut self, meta: &TaskMeta, key: u32) {
+        let index = (key & !ODD) as usize;
+        if key & ODD == 0 {
+            if !self
+                .wakers
+                .get(index)
+                .is_some_and(|w| std::ptr::eq(self.meta_of(w), meta))
+            {
+                return;
+            }
+            meta.set_registry_key(UNREGISTERED);
+            let removed = self.wakers.swap_remove(index);
+            if let Some(moved) = self.wakers.get(index) {
+                self.meta_of(moved).set_registry_key(key);
+            }
+            // The waker is dropped after the entries are consistent again; it may free the task.
+            drop(removed);
+        } else {
+            if !self
+                .odd
+                .get(index)
+                .is_some_and(|e| std::ptr::eq(e.meta, meta))
+            {
+                return;
+            }
+            meta.set_registry_key(UNREGISTERED);
+            let removed = self.odd.swap_remove(index);
+            if let Some(moved) = self.odd.get(index) {
+                // SAFETY: `moved.waker` keeps the allocation holding `moved.meta` alive.
+                unsafe { &*moved.meta }.set_registry_key(key);
+            }
+            drop(removed);
         }
     }
 
@@ -118,19 +183,28 @@ impl Registry {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.wakers.len() + self.odd.len()
     }
 
     pub(crate) fn infos(&self) -> Vec<TaskInfo> {
-        self.entries
+        let odd = self.odd.iter().map(|e| {
+            // SAFETY: the entry's waker keeps the allocation holding `e.meta` alive.
+            TaskInfo::from_meta(unsafe { &*e.meta })
+        });
+        self.wakers
             .iter()
-            .map(|e| TaskInfo::from_meta(e.meta()))
+            .map(|w| TaskInfo::from_meta(self.meta_of(w)))
+            .chain(odd)
             .collect()
     }
 
     /// The wakers of every live task, to cancel them all at shutdown.
     pub(crate) fn wakers(&self) -> Vec<Waker> {
-        self.entries.iter().map(|e| e.waker.clone()).collect()
+        self.wakers
+            .iter()
+            .chain(self.odd.iter().map(|e| &e.waker))
+            .cloned()
+            .collect()
     }
 
     /// Drops every remaining done-callback (shutdown's last step).
@@ -139,5 +213,101 @@ impl Registry {
             .drain()
             .flat_map(|(_, v)| v.into_iter().map(|(_, cb)| cb))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::Location;
+    use std::sync::Arc;
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    use super::*;
+    use crate::executor::Shared;
+    use crate::reactor::Reactor;
+    use crate::selector::Backend;
+
+    /// A waker that never touches its data pointer, so the pointer can be anything.
+    fn inert_waker(data: *const ()) -> Waker {
+        const VTABLE: RawWakerVTable =
+            RawWakerVTable::new(|data| RawWaker::new(data, &VTABLE), |_| {}, |_| {}, |_| {});
+        // SAFETY: every function of `VTABLE` ignores the data pointer, so any pointer upholds the
+        // `RawWaker` contract.
+        unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
+    }
+
+    fn metas(n: usize) -> Vec<Box<TaskMeta>> {
+        let shared = Shared::new(Reactor::new(Backend::new_default().expect("a selector")));
+        (0..n)
+            .map(|_| {
+                Box::new(TaskMeta::new(
+                    None,
+                    Location::caller(),
+                    shared.clone(),
+                    true,
+                ))
+            })
+            .collect()
+    }
+
+    /// A waker whose data pointer lies `offset` bytes before `meta`, as async-task's does.
+    fn waker_at(meta: &TaskMeta, offset: usize) -> Waker {
+        inert_waker(
+            (meta as *const TaskMeta)
+                .cast::<()>()
+                .wrapping_byte_sub(offset),
+        )
+    }
+
+    fn ids(r: &Registry) -> Vec<TaskId> {
+        let mut ids: Vec<_> = r.infos().iter().map(TaskInfo::id).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Tasks whose metadata sits at the learned distance from the waker take two-word entries; removing
+    /// one from the middle moves the last into its place and keeps every task findable.
+    #[test]
+    fn registry_finds_metadata_through_the_waker_and_survives_removals() {
+        let m = metas(3);
+        let mut r = Registry::default();
+        for meta in &m {
+            r.register(meta, &waker_at(meta, 64));
+        }
+        assert_eq!(r.len(), 3);
+        assert!(r.odd.is_empty());
+        assert_eq!(ids(&r), vec![m[0].id, m[1].id, m[2].id]);
+        r.remove(&m[0], false);
+        assert_eq!(m[0].registry_key(), UNREGISTERED);
+        assert_eq!(m[2].registry_key(), 0);
+        assert_eq!(ids(&r), vec![m[1].id, m[2].id]);
+        r.remove(&m[2], false);
+        r.remove(&m[1], false);
+        assert_eq!(r.len(), 0);
+    }
+
+    /// A task whose metadata is not at the learned distance is still registered, listed and removed,
+    /// through a full entry.
+    #[test]
+    fn registry_keeps_a_task_at_another_distance_in_a_full_entry() {
+        let m = metas(3);
+        let mut r = Registry::default();
+        r.register(&m[0], &waker_at(&m[0], 64));
+        r.register(&m[1], &waker_at(&m[1], 8));
+        r.register(&m[2], &waker_at(&m[2], 16));
+        assert_eq!(r.wakers.len(), 1);
+        assert_eq!(r.odd.len(), 2);
+        assert_eq!(ids(&r), vec![m[0].id, m[1].id, m[2].id]);
+        assert_eq!(r.wakers().len(), 3);
+        r.remove(&m[1], false);
+        assert_eq!(m[2].registry_key(), ODD);
+        assert_eq!(ids(&r), vec![m[0].id, m[2].id]);
+        r.remove(&m[2], false);
+        r.remove(&m[0], false);
+        assert_eq!(r.len(), 0);
+        // Registering again after removal works, and a second register is a no-op.
+        r.register(&m[1], &waker_at(&m[1], 64));
+        r.register(&m[1], &waker_at(&m[1], 64));
+        assert_eq!(r.len(), 1);
     }
 }
