@@ -157,22 +157,28 @@ impl<F: Future> Harness<'_, F> {
                 }
                 Poll::Pending
             }
-            // SAFETY (both `drop_future` calls): the future is live (it was just polled) and the outcome
-            // is recorded right after, by `finish` or `panicked`.
-            Ok(Poll::Ready(v)) => match unsafe { drop_future(&mut this.future) } {
-                None => {
-                    finish(meta, TaskOutcome::Finished);
-                    Poll::Ready(Ok(v))
+            Ok(Poll::Ready(v)) => {
+                // SAFETY: the future is live (it was just polled) and the outcome is recorded right
+                // after, by `finish` or `panicked`.
+                let panic = unsafe { drop_future(&mut this.future) };
+                match panic {
+                    None => {
+                        finish(meta, TaskOutcome::Finished);
+                        Poll::Ready(Ok(v))
+                    }
+                    Some(payload) => {
+                        // Finished, then panicked in `Drop`: the panic is the outcome, as if the future had
+                        // panicked on its way out.
+                        drop_output(meta, v);
+                        Poll::Ready(Err(panicked(meta, payload)))
+                    }
                 }
-                Some(payload) => {
-                    // Finished, then panicked in `Drop`: the panic is the outcome, as if the future had
-                    // panicked on its way out.
-                    drop_output(meta, v);
-                    Poll::Ready(Err(panicked(meta, payload)))
-                }
-            },
+            }
             Err(payload) => {
-                if let Some(second) = unsafe { drop_future(&mut this.future) } {
+                // SAFETY: the future is live (its poll panicked, nothing dropped it) and `panicked`
+                // records the outcome right after.
+                let second = unsafe { drop_future(&mut this.future) };
+                if let Some(second) = second {
                     report_drop_panic(meta, second);
                 }
                 Poll::Ready(Err(panicked(meta, payload)))

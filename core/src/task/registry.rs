@@ -219,7 +219,6 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use std::panic::Location;
-    use std::sync::Arc;
     use std::task::{RawWaker, RawWakerVTable, Waker};
 
     use super::*;
@@ -236,17 +235,10 @@ mod tests {
         unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
     }
 
-    fn metas(n: usize) -> Vec<Box<TaskMeta>> {
+    fn metas(n: usize) -> Vec<TaskMeta> {
         let shared = Shared::new(Reactor::new(Backend::new_default().expect("a selector")));
         (0..n)
-            .map(|_| {
-                Box::new(TaskMeta::new(
-                    None,
-                    Location::caller(),
-                    shared.clone(),
-                    true,
-                ))
-            })
+            .map(|_| TaskMeta::new(None, Location::caller(), shared.clone(), true))
             .collect()
     }
 
