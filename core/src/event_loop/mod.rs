@@ -82,9 +82,6 @@ pub(crate) struct LoopInner {
     slow_callback_duration: Cell<Duration>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
     state: Cell<State>,
-    /// The metadata of the task being polled, or null. Valid while set: the runnable being run holds a
-    /// reference on the task's allocation (see `run_task`).
-    current_task: Cell<*const TaskMeta>,
     /// `set_task_factory`: adjusts the options of every task spawned on the loop's thread.
     pub(crate) task_factory: RefCell<Option<task::TaskFactory>>,
     /// Whether `task_factory` is set (one load on the spawn path).
@@ -231,7 +228,6 @@ impl Loop {
             slow_callback_duration: Cell::new(b.slow_callback_duration),
             exception_handler: RefCell::new(None),
             state: Cell::new(State::Idle),
-            current_task: Cell::new(std::ptr::null()),
             task_factory: RefCell::new(None),
             has_task_factory: Cell::new(false),
             task_contexts: task::ContextStore::default(),
@@ -893,17 +889,25 @@ impl LoopInner {
         cb.is_some()
     }
 
-    /// The metadata of the task being polled (null outside tasks); compare only, never dereference.
+    /// The metadata of this loop's task being polled (null outside its tasks); compare only, never
+    /// dereference.
     pub(crate) fn current_task_meta(&self) -> *const TaskMeta {
-        self.current_task.get()
+        self.current_meta()
+            .map_or(std::ptr::null(), |m| m as *const TaskMeta)
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        let meta = self.current_task.get();
-        // SAFETY: a non-null `current_task` points into the allocation of the task being run, which the
-        // runnable in `run_task` (or `run_eager`) keeps alive until it resets the cell.
-        let meta = unsafe { meta.as_ref() }?;
-        Some(TaskInfo::from_meta(meta))
+        self.current_meta().map(TaskInfo::from_meta)
+    }
+
+    /// The task of this loop whose runnable this thread is running (or dropping), if any.
+    fn current_meta(&self) -> Option<&TaskMeta> {
+        // SAFETY: a non-null pointer from `running` is the metadata of the task whose runnable this
+        // thread is running or dropping, inside the allocation that runnable keeps alive until the
+        // pointer is reset; the reference is used only within this call's caller, which runs inside
+        // that run (it is code of the task, or of the loop on its behalf).
+        let meta = unsafe { task::running::current_ptr().as_ref() }?;
+        Arc::ptr_eq(&meta.shared, &self.shared).then_some(meta)
     }
 
     /// Registers a task that returned `Pending` for the first time (tasks that finish in their first poll

@@ -324,8 +324,7 @@ impl LoopInner {
     /// afterwards rather than cleared.
     #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
-        // Restored below, before the runnable (consumed by `run`) can have released the task.
-        let prev = self.current_task.replace(runnable.metadata());
+        // The runnable marks its task as current while it runs (`task/running.rs`).
         self.counters.task_poll();
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
@@ -334,7 +333,6 @@ impl LoopInner {
                 coop::with_budget(TASK_BUDGET, || runnable.run());
             }))
         };
-        self.current_task.set(prev);
         if let Err(payload) = res {
             // The harness catches panics in `poll`; what reaches here came from a future's `Drop`.
             self.report_panic(

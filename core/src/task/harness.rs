@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::context_vars;
-use super::meta::{TaskMeta, UNREGISTERED};
+use super::meta::TaskMeta;
+use super::running;
 use super::{TaskId, TaskInfo, TaskOutcome};
 use crate::context;
 
@@ -51,8 +52,8 @@ impl Drop for UnobservedPanic {
     }
 }
 
-/// Wraps a task's future. Borrows the task's metadata, which lives in the same allocation and outlives
-/// the future (async-task's `spawn_unchecked` allows a future to borrow its metadata).
+/// Wraps a task's future. Finds the task's metadata (in the same allocation) through `running.rs`
+/// rather than keeping a pointer to it: one word less in every task.
 ///
 /// The harness drops the future itself, on every path, inside `catch_unwind`: a future whose `Drop`
 /// panics never unwinds into async-task (which would abort the process) and never leaves the task
@@ -65,30 +66,30 @@ impl Drop for UnobservedPanic {
 /// harness carries no `Option` tag (8 bytes of every task's allocation for a future without a niche,
 /// which an `async fn`'s state machine does not offer). `future` is structurally pinned: it is never
 /// moved, only polled through `Pin` and dropped in place.
-pub(crate) struct Harness<'a, F> {
-    meta: &'a TaskMeta,
+pub(crate) struct Harness<F> {
     future: ManuallyDrop<F>,
 }
 
-impl<F> Drop for Harness<'_, F> {
+impl<F> Drop for Harness<F> {
     fn drop(&mut self) {
-        if self.meta.outcome().is_none() {
+        // SAFETY: async-task drops the harness only inside a runnable's `run` or `drop` (`running.rs`).
+        let meta = unsafe { running::current() };
+        if meta.outcome().is_none() {
             // Dropped before finishing: cancelled (Task::cancel, a dropped handle, loop shutdown).
             // SAFETY: the outcome is unset, so the future is live (invariants); it is dropped in place
             // (allowed for pinned data) and the outcome recorded at once.
             let panic = unsafe { drop_future(&mut self.future) };
-            finish(self.meta, TaskOutcome::Cancelled);
+            finish(meta, TaskOutcome::Cancelled);
             if let Some(payload) = panic {
-                report_drop_panic(self.meta, payload);
+                report_drop_panic(meta, payload);
             }
         }
     }
 }
 
-impl<'a, F> Harness<'a, F> {
-    pub(crate) fn new(meta: &'a TaskMeta, future: F) -> Self {
+impl<F> Harness<F> {
+    pub(crate) fn new(future: F) -> Self {
         Harness {
-            meta,
             future: ManuallyDrop::new(future),
         }
     }
@@ -107,7 +108,7 @@ unsafe fn drop_future<F>(future: &mut ManuallyDrop<F>) -> Option<Box<dyn Any + S
     catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(future) })).err()
 }
 
-impl<F: Future> Future for Harness<'_, F> {
+impl<F: Future> Future for Harness<F> {
     type Output = TaskResult<F::Output>;
 
     /// One step of the task: with its task-local context in effect when it has one (or when a context
@@ -115,14 +116,16 @@ impl<F: Future> Future for Harness<'_, F> {
     /// is moved out of the thread into the task's loop afterwards.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let meta = self.meta;
+        // SAFETY: async-task polls the harness only inside a runnable's `run` (`running.rs`); `meta`
+        // is used only during this call.
+        let meta = unsafe { running::current() };
         // One call of `step` on both paths, so it is inlined once.
         let entered = if !meta.has_context() && !context_vars::is_set() {
             None
         } else {
             Some(context_vars::enter_task(meta))
         };
-        let out = self.step(cx);
+        let out = self.step(meta, cx);
         match entered {
             Some(entered) => context_vars::leave_task(meta, entered),
             // The task set its first context variable in this step: keep its context.
@@ -135,16 +138,19 @@ impl<F: Future> Future for Harness<'_, F> {
     }
 }
 
-impl<F: Future> Harness<'_, F> {
+impl<F: Future> Harness<F> {
     /// Polls the future once, catching a panic, honouring a cancellation request and recording the
     /// outcome when it ends. Inlined into `poll`: as a call of its own, its register saves and restores
     /// cost ~15 instructions a poll (callgrind, ping_pong).
     #[inline(always)]
-    fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskResult<F::Output>> {
+    fn step(
+        self: Pin<&mut Self>,
+        meta: &TaskMeta,
+        cx: &mut Context<'_>,
+    ) -> Poll<TaskResult<F::Output>> {
         // SAFETY: the harness is pinned and `future` is structurally pinned (never moved; see the
-        // invariants), so neither field is moved out of this reference.
+        // invariants), so it is not moved out of this reference.
         let this = unsafe { self.get_unchecked_mut() };
-        let meta = this.meta;
         if meta.ended_or_cancel_requested() {
             return cancelled_step(meta, &mut this.future);
         }
@@ -152,7 +158,7 @@ impl<F: Future> Harness<'_, F> {
         let fut = unsafe { Pin::new_unchecked(&mut *this.future) };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => {
-                if meta.registry_key() == UNREGISTERED {
+                if !meta.is_registered() {
                     register_pending(meta, cx);
                 }
                 Poll::Pending
@@ -244,7 +250,7 @@ fn register_pending(meta: &TaskMeta, cx: &Context<'_>) {
 #[inline]
 fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
     let (has_callbacks, has_context) = meta.set_outcome(outcome);
-    if !has_callbacks && !has_context && meta.registry_key() == UNREGISTERED {
+    if !has_callbacks && !has_context && !meta.is_registered() {
         // Finished in its first poll with nobody watching: the loop has nothing to update.
         return;
     }
@@ -257,7 +263,7 @@ fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
 impl TaskInfo {
     pub(crate) fn from_meta(meta: &TaskMeta) -> TaskInfo {
         TaskInfo {
-            id: meta.id,
+            id: meta.id(),
             name: meta.name().cloned(),
             location: meta.location(),
         }

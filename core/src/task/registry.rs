@@ -4,28 +4,32 @@
 //!
 //! Each entry holds a [`Waker`] of its task, and through it the task's [`TaskMeta`]. The waker is a
 //! reference count on the task's allocation, and async-task drops the metadata only when the allocation
-//! is freed, so the metadata stays valid for as long as the entry exists. Entries are dense (a removal
-//! moves the last entry into the hole and updates that task's `registry_key`), so iteration never
-//! skips holes.
+//! is freed, so the metadata stays valid for as long as the entry exists.
 //!
-//! An entry is the waker alone (two words, the price of every parked task): the metadata sits at a fixed
-//! distance from the waker's data pointer (async-task's waker points at the task's header, which holds
-//! the metadata). That distance is not a documented promise, so it is learned from the first task
-//! registered and checked against each task as it registers, where both pointers are at hand: a task
-//! whose metadata is elsewhere gets a three-word entry in `odd` instead. A pointer derived from a
-//! waker is therefore only ever one that was seen to be equal to the real metadata's address.
+//! An entry is the waker alone (two words, the price of every parked task; the task keeps no slot
+//! number): the metadata sits at a fixed distance from the waker's data pointer (async-task's waker
+//! points at the task's header, which holds the metadata). That distance is not a documented promise,
+//! so it is learned from the first task registered and checked against each task as it registers, where
+//! both pointers are at hand: a task whose metadata is elsewhere gets a three-word entry in `odd`
+//! instead. A pointer derived from a waker is therefore only ever one that was seen to be equal to the
+//! real metadata's address.
+//!
+//! A task that ends only leaves the count of live tasks; its entry goes at the next sweep, which a
+//! registration runs once the entries outnumber twice the live tasks (plus [`SWEEP_SLACK`]): removal
+//! needs no slot number in the task, sweeps cost O(1) per registration amortised, and an ended task's
+//! allocation (its future already dropped) waits at most that long to be freed.
 
 use std::collections::HashMap;
 use std::task::Waker;
 
-use super::meta::{TaskMeta, UNREGISTERED};
+use super::meta::TaskMeta;
 use super::{TaskId, TaskInfo, TaskOutcome};
 
 /// A done-callback waiting for its task.
 pub(crate) type DoneCallback = Box<dyn FnOnce(TaskOutcome)>;
 
-/// Registry keys with this bit index `odd`; the others index `wakers`.
-const ODD: u32 = 1 << 31;
+/// Entries of ended tasks tolerated beyond the live count before a registration sweeps them.
+const SWEEP_SLACK: usize = 64;
 
 /// An entry of a task whose metadata is not at the learned distance from its waker's data pointer.
 struct OddEntry {
@@ -34,8 +38,16 @@ struct OddEntry {
     meta: *const TaskMeta,
 }
 
-/// Live tasks of one loop. A task enters on its first poll that returns `Pending` and leaves when it
-/// finishes, is cancelled or panics.
+impl OddEntry {
+    #[inline]
+    fn meta(&self) -> &TaskMeta {
+        // SAFETY: `waker` keeps the allocation holding the metadata alive (module invariants).
+        unsafe { &*self.meta }
+    }
+}
+
+/// Tasks of one loop. A task enters on its first poll that returns `Pending` and leaves the live count
+/// when it finishes, is cancelled or panics.
 #[derive(Default)]
 pub(crate) struct Registry {
     /// One waker per registered task (the metadata at `meta_offset` from its data pointer).
@@ -44,6 +56,8 @@ pub(crate) struct Registry {
     meta_offset: Option<isize>,
     /// Tasks whose metadata was not at `meta_offset` (none with async-task 4.7).
     odd: Vec<OddEntry>,
+    /// Registered tasks that have not ended.
+    live: usize,
     /// Done-callbacks of pending tasks, each with its id, in the order they were added.
     callbacks: HashMap<TaskId, Vec<(u64, DoneCallback)>>,
     /// The id the next done-callback gets (ids are unique per loop).
@@ -58,39 +72,40 @@ fn distance(waker: &Waker, meta: &TaskMeta) -> isize {
         .wrapping_sub(waker.data().addr()) as isize
 }
 
+/// Whether a registered task has not ended.
+#[inline]
+fn is_live(meta: &TaskMeta) -> bool {
+    meta.outcome().is_none()
+}
+
 impl Registry {
     /// The metadata of the task `waker` (an entry of `wakers`) belongs to.
     #[inline]
-    fn meta_of(&self, waker: &Waker) -> &TaskMeta {
-        let offset = self.meta_offset.unwrap_or(0);
+    fn meta_of(offset: Option<isize>, waker: &Waker) -> &TaskMeta {
         // SAFETY: `waker` is in `wakers`, so at its registration its data pointer plus `offset` was
         // checked to be its task's metadata address (and `meta_offset` never changes once set); the
         // pointer is derived from the waker's, which points into the same allocation, and the waker
         // keeps that allocation, with the metadata, alive (module invariants).
-        unsafe { &*waker.data().wrapping_byte_offset(offset).cast::<TaskMeta>() }
+        unsafe {
+            &*waker
+                .data()
+                .wrapping_byte_offset(offset.unwrap_or(0))
+                .cast::<TaskMeta>()
+        }
     }
 
     /// Registers a task on its first `Pending`; `waker` wakes it at shutdown.
     pub(crate) fn register(&mut self, meta: &TaskMeta, waker: &Waker) {
-        if meta.registry_key() != UNREGISTERED {
+        if meta.is_registered() {
             return;
+        }
+        if self.wakers.len() + self.odd.len() >= 2 * self.live + SWEEP_SLACK {
+            self.sweep();
         }
         let offset = *self
             .meta_offset
             .get_or_insert_with(|| distance(waker, meta));
-        // More than 2^31 - 1 live tasks would need 2 G * 100 B of memory; the keys run out first.
-        let key = if distance(waker, meta) == offset {
-            u32::try_from(self.wakers.len()).ok().filter(|&k| k < ODD)
-        } else {
-            u32::try_from(self.odd.len())
-                .ok()
-                .filter(|&k| k < ODD - 1)
-                .map(|k| k | ODD)
-        };
-        let Some(key) = key else {
-            return;
-        };
-        if key & ODD == 0 {
+        if distance(waker, meta) == offset {
             self.wakers.push(waker.clone());
         } else {
             self.odd.push(OddEntry {
@@ -98,57 +113,40 @@ impl Registry {
                 meta,
             });
         }
-        meta.set_registry_key(key);
+        meta.mark_registered();
+        self.live += 1;
     }
 
-    /// Removes a finished task and returns its done-callbacks.
+    /// Drops the entries of ended tasks.
+    #[cold]
+    fn sweep(&mut self) {
+        let offset = self.meta_offset;
+        let mut ended = Vec::new();
+        for w in std::mem::take(&mut self.wakers) {
+            if is_live(Self::meta_of(offset, &w)) {
+                self.wakers.push(w);
+            } else {
+                ended.push(w);
+            }
+        }
+        self.odd.retain(|e| is_live(e.meta()));
+        // Dropping a waker may free its task; that runs no code of the task's (its future is gone).
+        drop(ended);
+    }
+
+    /// A task ended: it leaves the live count (its entry goes at a later sweep). Returns its
+    /// done-callbacks.
     pub(crate) fn remove(&mut self, meta: &TaskMeta, has_callbacks: bool) -> Vec<DoneCallback> {
-        let key = meta.registry_key();
-        if key != UNREGISTERED {
-            self.unregister(meta, key);
+        if meta.is_registered() {
+            self.live = self.live.saturating_sub(1);
         }
         if has_callbacks {
             self.callbacks
-                .remove(&meta.id)
+                .remove(&meta.id())
                 .map(|v| v.into_iter().map(|(_, cb)| cb).collect())
                 .unwrap_or_default()
         } else {
             Vec::new()
-        }
-    }
-
-    fn unregister(&mut self, meta: &TaskMeta, key: u32) {
-        let index = (key & !ODD) as usize;
-        if key & ODD == 0 {
-            if !self
-                .wakers
-                .get(index)
-                .is_some_and(|w| std::ptr::eq(self.meta_of(w), meta))
-            {
-                return;
-            }
-            meta.set_registry_key(UNREGISTERED);
-            let removed = self.wakers.swap_remove(index);
-            if let Some(moved) = self.wakers.get(index) {
-                self.meta_of(moved).set_registry_key(key);
-            }
-            // The waker is dropped after the entries are consistent again; it may free the task.
-            drop(removed);
-        } else {
-            if !self
-                .odd
-                .get(index)
-                .is_some_and(|e| std::ptr::eq(e.meta, meta))
-            {
-                return;
-            }
-            meta.set_registry_key(UNREGISTERED);
-            let removed = self.odd.swap_remove(index);
-            if let Some(moved) = self.odd.get(index) {
-                // SAFETY: `moved.waker` keeps the allocation holding `moved.meta` alive.
-                unsafe { &*moved.meta }.set_registry_key(key);
-            }
-            drop(removed);
         }
     }
 
@@ -157,7 +155,7 @@ impl Registry {
     /// yet polled sits in the run queue, where shutdown finds it anyway.
     pub(crate) fn add_callback(&mut self, meta: &TaskMeta, f: DoneCallback) -> u64 {
         meta.mark_has_callbacks();
-        self.add_callback_for(meta.id, f)
+        self.add_callback_for(meta.id(), f)
     }
 
     /// Stores a done-callback for the pending task `task`, whose metadata has already been marked
@@ -182,29 +180,30 @@ impl Registry {
         Some(list.remove(pos).1)
     }
 
+    /// Registered tasks that have not ended.
     pub(crate) fn len(&self) -> usize {
-        self.wakers.len() + self.odd.len()
+        self.live
+    }
+
+    /// The metadata of every registered task that has not ended.
+    fn live_metas(&self) -> impl Iterator<Item = (&TaskMeta, &Waker)> {
+        let offset = self.meta_offset;
+        self.wakers
+            .iter()
+            .map(move |w| (Self::meta_of(offset, w), w))
+            .chain(self.odd.iter().map(|e| (e.meta(), &e.waker)))
+            .filter(|(meta, _)| is_live(meta))
     }
 
     pub(crate) fn infos(&self) -> Vec<TaskInfo> {
-        let odd = self.odd.iter().map(|e| {
-            // SAFETY: the entry's waker keeps the allocation holding `e.meta` alive.
-            TaskInfo::from_meta(unsafe { &*e.meta })
-        });
-        self.wakers
-            .iter()
-            .map(|w| TaskInfo::from_meta(self.meta_of(w)))
-            .chain(odd)
+        self.live_metas()
+            .map(|(meta, _)| TaskInfo::from_meta(meta))
             .collect()
     }
 
     /// The wakers of every live task, to cancel them all at shutdown.
     pub(crate) fn wakers(&self) -> Vec<Waker> {
-        self.wakers
-            .iter()
-            .chain(self.odd.iter().map(|e| &e.waker))
-            .cloned()
-            .collect()
+        self.live_metas().map(|(_, w)| w.clone()).collect()
     }
 
     /// Drops every remaining done-callback (shutdown's last step).
@@ -257,10 +256,16 @@ mod tests {
         ids
     }
 
-    /// Tasks whose metadata sits at the learned distance from the waker take two-word entries; removing
-    /// one from the middle moves the last into its place and keeps every task findable.
+    /// What the harness does when a task ends.
+    fn end(r: &mut Registry, meta: &TaskMeta) {
+        meta.set_outcome(TaskOutcome::Finished);
+        r.remove(meta, false);
+    }
+
+    /// Tasks whose metadata sits at the learned distance from the waker take two-word entries, and are
+    /// found through them; an ended task leaves the live count and the listings at once.
     #[test]
-    fn registry_finds_metadata_through_the_waker_and_survives_removals() {
+    fn registry_finds_metadata_through_the_waker() {
         let m = metas(3);
         let mut r = Registry::default();
         for meta in &m {
@@ -268,17 +273,17 @@ mod tests {
         }
         assert_eq!(r.len(), 3);
         assert!(r.odd.is_empty());
-        assert_eq!(ids(&r), vec![m[0].id, m[1].id, m[2].id]);
-        r.remove(&m[0], false);
-        assert_eq!(m[0].registry_key(), UNREGISTERED);
-        assert_eq!(m[2].registry_key(), 0);
-        assert_eq!(ids(&r), vec![m[1].id, m[2].id]);
-        r.remove(&m[2], false);
-        r.remove(&m[1], false);
-        assert_eq!(r.len(), 0);
+        assert_eq!(ids(&r), vec![m[0].id(), m[1].id(), m[2].id()]);
+        end(&mut r, &m[1]);
+        assert_eq!(r.len(), 2);
+        assert_eq!(ids(&r), vec![m[0].id(), m[2].id()]);
+        assert_eq!(r.wakers().len(), 2);
+        // A second registration of a task is a no-op.
+        r.register(&m[0], &waker_at(&m[0], 64));
+        assert_eq!(r.len(), 2);
     }
 
-    /// A task whose metadata is not at the learned distance is still registered, listed and removed,
+    /// A task whose metadata is not at the learned distance is still registered, listed and ended,
     /// through a full entry.
     #[test]
     fn registry_keeps_a_task_at_another_distance_in_a_full_entry() {
@@ -289,17 +294,28 @@ mod tests {
         r.register(&m[2], &waker_at(&m[2], 16));
         assert_eq!(r.wakers.len(), 1);
         assert_eq!(r.odd.len(), 2);
-        assert_eq!(ids(&r), vec![m[0].id, m[1].id, m[2].id]);
+        assert_eq!(ids(&r), vec![m[0].id(), m[1].id(), m[2].id()]);
         assert_eq!(r.wakers().len(), 3);
-        r.remove(&m[1], false);
-        assert_eq!(m[2].registry_key(), ODD);
-        assert_eq!(ids(&r), vec![m[0].id, m[2].id]);
-        r.remove(&m[2], false);
-        r.remove(&m[0], false);
+        end(&mut r, &m[1]);
+        assert_eq!(ids(&r), vec![m[0].id(), m[2].id()]);
+        end(&mut r, &m[2]);
+        end(&mut r, &m[0]);
         assert_eq!(r.len(), 0);
-        // Registering again after removal works, and a second register is a no-op.
-        r.register(&m[1], &waker_at(&m[1], 64));
-        r.register(&m[1], &waker_at(&m[1], 64));
-        assert_eq!(r.len(), 1);
+        assert!(r.infos().is_empty());
+    }
+
+    /// Entries of ended tasks are swept once they outnumber twice the live tasks plus the slack, so
+    /// churn does not grow the table.
+    #[test]
+    fn registry_sweeps_ended_tasks() {
+        let m = metas(4 * SWEEP_SLACK);
+        let mut r = Registry::default();
+        for meta in &m {
+            r.register(meta, &waker_at(meta, 64));
+            end(&mut r, meta);
+        }
+        assert_eq!(r.len(), 0);
+        assert!(r.wakers.len() <= SWEEP_SLACK);
+        assert!(r.infos().is_empty());
     }
 }
