@@ -102,16 +102,16 @@ impl Registry {
         if self.wakers.len() + self.odd.len() >= 2 * self.live + SWEEP_SLACK {
             self.sweep();
         }
+        // The distance is checked on the clone that is kept: a clone need not share its original's
+        // data pointer.
+        let waker = waker.clone();
         let offset = *self
             .meta_offset
-            .get_or_insert_with(|| distance(waker, meta));
-        if distance(waker, meta) == offset {
-            self.wakers.push(waker.clone());
+            .get_or_insert_with(|| distance(&waker, meta));
+        if distance(&waker, meta) == offset {
+            self.wakers.push(waker);
         } else {
-            self.odd.push(OddEntry {
-                waker: waker.clone(),
-                meta,
-            });
+            self.odd.push(OddEntry { waker, meta });
         }
         meta.mark_registered();
         self.live += 1;
