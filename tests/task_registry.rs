@@ -150,3 +150,70 @@ fn handle_spawned_tasks_are_listed() {
     assert_eq!(infos[0].name(), Some("remote"));
     drop(t);
 }
+
+/// Tasks that waited and then ended in large numbers (their entries leave the loop's table in sweeps)
+/// never show in `all_tasks`, while every task still waiting does, with its name.
+#[test]
+fn all_tasks_lists_exactly_the_waiting_tasks_through_churn() {
+    paused_loop().block_on(async {
+        let mut waiting = Vec::new();
+        for round in 0..5u64 {
+            // 300 tasks wait; 250 of them then finish.
+            let tasks: Vec<_> = (0..300u64)
+                .map(|i| {
+                    let ms = if i < 250 { 1 } else { 10_000 };
+                    tulip::task::Builder::new()
+                        .name(format!("r{round}-{i}"))
+                        .spawn(sleep(Duration::from_millis(ms)))
+                })
+                .collect();
+            yield_many(2).await;
+            sleep(Duration::from_millis(5)).await;
+            yield_many(2).await;
+            let mut tasks = tasks.into_iter();
+            for t in tasks.by_ref().take(250) {
+                assert!(t.is_finished());
+            }
+            waiting.extend(tasks);
+            let listed: HashSet<_> = tulip::all_tasks().iter().map(|i| i.id()).collect();
+            let expected: HashSet<_> = waiting.iter().map(|t| t.id()).collect();
+            assert_eq!(listed, expected, "round {round}");
+        }
+        assert_eq!(tulip::all_tasks().len(), 250);
+        assert!(tulip::all_tasks().iter().all(|i| i
+            .name()
+            .is_some_and(|n| n.ends_with(|c: char| c.is_ascii_digit()))));
+        drop(waiting);
+        yield_many(2).await;
+        assert!(tulip::all_tasks().is_empty());
+    });
+}
+
+/// When the loop closes, a waiting task's future is dropped as that task: `current_task()` in its
+/// `Drop` names it (asyncio runs a cancelled task's cleanup inside the task).
+#[test]
+fn current_task_inside_a_future_dropped_at_close_is_that_task() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    struct Probe(Rc<Cell<Option<tulip::TaskId>>>);
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            self.0.set(tulip::current_task().map(|i| i.id()));
+        }
+    }
+
+    let seen = Rc::new(Cell::new(None));
+    let lp = paused_loop();
+    let probe = Probe(seen.clone());
+    let t = lp.spawn(async move {
+        let _probe = probe;
+        std::future::pending::<()>().await
+    });
+    let id = t.id();
+    t.detach();
+    lp.block_on(yield_many(2));
+    assert_eq!(seen.get(), None);
+    drop(lp);
+    assert_eq!(seen.get(), Some(id));
+}

@@ -1,6 +1,7 @@
 //! The part of a loop that other threads touch: the injector queue, the poller to wake, and how a woken
 //! task finds its way back to its loop.
 
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -9,10 +10,52 @@ use async_task::Runnable;
 use crate::context;
 use crate::reactor::Reactor;
 use crate::sync_shim::{Injector, ParkFlag};
+use crate::task::running;
 use crate::task::TaskMeta;
 
-/// A runnable task of this runtime.
-pub(crate) type TaskRunnable = Runnable<TaskMeta>;
+/// A runnable task of this runtime: async-task's `Runnable`, which marks its task as the one this
+/// thread runs (or drops) while it does, so the task's harness finds its metadata there instead of
+/// keeping a pointer in every task (see `task/running.rs`).
+pub(crate) struct TaskRunnable(ManuallyDrop<Runnable<TaskMeta>>);
+
+impl TaskRunnable {
+    #[inline(always)]
+    pub(crate) fn new(runnable: Runnable<TaskMeta>) -> Self {
+        TaskRunnable(ManuallyDrop::new(runnable))
+    }
+
+    #[inline(always)]
+    pub(crate) fn metadata(&self) -> &TaskMeta {
+        self.0.metadata()
+    }
+
+    /// Hands the task to its schedule function (`Runnable::schedule`).
+    pub(crate) fn schedule(self) {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is neither used nor dropped again, so the runnable is taken exactly once.
+        unsafe { ManuallyDrop::take(&mut this.0) }.schedule();
+    }
+
+    /// Polls the task once (`Runnable::run`).
+    #[inline(always)]
+    pub(crate) fn run(self) -> bool {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is neither used nor dropped again, so the runnable is taken exactly once.
+        let runnable = unsafe { ManuallyDrop::take(&mut this.0) };
+        let _running = running::enter(runnable.metadata());
+        runnable.run()
+    }
+}
+
+impl Drop for TaskRunnable {
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs once and `self.0` is not touched after, so it is taken exactly once.
+        let runnable = unsafe { ManuallyDrop::take(&mut self.0) };
+        let _running = running::enter(runnable.metadata());
+        // Dropping a runnable drops its future (user code): with the task marked as being dropped.
+        drop(runnable);
+    }
+}
 
 /// Work handed to a loop from another thread.
 pub(crate) enum Injected {
@@ -78,8 +121,8 @@ impl Shared {
 /// The task's loop is read from its metadata, so the schedule closure async-task stores in every task is
 /// zero-sized.
 #[inline]
-pub(crate) fn schedule(runnable: TaskRunnable) {
-    if let Some(runnable) = context::try_schedule_local(runnable) {
+pub(crate) fn schedule(runnable: Runnable<TaskMeta>) {
+    if let Some(runnable) = context::try_schedule_local(TaskRunnable::new(runnable)) {
         schedule_remote(runnable);
     }
 }

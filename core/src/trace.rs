@@ -144,9 +144,9 @@ pub(crate) fn instrument<F>(future: F, meta: &TaskMeta) -> tracing::instrument::
     let span = tracing::debug_span!(
         target: "tulip::task",
         "task",
-        task.id = meta.id.as_u64(),
+        task.id = meta.id().as_u64(),
         task.name = meta.name().map(|n| &**n),
-        spawn.location = %meta.location,
+        spawn.location = %meta.location(),
         loop.id = meta.loop_id(),
     );
     future.instrument(span)

@@ -7,7 +7,7 @@ impl LoopInner {
     /// thread. Timers alone do not count: a `call_later` callback is not waited for.
     pub(crate) fn is_idle(&self) -> bool {
         self.registry.borrow().len() == 0
-            && self.ready.borrow().is_empty()
+            && self.ready.is_empty()
             && self.shared.injector.is_empty()
     }
 }

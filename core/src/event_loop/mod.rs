@@ -5,6 +5,7 @@ mod builder;
 mod exception;
 mod fd_watch;
 mod idle;
+mod ready_queue;
 mod run;
 mod timer_slack;
 mod weak;
@@ -24,6 +25,7 @@ use tulip_time::{Clock, TimerAction, TimerId, Timers};
 
 pub use builder::LoopBuilder;
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
+use ready_queue::{Ready, ReadyQueue};
 pub use weak::WeakLoop;
 
 use crate::callback::{CallbackHandle, TimerHandle};
@@ -42,25 +44,13 @@ pub(crate) enum State {
     Closed,
 }
 
-/// One handle in the ready queue (asyncio's `_ready` deque): a task's next step, a callback, or the
-/// main future of `block_on`, which is scheduled like a task.
-enum Ready {
-    Task(TaskRunnable),
-    /// A callback. Its id (for `CallbackHandle::cancel`) is implicit: callbacks get consecutive ids as
-    /// they are queued and leave the queue in that order, so it is `next_callback_to_run`.
-    Callback(Box<dyn FnOnce()>),
-    /// The main future of the `block_on` call with this generation was woken. A marker left over from
-    /// an earlier call (another generation) is skipped.
-    Main(u64),
-}
-
 /// Everything a loop owns. Loop-local: plain `Cell`/`RefCell`, no locks; other threads reach the loop
 /// only through [`Shared`].
 pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
     /// The ready handles, FIFO: task steps, callbacks and the main future in the order they became
     /// ready. An iteration runs the ones queued when it began. Callback ids increase along the queue.
-    ready: RefCell<VecDeque<Ready>>,
+    ready: ReadyQueue,
     next_callback_id: Cell<u64>,
     /// Id of the next callback to leave the queue: callbacks with a smaller id have run or were dropped.
     next_callback_to_run: Cell<u64>,
@@ -95,9 +85,6 @@ pub(crate) struct LoopInner {
     slow_callback_duration: Cell<Duration>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
     state: Cell<State>,
-    /// The metadata of the task being polled, or null. Valid while set: the runnable being run holds a
-    /// reference on the task's allocation (see `run_task`).
-    current_task: Cell<*const TaskMeta>,
     /// `set_task_factory`: adjusts the options of every task spawned on the loop's thread.
     pub(crate) task_factory: RefCell<Option<task::TaskFactory>>,
     /// Whether `task_factory` is set (one load on the spawn path).
@@ -224,7 +211,7 @@ impl Loop {
         };
         let inner = Rc::new(LoopInner {
             shared: Shared::new(reactor),
-            ready: RefCell::new(VecDeque::with_capacity(run::READY_CAPACITY)),
+            ready: ReadyQueue::with_capacity(run::READY_CAPACITY),
             next_callback_id: Cell::new(0),
             next_callback_to_run: Cell::new(0),
             main_generation: Cell::new(0),
@@ -245,7 +232,6 @@ impl Loop {
             slow_callback_duration: Cell::new(b.slow_callback_duration),
             exception_handler: RefCell::new(None),
             state: Cell::new(State::Idle),
-            current_task: Cell::new(std::ptr::null()),
             task_factory: RefCell::new(None),
             has_task_factory: Cell::new(false),
             task_contexts: task::ContextStore::default(),
@@ -740,7 +726,7 @@ impl LoopInner {
     /// Schedules a task's next step at the back of the ready queue.
     #[inline]
     pub(crate) fn push_ready(&self, runnable: TaskRunnable) {
-        self.ready.borrow_mut().push_back(Ready::Task(runnable));
+        self.ready.push(Ready::Task(runnable));
     }
 
     /// Spawns on this loop from its own thread; `options` is `None` for a plain `spawn`. Without options,
@@ -806,7 +792,7 @@ impl LoopInner {
     fn enqueue_callback(&self, f: Box<dyn FnOnce()>) -> u64 {
         let id = self.next_callback_id.get();
         self.next_callback_id.set(id + 1);
-        self.ready.borrow_mut().push_back(Ready::Callback(f));
+        self.ready.push(Ready::Callback(f));
         id
     }
 
@@ -866,7 +852,7 @@ impl LoopInner {
         let callbacks = self.registry.borrow_mut().remove(meta, has_callbacks);
         if has_callbacks {
             // Callbacks from the mark on were added while an awaiter was parked: they run after it.
-            let mark = self.awaiter_order.take_mark(meta.id).unwrap_or(u64::MAX);
+            let mark = self.awaiter_order.take_mark(meta.id()).unwrap_or(u64::MAX);
             for (id, cb) in callbacks {
                 let f = Box::new(move || cb(outcome));
                 if id < mark {
@@ -898,7 +884,7 @@ impl LoopInner {
             None => {
                 let id = self.registry.borrow_mut().add_callback(meta, cb);
                 if meta.is_awaited() {
-                    self.awaiter_order.mark(meta.id, id);
+                    self.awaiter_order.mark(meta.id(), id);
                 }
                 id
             }
@@ -930,17 +916,25 @@ impl LoopInner {
         cb.is_some()
     }
 
-    /// The metadata of the task being polled (null outside tasks); compare only, never dereference.
+    /// The metadata of this loop's task being polled (null outside its tasks); compare only, never
+    /// dereference.
     pub(crate) fn current_task_meta(&self) -> *const TaskMeta {
-        self.current_task.get()
+        self.current_meta()
+            .map_or(std::ptr::null(), |m| m as *const TaskMeta)
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        let meta = self.current_task.get();
-        // SAFETY: a non-null `current_task` points into the allocation of the task being run, which the
-        // runnable in `run_task` (or `run_eager`) keeps alive until it resets the cell.
-        let meta = unsafe { meta.as_ref() }?;
-        Some(TaskInfo::from_meta(meta))
+        self.current_meta().map(TaskInfo::from_meta)
+    }
+
+    /// The task of this loop whose runnable this thread is running (or dropping), if any.
+    fn current_meta(&self) -> Option<&TaskMeta> {
+        // SAFETY: a non-null pointer from `running` is the metadata of the task whose runnable this
+        // thread is running or dropping, inside the allocation that runnable keeps alive until the
+        // pointer is reset; the reference is used only within this call's caller, which runs inside
+        // that run (it is code of the task, or of the loop on its behalf).
+        let meta = unsafe { task::running::current_ptr().as_ref() }?;
+        Arc::ptr_eq(&meta.shared, &self.shared).then_some(meta)
     }
 
     /// Registers a task that returned `Pending` for the first time (tasks that finish in their first poll

@@ -115,10 +115,7 @@ impl Wake for MainWake {
             // SAFETY: `woken` was `false` and this is `block_on`'s thread, so by the invariant on
             // `inner` its `block_on` is still running and the loop is alive.
             let inner = unsafe { &*self.inner };
-            inner
-                .ready
-                .borrow_mut()
-                .push_back(Ready::Main(self.generation));
+            inner.ready.push(Ready::Main(self.generation));
         } else {
             // A closed loop refuses it; its `block_on` has returned, so there is nothing to wake.
             let _ = self.shared.inject(Injected::Main(self.generation));
@@ -180,7 +177,7 @@ impl LoopInner {
         };
         // The main future's first step queues behind what is already ready, as asyncio's
         // `run_until_complete` wraps it in a task.
-        self.ready.borrow_mut().push_back(Ready::Main(generation));
+        self.ready.push(Ready::Main(generation));
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
@@ -233,7 +230,7 @@ impl LoopInner {
             let stopping = forever && self.stop_requested.get();
             let ntodo = self.begin_iteration(stopping);
             for _ in 0..ntodo {
-                let next = self.ready.borrow_mut().pop_front();
+                let next = self.ready.pop();
                 match next {
                     Some(Ready::Task(r)) => self.run_task(r),
                     Some(Ready::Callback(cb)) => self.run_callback(cb),
@@ -262,7 +259,7 @@ impl LoopInner {
     /// nothing for it. Shrinking to [`READY_CAPACITY`] moves at most that many handles.
     #[inline]
     fn shrink_ready_after_burst(&self) {
-        let mut ready = self.ready.borrow_mut();
+        let ready = &self.ready;
         if ready.capacity() > READY_BURST && ready.len() <= READY_CAPACITY {
             ready.shrink_to(READY_CAPACITY);
         }
@@ -277,7 +274,7 @@ impl LoopInner {
         if !self.shared.injector.is_empty() {
             self.drain_injector();
         }
-        if self.ready.borrow().is_empty() && !stopping {
+        if self.ready.is_empty() && !stopping {
             self.shrink_idle_ready();
             self.park();
             if !self.shared.injector.is_empty() {
@@ -289,14 +286,14 @@ impl LoopInner {
             }
             self.fire_timers();
         }
-        self.ready.borrow().len()
+        self.ready.len()
     }
 
     /// The loop is about to sleep with nothing ready: a queue that grew in a burst (and did not drain
     /// during a burst iteration) gives its capacity back here, off the hot path.
     #[inline]
     fn shrink_idle_ready(&self) {
-        let mut ready = self.ready.borrow_mut();
+        let ready = &self.ready;
         if ready.capacity() > READY_BURST {
             ready.shrink_to(READY_CAPACITY);
         }
@@ -305,7 +302,7 @@ impl LoopInner {
     /// Whether anything is queued to run.
     #[inline]
     fn has_work(&self) -> bool {
-        !self.ready.borrow().is_empty() || !self.shared.injector.is_empty()
+        !self.ready.is_empty() || !self.shared.injector.is_empty()
     }
 
     /// Moves the work other threads sent before this call onto the ready queue (only that much, so a
@@ -321,7 +318,7 @@ impl LoopInner {
                 Injected::Callback(f) => {
                     self.enqueue_callback(f);
                 }
-                Injected::Main(gen) => self.ready.borrow_mut().push_back(Ready::Main(gen)),
+                Injected::Main(gen) => self.ready.push(Ready::Main(gen)),
             }
         }
     }
@@ -331,8 +328,7 @@ impl LoopInner {
     /// afterwards rather than cleared.
     #[inline(always)]
     pub(super) fn run_task(&self, runnable: TaskRunnable) {
-        // Restored below, before the runnable (consumed by `run`) can have released the task.
-        let prev = self.current_task.replace(runnable.metadata());
+        // The runnable marks its task as current while it runs (`task/running.rs`).
         self.counters.task_poll();
         let res = if self.debug.get() {
             self.run_task_timed(runnable)
@@ -341,7 +337,6 @@ impl LoopInner {
                 coop::with_budget(TASK_BUDGET, || runnable.run());
             }))
         };
-        self.current_task.set(prev);
         if self.awaiter_order.any_held() {
             // The poll ended a task and woke its awaiter: callbacks added after it parked go behind it.
             self.release_held_callbacks();
@@ -604,7 +599,7 @@ impl LoopInner {
             self.drain_injector();
         }
         self.run_ready_cancelling();
-        let leftovers: Vec<_> = self.ready.borrow_mut().drain(..).collect();
+        let leftovers = self.ready.take_all();
         self.fired_timer_callbacks.borrow_mut().clear();
         self.next_fired_timer_callback.set(u64::MAX);
         drop(leftovers);
@@ -617,9 +612,9 @@ impl LoopInner {
 
     /// Shutdown: runs the handles queued now, cancelling each task instead of polling it.
     fn run_ready_cancelling(&self) {
-        let queued = self.ready.borrow().len();
+        let queued = self.ready.len();
         for _ in 0..queued {
-            let next = self.ready.borrow_mut().pop_front();
+            let next = self.ready.pop();
             match next {
                 Some(Ready::Task(r)) => {
                     r.metadata().request_cancel();
@@ -663,12 +658,12 @@ mod tests {
         let started = Rc::new(Cell::new(0));
         let n = 8 * READY_BURST;
         let tasks = park_tasks(&lp, n, &started);
-        assert!(inner.ready.borrow().capacity() >= n);
+        assert!(inner.ready.capacity() >= n);
         let after = lp.block_on(async {
             while started.get() < n {
                 crate::yield_now().await;
             }
-            inner.ready.borrow().capacity()
+            inner.ready.capacity()
         });
         assert_eq!(after, READY_CAPACITY);
         drop(tasks);
@@ -682,12 +677,12 @@ mod tests {
         // On a paused clock the stopping timer fires only once the loop has nothing ready.
         let lp = Loop::builder().start_paused(true).build().unwrap();
         let inner = lp.inner().clone();
-        inner.ready.borrow_mut().reserve(8 * READY_BURST);
+        inner.ready.reserve(8 * READY_BURST);
         let stopper = inner.clone();
         lp.call_later(std::time::Duration::from_secs(1), move || {
             stopper.stop_requested.set(true);
         });
         lp.run_forever();
-        assert_eq!(inner.ready.borrow().capacity(), READY_CAPACITY);
+        assert_eq!(inner.ready.capacity(), READY_CAPACITY);
     }
 }

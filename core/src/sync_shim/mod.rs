@@ -22,9 +22,9 @@ pub use self::wake_latch::WakeLatch;
 /// Atomics: loom's in a model build, std's otherwise.
 pub mod atomic {
     #[cfg(tulip_loom)]
-    pub use loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
+    pub use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     #[cfg(not(tulip_loom))]
-    pub use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
+    pub use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 }
 
 #[cfg(tulip_loom)]

@@ -2,10 +2,10 @@
 //! `TaskMeta` outcome flags (`task/meta.rs`, on loom's atomics in a model build) and the real
 //! `Injector`. In-crate because `TaskMeta` is crate-private; run by `scripts/loom.sh` (`--lib loom_`).
 //!
-//! The loop finishes the task (what the harness does: unless a cancel was requested, leave the output
-//! and record `Finished`), then handles the cancel requests that reached it and shuts down. Another
-//! thread holding the `Task` reads its outcome and, while it is not done, sends a cancel through the
-//! injector (as `Task::cancel` from another thread schedules the task on its loop).
+//! The loop finishes the task (what the harness does: unless a cancel was requested or the task ended,
+//! leave the output and record `Finished`), then handles the cancel requests that reached it and shuts
+//! down. Another thread holding the `Task` reads its outcome and, while it is not done, sends a cancel
+//! through the injector (as `Task::cancel` from another thread schedules the task on its loop).
 //!
 //! Properties: a thread that sees `Finished` also sees the output (the outcome is published with
 //! release/acquire); the task gets exactly one outcome; a cancel request is refused or handled once.
@@ -46,7 +46,7 @@ fn loom_cancel_racing_completion_from_another_thread() {
         };
 
         // The loop runs the task once: it completes.
-        if !meta.cancel_requested() {
+        if !meta.ended_or_cancel_requested() {
             // SAFETY: (model) only this thread writes, before publishing the outcome.
             output.with_mut(|p| unsafe { *p = Some(7) });
             meta.set_outcome(TaskOutcome::Finished);

@@ -473,14 +473,14 @@ pub(crate) struct ContextStore {
 impl ContextStore {
     /// Gives a new task its context.
     pub(crate) fn attach(&self, meta: &TaskMeta, vars: Rc<Vars>) {
-        self.by_task.borrow_mut().insert(meta.id.0, vars);
+        self.by_task.borrow_mut().insert(meta.id().0, vars);
         meta.set_has_context(true);
     }
 
     /// Drops the context of a task that ended (it is not in effect: the task is not being polled, or
     /// its poll already moved it out).
     pub(crate) fn detach(&self, meta: &TaskMeta) {
-        let vars = self.by_task.borrow_mut().remove(&meta.id.0);
+        let vars = self.by_task.borrow_mut().remove(&meta.id().0);
         meta.set_has_context(false);
         // Values are dropped with the store released: their `Drop` is user code.
         drop(vars);
@@ -489,12 +489,12 @@ impl ContextStore {
     /// A copy of a parked task's context.
     pub(crate) fn copy_of(&self, meta: &TaskMeta) -> TaskContext {
         TaskContext {
-            vars: self.by_task.borrow().get(&meta.id.0).cloned(),
+            vars: self.by_task.borrow().get(&meta.id().0).cloned(),
         }
     }
 
     fn take(&self, meta: &TaskMeta) -> Option<Rc<Vars>> {
-        self.by_task.borrow_mut().remove(&meta.id.0)
+        self.by_task.borrow_mut().remove(&meta.id().0)
     }
 }
 

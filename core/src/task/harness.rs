@@ -3,15 +3,15 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use pin_project_lite::pin_project;
-
 use super::context_vars;
-use super::meta::{TaskMeta, UNREGISTERED};
+use super::meta::TaskMeta;
+use super::running;
 use super::{TaskId, TaskInfo, TaskOutcome};
 use crate::context;
 
@@ -52,51 +52,63 @@ impl Drop for UnobservedPanic {
     }
 }
 
-pin_project! {
-    /// Wraps a task's future. Borrows the task's metadata, which lives in the same allocation and outlives
-    /// the future (async-task's `spawn_unchecked` allows a future to borrow its metadata).
-    ///
-    /// The harness drops the future itself, on every path, inside `catch_unwind`: a future whose `Drop`
-    /// panics never unwinds into async-task (which would abort the process) and never leaves the task
-    /// without an outcome.
-    pub(crate) struct Harness<'a, F> {
-        meta: &'a TaskMeta,
-        #[pin]
-        future: Option<F>,
-    }
+/// Wraps a task's future. Finds the task's metadata (in the same allocation) through `running.rs`
+/// rather than keeping a pointer to it: one word less in every task.
+///
+/// The harness drops the future itself, on every path, inside `catch_unwind`: a future whose `Drop`
+/// panics never unwinds into async-task (which would abort the process) and never leaves the task
+/// without an outcome.
+///
+/// # Invariants
+///
+/// `future` is live exactly while the task's outcome (`TaskMeta::outcome`) is unset: every path that
+/// drops it records the outcome right after, on the same thread, before anything else can look. So the
+/// harness carries no `Option` tag (8 bytes of every task's allocation for a future without a niche,
+/// which an `async fn`'s state machine does not offer). `future` is structurally pinned: it is never
+/// moved, only polled through `Pin` and dropped in place.
+pub(crate) struct Harness<F> {
+    future: ManuallyDrop<F>,
+}
 
-    impl<'a, F> PinnedDrop for Harness<'a, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if this.future.is_some() {
-                // Dropped before finishing: cancelled (Task::cancel, a dropped handle, loop shutdown).
-                let panic = drop_future(this.future);
-                finish(this.meta, TaskOutcome::Cancelled);
-                if let Some(payload) = panic {
-                    report_drop_panic(this.meta, payload);
-                }
+impl<F> Drop for Harness<F> {
+    fn drop(&mut self) {
+        // SAFETY: async-task drops the harness only inside a runnable's `run` or `drop` (`running.rs`).
+        let meta = unsafe { running::current() };
+        if meta.outcome().is_none() {
+            // Dropped before finishing: cancelled (Task::cancel, a dropped handle, loop shutdown).
+            // SAFETY: the outcome is unset, so the future is live (invariants); it is dropped in place
+            // (allowed for pinned data) and the outcome recorded at once.
+            let panic = unsafe { drop_future(&mut self.future) };
+            finish(meta, TaskOutcome::Cancelled);
+            if let Some(payload) = panic {
+                report_drop_panic(meta, payload);
             }
         }
     }
 }
 
-impl<'a, F> Harness<'a, F> {
-    pub(crate) fn new(meta: &'a TaskMeta, future: F) -> Self {
+impl<F> Harness<F> {
+    pub(crate) fn new(future: F) -> Self {
         Harness {
-            meta,
-            future: Some(future),
+            future: ManuallyDrop::new(future),
         }
     }
 }
 
-/// Drops the future in place and leaves `None`, catching a panic from its `Drop`. (An assignment whose
-/// drop of the old value unwinds still stores the new value, so the slot never holds a dropped future.)
+/// Drops the future in place, catching a panic from its `Drop`. (Drop glue that unwinds still drops the
+/// remaining fields, so the future counts as dropped either way.)
+///
+/// # Safety
+///
+/// The future must be live, and the caller must record the task's outcome right after (the harness
+/// invariant), so it is neither polled nor dropped again.
 #[inline]
-fn drop_future<F>(mut slot: Pin<&mut Option<F>>) -> Option<Box<dyn Any + Send>> {
-    catch_unwind(AssertUnwindSafe(|| slot.set(None))).err()
+unsafe fn drop_future<F>(future: &mut ManuallyDrop<F>) -> Option<Box<dyn Any + Send>> {
+    // SAFETY: live by the caller's contract, and never used again after this (ditto).
+    catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(future) })).err()
 }
 
-impl<F: Future> Future for Harness<'_, F> {
+impl<F: Future> Future for Harness<F> {
     type Output = TaskResult<F::Output>;
 
     /// One step of the task: with its task-local context in effect when it has one (or when a context
@@ -104,14 +116,16 @@ impl<F: Future> Future for Harness<'_, F> {
     /// is moved out of the thread into the task's loop afterwards.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let meta = self.meta;
+        // SAFETY: async-task polls the harness only inside a runnable's `run` (`running.rs`); `meta`
+        // is used only during this call.
+        let meta = unsafe { running::current() };
         // One call of `step` on both paths, so it is inlined once.
         let entered = if !meta.has_context() && !context_vars::is_set() {
             None
         } else {
             Some(context_vars::enter_task(meta))
         };
-        let out = self.step(cx);
+        let out = self.step(meta, cx);
         match entered {
             Some(entered) => context_vars::leave_task(meta, entered),
             // The task set its first context variable in this step: keep its context.
@@ -124,54 +138,74 @@ impl<F: Future> Future for Harness<'_, F> {
     }
 }
 
-impl<F: Future> Harness<'_, F> {
+impl<F: Future> Harness<F> {
     /// Polls the future once, catching a panic, honouring a cancellation request and recording the
     /// outcome when it ends. Inlined into `poll`: as a call of its own, its register saves and restores
     /// cost ~15 instructions a poll (callgrind, ping_pong).
     #[inline(always)]
-    fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskResult<F::Output>> {
-        let mut this = self.project();
-        let meta = *this.meta;
-        if meta.cancel_requested() {
-            let panic = drop_future(this.future);
-            finish(meta, TaskOutcome::Cancelled);
-            if let Some(payload) = panic {
-                report_drop_panic(meta, payload);
-            }
-            return Poll::Ready(Err(Failure::Cancelled));
+    fn step(
+        self: Pin<&mut Self>,
+        meta: &TaskMeta,
+        cx: &mut Context<'_>,
+    ) -> Poll<TaskResult<F::Output>> {
+        // SAFETY: the harness is pinned and `future` is structurally pinned (never moved; see the
+        // invariants), so it is not moved out of this reference.
+        let this = unsafe { self.get_unchecked_mut() };
+        if meta.ended_or_cancel_requested() {
+            return cancelled_step(meta, &mut this.future);
         }
-        let fut = match this.future.as_mut().as_pin_mut() {
-            Some(f) => f,
-            // Unreachable through async-task: a completed future is never polled again.
-            None => return Poll::Ready(Err(Failure::Cancelled)),
-        };
+        // SAFETY: the outcome is unset, so the future is live; it stays where it is (pinned).
+        let fut = unsafe { Pin::new_unchecked(&mut *this.future) };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => {
-                if meta.registry_key() == UNREGISTERED {
+                if !meta.is_registered() {
                     register_pending(meta, cx);
                 }
                 Poll::Pending
             }
-            Ok(Poll::Ready(v)) => match drop_future(this.future) {
-                None => {
-                    finish(meta, TaskOutcome::Finished);
-                    Poll::Ready(Ok(v))
+            Ok(Poll::Ready(v)) => {
+                // SAFETY: the future is live (it was just polled) and the outcome is recorded right
+                // after, by `finish` or `panicked`.
+                let panic = unsafe { drop_future(&mut this.future) };
+                match panic {
+                    None => {
+                        finish(meta, TaskOutcome::Finished);
+                        Poll::Ready(Ok(v))
+                    }
+                    Some(payload) => {
+                        // Finished, then panicked in `Drop`: the panic is the outcome, as if the future had
+                        // panicked on its way out.
+                        drop_output(meta, v);
+                        Poll::Ready(Err(panicked(meta, payload)))
+                    }
                 }
-                Some(payload) => {
-                    // Finished, then panicked in `Drop`: the panic is the outcome, as if the future had
-                    // panicked on its way out.
-                    drop_output(meta, v);
-                    Poll::Ready(Err(panicked(meta, payload)))
-                }
-            },
+            }
             Err(payload) => {
-                if let Some(second) = drop_future(this.future) {
+                // SAFETY: the future is live (its poll panicked, nothing dropped it) and `panicked`
+                // records the outcome right after.
+                let second = unsafe { drop_future(&mut this.future) };
+                if let Some(second) = second {
                     report_drop_panic(meta, second);
                 }
                 Poll::Ready(Err(panicked(meta, payload)))
             }
         }
     }
+}
+
+/// A step of a task the loop asked to stop: the future is dropped instead of polled. (A task whose
+/// outcome is already recorded is never polled again through async-task; it reports `Cancelled`.)
+#[cold]
+fn cancelled_step<F, T>(meta: &TaskMeta, future: &mut ManuallyDrop<F>) -> Poll<TaskResult<T>> {
+    if meta.outcome().is_none() {
+        // SAFETY: the outcome is unset, so the future is live (invariants); it is recorded next.
+        let panic = unsafe { drop_future(future) };
+        finish(meta, TaskOutcome::Cancelled);
+        if let Some(payload) = panic {
+            report_drop_panic(meta, payload);
+        }
+    }
+    Poll::Ready(Err(Failure::Cancelled))
 }
 
 /// Records a panic as the task's outcome.
@@ -216,7 +250,7 @@ fn register_pending(meta: &TaskMeta, cx: &Context<'_>) {
 #[inline]
 fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
     let (has_callbacks, has_context) = meta.set_outcome(outcome);
-    if !has_callbacks && !has_context && meta.registry_key() == UNREGISTERED {
+    if !has_callbacks && !has_context && !meta.is_registered() {
         // Finished in its first poll with nobody watching: the loop has nothing to update.
         return;
     }
@@ -229,9 +263,9 @@ fn finish(meta: &TaskMeta, outcome: TaskOutcome) {
 impl TaskInfo {
     pub(crate) fn from_meta(meta: &TaskMeta) -> TaskInfo {
         TaskInfo {
-            id: meta.id,
+            id: meta.id(),
             name: meta.name().cloned(),
-            location: meta.location,
+            location: meta.location(),
         }
     }
 }

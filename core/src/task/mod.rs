@@ -7,8 +7,10 @@ mod gather;
 mod group;
 mod harness;
 mod meta;
+mod origin;
 mod ready;
 mod registry;
+pub(crate) mod running;
 mod wait;
 
 use std::any::Any;
@@ -270,7 +272,7 @@ impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let meta = self.inner.metadata();
         f.debug_struct("Task")
-            .field("id", &meta.id)
+            .field("id", &meta.id())
             .field("name", &meta.name())
             .field("finished", &self.inner.is_finished())
             .finish()
@@ -292,7 +294,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
-        self.inner.metadata().id
+        self.inner.metadata().id()
     }
 
     /// The task's name, if it was spawned with one (asyncio `Task.get_name()`).
@@ -326,7 +328,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn location(&self) -> &'static Location<'static> {
-        self.inner.metadata().location
+        self.inner.metadata().location()
     }
 
     /// Whether the task has ended: finished, cancelled or panicked.
@@ -487,7 +489,7 @@ impl<T> Task<T> {
     pub fn remove_done_callback(&self, id: DoneCallbackId) -> bool {
         let meta = self.inner.metadata();
         self.loop_inner("remove_done_callback")
-            .remove_done_callback(meta.id, id.0)
+            .remove_done_callback(meta.id(), id.0)
     }
 
     /// Takes the task over and calls `f` with its result once it has ended: the output, or a
@@ -524,7 +526,7 @@ impl<T> Task<T> {
         T: 'static,
     {
         let meta = self.inner.metadata();
-        let (id, outcome) = (meta.id, meta.outcome());
+        let (id, outcome) = (meta.id(), meta.outcome());
         if outcome.is_none() {
             meta.mark_has_callbacks();
         }
@@ -688,7 +690,7 @@ impl<T> Future for Task<T> {
             Poll::Ready(Ok(v)) => Poll::Ready(v),
             Poll::Ready(Err(Failure::Panicked(p))) => resume_unwind(p.take()),
             Poll::Ready(Err(Failure::Cancelled)) => {
-                let id = self.inner.metadata().id;
+                let id = self.inner.metadata().id();
                 panic!("awaited task {id} was cancelled (its loop shut down); use Task::join to handle this")
             }
         }
@@ -1132,13 +1134,12 @@ where
     //   injector, which the loop drains on its own thread) and only dropped there (at shutdown the loop
     //   cancels every task on its thread; after that `schedule_remote` leaks rather than drops a local
     //   runnable). Callers pass `local: false` only with `F: Send` (`Handle::spawn`).
-    // - `'static` on the future: the harness borrows only the task's metadata, which async-task stores in
-    //   the same allocation and drops after the future (documented as allowed by async-task).
+    // - `'static` on the future: `F: 'static`, and the harness borrows nothing.
     // - The schedule function is a plain `fn` (`Send + Sync + 'static`), so wakers may go anywhere.
     let (runnable, task) = unsafe {
         async_task::Builder::new()
             .metadata(meta)
-            .spawn_unchecked(move |meta| Harness::new(meta, future), schedule)
+            .spawn_unchecked(move |_| Harness::new(future), schedule)
     };
-    (runnable, Task { inner: task })
+    (TaskRunnable::new(runnable), Task { inner: task })
 }
