@@ -6,7 +6,7 @@
 //! cargo bench -p tulip-benches --bench echo_load -- quick                # 1 repetition, 2 s per case
 //! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
-//! cargo bench -p tulip-benches --bench echo_load -- fixed ADDR CONNS SIZE WARMUP MEASURED [PID]
+//! cargo bench -p tulip-benches --bench echo_load -- fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
 //! cargo bench -p tulip-benches --bench echo_load -- matrix | memory | lateness # one table only
 //! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only

@@ -4,6 +4,8 @@
 //! `/proc/<pid>/task/*/schedstat` (nanoseconds on the CPU, all threads), which gives CPU per request at
 //! nanosecond resolution instead of `/proc/<pid>/stat`'s 10 ms ticks.
 //!
+//! With [`Proto::Http`] a round trip is a keep-alive `GET /` and its whole response instead.
+//!
 //! Used by `scripts/echo_instructions.sh`: under callgrind the server runs twice, with M = 0 and with
 //! M = N, and the difference of the instruction totals divided by C x N is the cost of one request.
 
@@ -24,8 +26,31 @@ pub(crate) struct FixedReport {
     pub(crate) errors: u64,
 }
 
+/// What a round trip is.
+#[derive(Clone, Copy)]
+pub(crate) enum Proto {
+    /// `size` bytes sent and the same bytes expected back.
+    Echo(usize),
+    /// `GET / HTTP/1.1` on a keep-alive connection, one whole response (head, then `content-length`
+    /// bytes of body) expected back.
+    Http,
+}
+
+const HTTP_REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
+
+impl Proto {
+    fn request_len(self) -> usize {
+        match self {
+            Proto::Echo(size) => size,
+            Proto::Http => HTTP_REQUEST.len(),
+        }
+    }
+}
+
 struct Conn {
     stream: TcpStream,
+    /// Http: the response bytes received so far.
+    response: Vec<u8>,
     written: usize,
     read: usize,
     /// Round trips completed so far.
@@ -53,11 +78,11 @@ pub(crate) fn cpu_ns(pid: u32) -> Option<u64> {
     Some(total)
 }
 
-/// Runs `warmup` then `measured` round trips of `size` bytes on each of `conns` connections.
+/// Runs `warmup` then `measured` round trips of `proto` on each of `conns` connections.
 pub(crate) fn run(
     addr: SocketAddr,
     conns: usize,
-    size: usize,
+    proto: Proto,
     warmup: u64,
     measured: u64,
     pid: Option<u32>,
@@ -72,20 +97,21 @@ pub(crate) fn run(
         unsafe { poller.add(&stream, Event::none(i))? };
         all.push(Conn {
             stream,
+            response: Vec::new(),
             written: 0,
             read: 0,
             done: 0,
             dead: false,
         });
     }
-    let mut buf = vec![0u8; size.max(65536)];
+    let mut buf = vec![0u8; proto.request_len().max(65536)];
     let mut events = Events::new();
-    phase(&poller, &mut all, size, warmup, &mut buf, &mut events)?;
+    phase(&poller, &mut all, proto, warmup, &mut buf, &mut events)?;
     let before = pid.and_then(cpu_ns);
     phase(
         &poller,
         &mut all,
-        size,
+        proto,
         warmup + measured,
         &mut buf,
         &mut events,
@@ -114,7 +140,7 @@ pub(crate) fn run(
 fn phase(
     poller: &Poller,
     all: &mut [Conn],
-    size: usize,
+    proto: Proto,
     until: u64,
     buf: &mut [u8],
     events: &mut Events,
@@ -122,7 +148,7 @@ fn phase(
     let mut ready: Vec<usize> = (0..all.len()).collect();
     loop {
         for i in ready.drain(..) {
-            drive(poller, &mut all[i], i, size, until, buf);
+            drive(poller, &mut all[i], i, proto, until, buf);
         }
         if all.iter().all(|c| c.dead || c.done >= until) {
             return Ok(());
@@ -140,13 +166,19 @@ fn phase(
 }
 
 /// Advances one connection as far as it goes without blocking, then re-arms it (oneshot).
-fn drive(poller: &Poller, c: &mut Conn, i: usize, size: usize, until: u64, buf: &mut [u8]) {
+fn drive(poller: &Poller, c: &mut Conn, i: usize, proto: Proto, until: u64, buf: &mut [u8]) {
+    let size = proto.request_len();
     while !c.dead && c.done < until {
         let mut progress = false;
         if c.written < size {
             let chunk = &mut buf[..size - c.written];
-            for (k, b) in chunk.iter_mut().enumerate() {
-                *b = byte(i, c.done, c.written + k);
+            match proto {
+                Proto::Echo(_) => {
+                    for (k, b) in chunk.iter_mut().enumerate() {
+                        *b = byte(i, c.done, c.written + k);
+                    }
+                }
+                Proto::Http => chunk.copy_from_slice(&HTTP_REQUEST[c.written..]),
             }
             match c.stream.write(chunk) {
                 Ok(0) => c.dead = true,
@@ -158,7 +190,27 @@ fn drive(poller: &Poller, c: &mut Conn, i: usize, size: usize, until: u64, buf: 
                 Err(_) => c.dead = true,
             }
         }
-        if !c.dead && c.read < c.written {
+        if !c.dead && c.written == size && matches!(proto, Proto::Http) {
+            match c.stream.read(buf) {
+                Ok(0) => c.dead = true,
+                Ok(n) => {
+                    c.response.extend_from_slice(&buf[..n]);
+                    progress = true;
+                    match http_response_len(&c.response) {
+                        Some(len) if c.response.len() == len => {
+                            c.done += 1;
+                            c.response.clear();
+                            c.written = 0;
+                        }
+                        // More than one response: the server answered what was not asked.
+                        Some(len) if c.response.len() > len => c.dead = true,
+                        _ => {}
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => c.dead = true,
+            }
+        } else if !c.dead && c.read < c.written {
             let want = c.written - c.read;
             match c.stream.read(&mut buf[..want]) {
                 Ok(0) => c.dead = true,
@@ -183,11 +235,29 @@ fn drive(poller: &Poller, c: &mut Conn, i: usize, size: usize, until: u64, buf: 
             }
         }
         if !progress {
-            let interest = Event::new(i, c.read < c.written, c.written < size);
+            let waiting = match proto {
+                Proto::Echo(_) => c.read < c.written,
+                Proto::Http => c.written == size,
+            };
+            let interest = Event::new(i, waiting, c.written < size);
             let _ = poller.modify(&c.stream, interest);
             return;
         }
     }
+}
+
+/// The length of the whole HTTP response at the start of `r` (head and `content-length` bytes of
+/// body), once its head is complete.
+fn http_response_len(r: &[u8]) -> Option<usize> {
+    let head = r.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = std::str::from_utf8(&r[..head]).ok()?;
+    let body = text
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    Some(head + body)
 }
 
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
