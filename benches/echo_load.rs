@@ -389,30 +389,29 @@ fn main() -> io::Result<()> {
             Ok(())
         }
         // A fixed number of round trips (scripts/echo_instructions.sh): prints
-        // `requests=R cpu_ns=T errors=E`, T the server's CPU time over the R measured round trips.
+        // `requests=R cpu_ns=T wall_ns=W errors=E`, T the server's CPU time over the R measured round
+        // trips, W their wall-clock time.
         Some("fixed") => {
             let arg = |i: usize| -> io::Result<&str> {
                 args.get(i).map(String::as_str).ok_or_else(|| {
                     io::Error::new(
                         io::ErrorKind::InvalidInput,
-                        "fixed ADDR CONNS SIZE WARMUP MEASURED [PID]",
+                        "fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]",
                     )
                 })
             };
             let num = |i: usize| -> io::Result<u64> { arg(i)?.parse().map_err(io::Error::other) };
             let addr: SocketAddr = arg(1)?.parse().map_err(io::Error::other)?;
             let pid = args.get(6).and_then(|p| p.parse().ok());
-            let r = fixed::run(
-                addr,
-                num(2)? as usize,
-                num(3)? as usize,
-                num(4)?,
-                num(5)?,
-                pid,
-            )?;
+            // SIZE `http`: keep-alive `GET /` round trips (the hyper servers).
+            let proto = match arg(3)? {
+                "http" => fixed::Proto::Http,
+                _ => fixed::Proto::Echo(num(3)? as usize),
+            };
+            let r = fixed::run(addr, num(2)? as usize, proto, num(4)?, num(5)?, pid)?;
             println!(
-                "requests={} cpu_ns={} errors={}",
-                r.requests, r.cpu_ns, r.errors
+                "requests={} cpu_ns={} wall_ns={} errors={}",
+                r.requests, r.cpu_ns, r.wall_ns, r.errors
             );
             if r.errors > 0 {
                 return Err(io::Error::other(format!(

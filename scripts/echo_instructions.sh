@@ -6,7 +6,8 @@
 # and the load generator to CPU 1).
 #
 #   scripts/echo_instructions.sh [ROUNDS] [case...]        default 3 rounds, all four cases
-#       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES)
+#       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
+#       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
 #                                   tulip-echo_streams tokio-ct smol)
 #   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
@@ -22,7 +23,8 @@
 #
 # Output on stdout, one line per case and server (stable, for scripts/bench.sh):
 #   case server instructions_per_req cpu_us_per_req
-# Raw per-round figures go to stderr and to target/echo_instructions/.
+# Raw per-round figures (with the wall-clock time per round trip of the CPU run, which with one
+# connection is the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +44,8 @@ plan() { # case -> "W N_CG N_CPU"
         100x1024) echo "5 40 400" ;;
         1000x64) echo "2 5 40" ;;
         10x65536) echo "5 100 1000" ;;
+        1xhttp) echo "200 2000 20000" ;;
+        *xhttp) echo "5 100 1000" ;;
         *) echo "5 100 1000" ;;
     esac
 }
@@ -57,8 +61,20 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "echo_load" and m.get("executable"):
         print(m["executable"])
-')
+' || true)
 [ -n "$LOAD" ] || { echo "could not build benches/echo_load.rs" >&2; exit 1; }
+HTTP_LOAD=""
+if [[ " ${SERVER_LIST[*]} " == *" hyper-"* ]]; then
+    HTTP_LOAD=$(cargo bench -p tulip-benches --bench http_load --no-run --message-format=json 2>/dev/null |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "http_load" and m.get("executable"):
+        print(m["executable"])
+' || true)
+    [ -n "$HTTP_LOAD" ] || { echo "could not build benches/http_load.rs" >&2; exit 1; }
+fi
 if [ -z "${NO_CALLGRIND:-}" ] && ! command -v valgrind >/dev/null; then
     echo "valgrind not found (apt-get install valgrind), or set NO_CALLGRIND=1" >&2
     exit 1
@@ -71,6 +87,8 @@ server_cmd() { # name
     case "$1" in
         tulip-*) echo "target/release/examples/${1#tulip-}" ;;
         tokio-ct | tokio-mt | smol | epoll) echo "$LOAD server $1" ;;
+        hyper-tulip) echo "$HTTP_LOAD server tulip" ;;
+        hyper-tokio) echo "$HTTP_LOAD server tokio-ct" ;;
         *) echo "unknown server $1" >&2; return 1 ;;
     esac
 }
@@ -104,7 +122,7 @@ stop_server() {
     rm -f "$OUT/stdout.fifo"
 }
 
-# The load: prints `requests=R cpu_ns=T errors=E`.
+# The load: prints `requests=R cpu_ns=T wall_ns=W errors=E`.
 load() { # conns size warmup measured [pid]
     taskset -c 1 "$LOAD" fixed "$ADDR" "$@"
 }
@@ -121,7 +139,7 @@ callgrind_total() { # name conns size warmup measured
 RAW="$OUT/raw.tsv"
 : >"$RAW"
 for case in "${CASES[@]}"; do
-    conns=${case%x*}
+    conns=${case%%x*}
     size=${case#*x}
     read -r warm n_cg n_cpu <<<"$(plan "$case")"
     for round in $(seq "$ROUNDS"); do
@@ -133,6 +151,7 @@ for case in "${CASES[@]}"; do
                 ins=$(python3 -c "print(f'{($full - $base) / ($conns * $n_cg):.0f}')")
             fi
             cpu="-"
+            wall="-"
             if [ -z "${NO_CPU:-}" ]; then
                 start_server "$s" "$OUT/$s.native.log"
                 r=$(load "$conns" "$size" "$warm" "$n_cpu" "$SPID")
@@ -141,9 +160,12 @@ for case in "${CASES[@]}"; do
 import sys
 f = dict(kv.split('=') for kv in '$r'.split())
 print(f\"{int(f['cpu_ns']) / 1000 / int(f['requests']):.2f}\")")
+                wall=$(python3 -c "
+f = dict(kv.split('=') for kv in '$r'.split())
+print(f\"{int(f['wall_ns']) / 1000 / int(f['requests']):.2f}\")")
             fi
-            printf '%s\t%s\t%s\t%s\t%s\n' "$case" "$s" "$round" "$ins" "$cpu" >>"$RAW"
-            echo "  $case $s round $round: $ins instructions/req, $cpu µs/req" >&2
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$s" "$round" "$ins" "$cpu" "$wall" >>"$RAW"
+            echo "  $case $s round $round: $ins instructions/req, $cpu µs CPU/req, wall $wall µs/req" >&2
         done
     done
 done
@@ -153,7 +175,7 @@ import sys
 from statistics import median
 rows = {}
 for line in open(sys.argv[1]):
-    case, server, _round, ins, cpu = line.rstrip("\n").split("\t")
+    case, server, _round, ins, cpu, _wall = line.rstrip("\n").split("\t")
     r = rows.setdefault((case, server), ([], []))
     if ins != "-":
         r[0].append(float(ins))

@@ -22,6 +22,9 @@ pub(crate) struct FixedReport {
     pub(crate) requests: u64,
     /// Server CPU time over the measured phase, nanoseconds (0 without a pid).
     pub(crate) cpu_ns: u64,
+    /// Wall-clock time of the measured phase, nanoseconds (with one connection: the latency of a
+    /// round trip, times the count).
+    pub(crate) wall_ns: u64,
     /// Connections that failed (closed early, wrong bytes, I/O error).
     pub(crate) errors: u64,
 }
@@ -108,6 +111,7 @@ pub(crate) fn run(
     let mut events = Events::new();
     phase(&poller, &mut all, proto, warmup, &mut buf, &mut events)?;
     let before = pid.and_then(cpu_ns);
+    let started = std::time::Instant::now();
     phase(
         &poller,
         &mut all,
@@ -117,6 +121,7 @@ pub(crate) fn run(
         &mut events,
     )?;
     let after = pid.and_then(cpu_ns);
+    let wall_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
     for c in &all {
         let _ = poller.delete(&c.stream);
     }
@@ -132,6 +137,7 @@ pub(crate) fn run(
     Ok(FixedReport {
         requests,
         cpu_ns,
+        wall_ns,
         errors,
     })
 }
