@@ -11,7 +11,8 @@
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
 #                                   tulip-echo_streams tokio-ct smol)
 #   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
-#   NO_BUILD=1                      use the binaries already in target/release
+#   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
+#                                   and http_load are still built when out of date)
 #
 # Each case: every connection first makes W warm-up round trips (not counted), then N measured ones
 # (`echo_load -- fixed`, benches/echo/fixed.rs; every byte checked). Instructions: the server runs under
