@@ -6,6 +6,7 @@
 //! cargo bench -p tulip-benches --bench echo_load -- quick                # 1 repetition, 2 s per case
 //! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
+//! cargo bench -p tulip-benches --bench echo_load -- fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
 //! cargo bench -p tulip-benches --bench echo_load -- matrix | memory | lateness # one table only
 //! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only
@@ -17,6 +18,8 @@
 //! two-worker matrix (tulip's `--workers 2`, tokio multi_thread(2), smol on two threads) runs servers and
 //! load generator unpinned on both CPUs.
 
+#[path = "echo/fixed.rs"]
+mod fixed;
 #[path = "echo/lateness.rs"]
 mod lateness;
 #[path = "echo/loadgen.rs"]
@@ -383,6 +386,39 @@ fn main() -> io::Result<()> {
                 server_pid: args.get(5).and_then(|p| p.parse().ok()),
             })?;
             println!("{r:?}");
+            Ok(())
+        }
+        // A fixed number of round trips (scripts/echo_instructions.sh): prints
+        // `requests=R cpu_ns=T wall_ns=W errors=E`, T the server's CPU time over the R measured round
+        // trips, W their wall-clock time.
+        Some("fixed") => {
+            let arg = |i: usize| -> io::Result<&str> {
+                args.get(i).map(String::as_str).ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]",
+                    )
+                })
+            };
+            let num = |i: usize| -> io::Result<u64> { arg(i)?.parse().map_err(io::Error::other) };
+            let addr: SocketAddr = arg(1)?.parse().map_err(io::Error::other)?;
+            let pid = args.get(6).and_then(|p| p.parse().ok());
+            // SIZE `http`: keep-alive `GET /` round trips (the hyper servers).
+            let proto = match arg(3)? {
+                "http" => fixed::Proto::Http,
+                _ => fixed::Proto::Echo(num(3)? as usize),
+            };
+            let r = fixed::run(addr, num(2)? as usize, proto, num(4)?, num(5)?, pid)?;
+            println!(
+                "requests={} cpu_ns={} wall_ns={} errors={}",
+                r.requests, r.cpu_ns, r.wall_ns, r.errors
+            );
+            if r.errors > 0 {
+                return Err(io::Error::other(format!(
+                    "{} connection(s) failed",
+                    r.errors
+                )));
+            }
             Ok(())
         }
         Some("mem") => {

@@ -213,6 +213,46 @@ fn read_n_and_read_to_end() {
     .unwrap();
 }
 
+/// `read(65536)` of chunks large and small, as they arrive: every byte comes back in order, and no
+/// returned vector holds more than twice its length in capacity (a large read is handed out in the
+/// vector the socket read into, a small one copied out at its size).
+///
+/// ```python
+/// # peer sends 50 000 bytes, 10 bytes, 40 000 bytes (separately) and closes
+/// got = b""
+/// while chunk := await r.read(65536): got += chunk
+/// ```
+#[test]
+fn read_n_of_large_and_small_chunks_keeps_every_byte_and_little_slack() {
+    run(async {
+        let pieces: Vec<Vec<u8>> = [50_000usize, 10, 40_000]
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| (0..n).map(|i| (i * 13 + k * 101) as u8).collect())
+            .collect();
+        let want: Vec<u8> = pieces.concat();
+        let addr = peer_sending(pieces).await?;
+        let (mut r, _w) = open_connection(addr).await?;
+        let mut got = Vec::new();
+        loop {
+            let chunk = r.read(65536).await?;
+            if chunk.is_empty() {
+                break;
+            }
+            assert!(
+                chunk.capacity() <= 2 * chunk.len(),
+                "a {}-byte read holds {} bytes of capacity",
+                chunk.len(),
+                chunk.capacity()
+            );
+            got.extend_from_slice(&chunk);
+        }
+        assert!(got == want, "{} bytes back of {}", got.len(), want.len());
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 /// A large `readexactly` (several reads) is verified byte for byte.
 #[test]
 fn readexactly_large() {

@@ -123,6 +123,18 @@ impl ByteStream for AnyStream {
         each!(self.poll_read(cx, buf))
     }
     #[inline]
+    fn poll_read_spare(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Option<Poll<io::Result<usize>>> {
+        match self {
+            AnyStream::Tcp(s) => ByteStream::poll_read_spare(s, cx, buf),
+            AnyStream::Unix(s) => ByteStream::poll_read_spare(s, cx, buf),
+            AnyStream::Other(_) => None,
+        }
+    }
+    #[inline]
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         each!(self.poll_write(cx, buf))
     }

@@ -80,6 +80,49 @@ pub trait ByteStream: Clone + Unpin + 'static {
     /// ```
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
+    /// Polls one read appended to the spare capacity of `buf` (at most `buf.capacity() - buf.len()`
+    /// bytes), for streams that can read into memory nobody zeroed first: `Some` with what
+    /// [`poll_read`](ByteStream::poll_read) would return, `buf` having grown by that many bytes.
+    /// `None` (the default) when the stream does not read this way; the caller then uses
+    /// `poll_read`. The sockets of this crate do (`recv(2)` into the spare capacity).
+    ///
+    /// [`StreamReader`](crate::StreamReader) uses it to hand a large read to its caller in the
+    /// vector it arrived in, instead of copying it out of a zeroed scratch buffer.
+    ///
+    /// **asyncio:** what `sock.recv_into()` does with a `bytearray` it did not clear first.
+    ///
+    /// # Errors
+    ///
+    /// As [`poll_read`](ByteStream::poll_read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use tulip_net::ByteStream;
+    /// tulip_core::run(async {
+    ///     let (a, b) = tulip_net::unix::UnixStream::pair()?;
+    ///     a.write_all(b"xy").await?;
+    ///     let mut buf = Vec::with_capacity(16);
+    ///     let n = poll_fn(|cx| {
+    ///         ByteStream::poll_read_spare(&b, cx, &mut buf).expect("sockets read into spare capacity")
+    ///     })
+    ///     .await?;
+    ///     assert_eq!((n, &buf[..]), (2, &b"xy"[..]));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    fn poll_read_spare(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Option<Poll<io::Result<usize>>> {
+        let _ = (cx, buf);
+        None
+    }
+
     /// Polls one write of (a prefix of) `buf`, returning how many bytes were taken.
     ///
     /// **asyncio:** the transport's write callback (`_write_ready`).
@@ -301,6 +344,15 @@ macro_rules! socket_byte_stream {
             #[inline]
             fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 <$ty>::poll_read(self, cx, buf)
+            }
+
+            #[inline]
+            fn poll_read_spare(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut Vec<u8>,
+            ) -> Option<Poll<io::Result<usize>>> {
+                Some(<$ty>::poll_read_spare(self, cx, buf))
             }
 
             #[inline]

@@ -24,6 +24,22 @@ thread_local! {
     /// Where a reader with nothing buffered reads to, so that an idle reader owns no buffer: what
     /// arrives is copied out at its exact size (the copy `take` would make anyway).
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The same for streams that read into spare capacity (`ByteStream::poll_read_spare`, the
+    /// library's sockets): never zeroed, empty (length 0) between reads, and handed out whole when
+    /// one read fills at least `1 / MAX_SLACK` of it (the next read then allocates another), so a
+    /// large read costs no copy.
+    static SPARE_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where a read with nothing buffered went (`StreamReader::poll_read_spare_scratch`).
+enum Scratch {
+    /// It ran: what arrived, in a vector of its own.
+    Read(Poll<io::Result<Vec<u8>>>),
+    /// The stream does not read into spare capacity: use the zeroed scratch buffer.
+    Unsupported,
+    /// The scratch buffer is in use (a stream whose read runs another reader's): read into the
+    /// reader's own buffer.
+    Busy,
 }
 
 /// The reading half of a connection opened by [`open_connection`](crate::open_connection) or accepted
@@ -242,17 +258,11 @@ impl<S: ByteStream> StreamReader<S> {
     /// keeps what arrived in a buffer of its size. `None` when the scratch buffer is in use (a stream
     /// whose read runs another reader's): the caller reads into a buffer of its own.
     fn poll_fill_empty(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
-        let sock = &self.sock;
-        let got = SCRATCH.with(|scratch| {
-            let mut scratch = scratch.try_borrow_mut().ok()?;
-            if scratch.len() < CHUNK {
-                scratch.resize(CHUNK, 0);
-            }
-            Some(
-                sock.poll_read(cx, &mut scratch[..])
-                    .map_ok(|n| scratch[..n].to_vec()),
-            )
-        })?;
+        let got = match self.poll_read_spare_scratch(cx) {
+            Scratch::Read(got) => got,
+            Scratch::Busy => return None,
+            Scratch::Unsupported => self.poll_read_zeroed_scratch(cx)?,
+        };
         Some(got.map_ok(|data| {
             let n = data.len();
             if n == 0 {
@@ -263,6 +273,47 @@ impl<S: ByteStream> StreamReader<S> {
             self.end = n;
             n
         }))
+    }
+
+    /// One read into [`SPARE_SCRATCH`]: what arrived, in the scratch vector itself when it fills
+    /// at least `1 / MAX_SLACK` of it (what `take` would hand out whole), else copied out.
+    fn poll_read_spare_scratch(&self, cx: &mut Context<'_>) -> Scratch {
+        let sock = &self.sock;
+        SPARE_SCRATCH.with(|scratch| {
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                return Scratch::Busy;
+            };
+            // Empty between reads: room for exactly CHUNK bytes, allocated once per hand-out.
+            scratch.reserve_exact(CHUNK);
+            let Some(res) = sock.poll_read_spare(cx, &mut scratch) else {
+                return Scratch::Unsupported;
+            };
+            Scratch::Read(res.map_ok(|n| {
+                if n > 0 && n.saturating_mul(MAX_SLACK) >= scratch.capacity() {
+                    std::mem::take(&mut *scratch)
+                } else {
+                    let data = scratch.to_vec();
+                    scratch.clear();
+                    data
+                }
+            }))
+        })
+    }
+
+    /// One read into the zeroed [`SCRATCH`], what arrived copied out; `None` when the scratch
+    /// buffer is in use.
+    fn poll_read_zeroed_scratch(&self, cx: &mut Context<'_>) -> Option<Poll<io::Result<Vec<u8>>>> {
+        let sock = &self.sock;
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.try_borrow_mut().ok()?;
+            if scratch.len() < CHUNK {
+                scratch.resize(CHUNK, 0);
+            }
+            Some(
+                sock.poll_read(cx, &mut scratch[..])
+                    .map_ok(|n| scratch[..n].to_vec()),
+            )
+        })
     }
 
     async fn fill(&mut self, want: usize) -> io::Result<usize> {

@@ -416,6 +416,29 @@ impl TcpStream {
             .poll_read_len_with(cx, len, |s| socket2::SockRef::from(s).recv(buf))
     }
 
+    /// Polls one read appended to `buf`'s spare capacity (at most that many bytes; none is zeroed
+    /// first): [`ByteStream::poll_read_spare`](crate::ByteStream::poll_read_spare) for this socket.
+    #[inline]
+    pub(crate) fn poll_read_spare(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.capacity() - buf.len();
+        if len == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        self.io.poll_read_len_with(cx, len, |s| {
+            rustix::net::recv(
+                s,
+                rustix::buffer::spare_capacity(&mut *buf),
+                rustix::net::RecvFlags::empty(),
+            )
+            .map(|(n, _)| n)
+            .map_err(io::Error::from)
+        })
+    }
+
     /// Polls a write of `buf`.
     ///
     /// **asyncio:** no counterpart (the poll-level form of `loop.sock_send()`).

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Server cost per echo request under a fixed load, deterministic enough to compare runtimes on a noisy
+# shared machine: user-space instructions per request (callgrind on the server process only; the load
+# generator runs natively outside valgrind) and server CPU time per request (the server's threads'
+# /proc/<pid>/task/*/schedstat, nanoseconds, over a fixed number of round trips, server pinned to CPU 0
+# and the load generator to CPU 1).
+#
+#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 3 rounds, all four cases
+#       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
+#       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
+#   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
+#                                   tulip-echo_streams tokio-ct smol)
+#   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
+#   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
+#                                   and http_load are still built when out of date)
+#
+# Each case: every connection first makes W warm-up round trips (not counted), then N measured ones
+# (`echo_load -- fixed`, benches/echo/fixed.rs; every byte checked). Instructions: the server runs under
+# callgrind twice, with N = 0 and N = N_CG; (total(N_CG) - total(0)) / (connections x N_CG) cancels
+# start-up, accepts, warm-up and teardown. CPU: the server runs natively and the load generator reads
+# the server's CPU time when every connection has finished its warm-up and again when every connection
+# has finished its N_CPU round trips. The servers take turns within each round (interleaved, so a change
+# in the machine's load hits every server alike); the figures are medians over the rounds.
+#
+# Output on stdout, one line per case and server (stable, for scripts/bench.sh):
+#   case server instructions_per_req cpu_us_per_req
+# Raw per-round figures (with the wall-clock time per round trip of the CPU run, which with one
+# connection is the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS="${1:-3}"
+shift || true
+if [ "$#" -gt 0 ]; then
+    CASES=("$@")
+else
+    CASES=(1x64 100x1024 1000x64 10x65536)
+fi
+read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct smol}"
+
+# Warm-up round trips per connection, measured ones under callgrind, measured ones natively.
+plan() { # case -> "W N_CG N_CPU"
+    case "$1" in
+        1x64) echo "200 2000 20000" ;;
+        100x1024) echo "5 40 400" ;;
+        1000x64) echo "2 5 40" ;;
+        10x65536) echo "5 100 1000" ;;
+        1xhttp) echo "200 2000 20000" ;;
+        *xhttp) echo "5 100 1000" ;;
+        *) echo "5 100 1000" ;;
+    esac
+}
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+if [ -z "${NO_BUILD:-}" ]; then
+    cargo build --release -p tulip --example echo --example echo_protocol --example echo_streams >&2
+fi
+LOAD=$(cargo bench -p tulip-benches --bench echo_load --no-run --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "echo_load" and m.get("executable"):
+        print(m["executable"])
+' || true)
+[ -n "$LOAD" ] || { echo "could not build benches/echo_load.rs" >&2; exit 1; }
+HTTP_LOAD=""
+if [[ " ${SERVER_LIST[*]} " == *" hyper-"* ]]; then
+    HTTP_LOAD=$(cargo bench -p tulip-benches --bench http_load --no-run --message-format=json 2>/dev/null |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "http_load" and m.get("executable"):
+        print(m["executable"])
+' || true)
+    [ -n "$HTTP_LOAD" ] || { echo "could not build benches/http_load.rs" >&2; exit 1; }
+fi
+if [ -z "${NO_CALLGRIND:-}" ] && ! command -v valgrind >/dev/null; then
+    echo "valgrind not found (apt-get install valgrind), or set NO_CALLGRIND=1" >&2
+    exit 1
+fi
+OUT=target/echo_instructions
+mkdir -p "$OUT"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+server_cmd() { # name
+    case "$1" in
+        tulip-*) echo "target/release/examples/${1#tulip-}" ;;
+        tokio-ct | tokio-mt | smol | epoll) echo "$LOAD server $1" ;;
+        hyper-tulip) echo "$HTTP_LOAD server tulip" ;;
+        hyper-tokio) echo "$HTTP_LOAD server tokio-ct" ;;
+        *) echo "unknown server $1" >&2; return 1 ;;
+    esac
+}
+
+SPID=""
+# Starts server NAME on CPU 0 (under WRAP, e.g. valgrind), waits for its address; sets ADDR and SPID.
+start_server() { # name log [wrap...]
+    local name=$1 log=$2 fifo line
+    shift 2
+    fifo="$OUT/stdout.fifo"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    # shellcheck disable=SC2046
+    taskset -c 0 "$@" $(server_cmd "$name") 127.0.0.1:0 >"$fifo" 2>"$log" &
+    SPID=$!
+    exec 3<"$fifo"
+    read -r line <&3 || { echo "$name did not start (see $log)" >&2; return 1; }
+    ADDR=${line#listening on }
+}
+
+stop_server() {
+    kill -TERM "$SPID" 2>/dev/null || true
+    local i
+    for i in $(seq 100); do
+        kill -0 "$SPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SPID" 2>/dev/null || true
+    wait "$SPID" 2>/dev/null || true
+    exec 3<&-
+    rm -f "$OUT/stdout.fifo"
+}
+
+# The load: prints `requests=R cpu_ns=T wall_ns=W errors=E`.
+load() { # conns size warmup measured [pid]
+    taskset -c 1 "$LOAD" fixed "$ADDR" "$@"
+}
+
+# Total instructions of the server (all threads) serving `measured` round trips per connection.
+callgrind_total() { # name conns size warmup measured
+    local name=$1 file="$OUT/$1.$2x$3.$5.callgrind"
+    start_server "$name" "$file.log" valgrind --tool=callgrind --callgrind-out-file="$file"
+    load "$2" "$3" "$4" "$5" >/dev/null
+    stop_server
+    awk '/^(summary|totals):/ { print $2; exit }' "$file"
+}
+
+RAW="$OUT/raw.tsv"
+: >"$RAW"
+for case in "${CASES[@]}"; do
+    conns=${case%%x*}
+    size=${case#*x}
+    read -r warm n_cg n_cpu <<<"$(plan "$case")"
+    for round in $(seq "$ROUNDS"); do
+        for s in "${SERVER_LIST[@]}"; do
+            ins="-"
+            if [ -z "${NO_CALLGRIND:-}" ]; then
+                base=$(callgrind_total "$s" "$conns" "$size" "$warm" 0)
+                full=$(callgrind_total "$s" "$conns" "$size" "$warm" "$n_cg")
+                ins=$(python3 -c "print(f'{($full - $base) / ($conns * $n_cg):.0f}')")
+            fi
+            cpu="-"
+            wall="-"
+            if [ -z "${NO_CPU:-}" ]; then
+                start_server "$s" "$OUT/$s.native.log"
+                r=$(load "$conns" "$size" "$warm" "$n_cpu" "$SPID")
+                stop_server
+                cpu=$(python3 -c "
+import sys
+f = dict(kv.split('=') for kv in '$r'.split())
+print(f\"{int(f['cpu_ns']) / 1000 / int(f['requests']):.2f}\")")
+                wall=$(python3 -c "
+f = dict(kv.split('=') for kv in '$r'.split())
+print(f\"{int(f['wall_ns']) / 1000 / int(f['requests']):.2f}\")")
+            fi
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$s" "$round" "$ins" "$cpu" "$wall" >>"$RAW"
+            echo "  $case $s round $round: $ins instructions/req, $cpu µs CPU/req, wall $wall µs/req" >&2
+        done
+    done
+done
+
+python3 - "$RAW" <<'EOF'
+import sys
+from statistics import median
+rows = {}
+for line in open(sys.argv[1]):
+    case, server, _round, ins, cpu, _wall = line.rstrip("\n").split("\t")
+    r = rows.setdefault((case, server), ([], []))
+    if ins != "-":
+        r[0].append(float(ins))
+    if cpu != "-":
+        r[1].append(float(cpu))
+print("# case server instructions_per_req cpu_us_per_req (medians; user-space instructions by callgrind, server CPU from schedstat)")
+for (case, server), (ins, cpu) in rows.items():
+    i = f"{median(ins):.0f}" if ins else "-"
+    c = f"{median(cpu):.2f}" if cpu else "-"
+    print(f"{case} {server} {i} {c}")
+EOF
