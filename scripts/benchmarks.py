@@ -165,6 +165,7 @@ def med(values):
 
 
 def part_criterion():
+    """criterion micro-benchmarks (benches/runtime.rs), BENCH_RUNS times"""
     root = os.environ.get("CRITERION_HOME", os.path.join(target_dir(), "criterion"))
     runs = []
     for i in range(BENCH_RUNS):
@@ -193,6 +194,7 @@ def part_criterion():
 
 
 def part_instructions():
+    """callgrind instructions per operation (scripts/instructions.sh INSTR_N)"""
     out = run(["scripts/instructions.sh", str(INSTR_N)])
     rows = {}
     for line in out.splitlines():
@@ -219,6 +221,7 @@ def parse_syscalls(out):
 
 
 def part_syscalls():
+    """strace system calls per request, waiting and queued (scripts/syscalls.sh)"""
     waiting = parse_syscalls(run(["scripts/syscalls.sh", "1", str(SYSCALL_REQS), "64"]))
     env = dict(ENV, THINK_MS="0")
     reqs = max(SYSCALL_REQS // 2, 1)
@@ -230,7 +233,7 @@ def part_syscalls():
 
 
 def part_timer_syscalls():
-    """System calls per timer created and cancelled (strace of the instructions harness)."""
+    """system calls per timer created and cancelled (strace of benches/instructions.rs)"""
     exe = bench_exe("instructions")
     n = 100_000
     per = {}
@@ -253,6 +256,7 @@ def part_timer_syscalls():
 
 
 def part_idle_memory():
+    """server RSS per idle connection on the example servers (scripts/idle_memory.sh)"""
     out = run(["scripts/idle_memory.sh", str(IDLE_CONNS)])
     rows = {}
     for _, header, body in md_tables(out):
@@ -271,6 +275,7 @@ MEMORY_WORKLOADS = [
 
 
 def part_memory():
+    """RSS per parked task, sleeping task, idle connection (echo_load -- mem)"""
     exe = bench_exe("echo_load")
     rows = {}
     for workload, n, _ in MEMORY_WORKLOADS:
@@ -312,6 +317,7 @@ def echo_once(exe, examples, server, conns, size, secs):
 
 
 def part_echo():
+    """echo matrix, servers interleaved per round: CPU per request, req/s (echo_load -- load)"""
     exe = bench_exe("echo_load")
     run(["cargo", "build", "--release", "-p", "tulip", "--example", "echo", "--example",
          "echo_protocol", "--example", "echo_streams"])
@@ -331,6 +337,7 @@ def part_echo():
 
 
 def part_http():
+    """hyper on tulip vs tokio under wrk (benches/http_load.rs)"""
     out = run(["cargo", "bench", "-p", "tulip-benches", "--bench", "http_load", "--",
                str(HTTP_REPS), str(HTTP_SECS)])
     cases = {}
@@ -346,6 +353,7 @@ def part_http():
 
 
 def part_lateness():
+    """1 ms sleep lateness with the machine's floor (benches/lateness.rs)"""
     exe = bench_exe("lateness")
     out = run([exe, str(LATENESS_RUNS), str(LATENESS_N)])
     rows = {}
@@ -362,6 +370,7 @@ UNINIT_TESTS = [("tulip", "io_readiness", "read_into_uninitialised_memory")]
 
 
 def part_uninit():
+    """the read into uninitialised memory works (its test)"""
     results = {}
     for pkg, test, name in UNINIT_TESTS:
         p = subprocess.run(["cargo", "test", "-p", pkg, "--test", test, "--", "--exact", name],
@@ -405,8 +414,15 @@ PARTS = {
     "echo": part_echo,
     "http": part_http,
 }
+def _line_part_fn(name):
+    def part():
+        return line_part(name)
+    part.__doc__ = LINE_PARTS[name]["title"] + f" ({' '.join(LINE_PARTS[name]['cmd'])})"
+    return part
+
+
 for _name in LINE_PARTS:
-    PARTS[_name] = (lambda n: lambda: line_part(n))(_name)
+    PARTS[_name] = _line_part_fn(_name)
 PARTS_ALL = list(PARTS)
 
 SAVED = None
