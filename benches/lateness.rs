@@ -44,7 +44,10 @@ fn main() {
         .filter(|a| RUNNERS.contains(a))
         .collect();
     for round in 1..=runs {
-        for runner in RUNNERS.into_iter().filter(|r| only.is_empty() || only.contains(r)) {
+        for runner in RUNNERS
+            .into_iter()
+            .filter(|r| only.is_empty() || only.contains(r))
+        {
             let rows = match runner {
                 "floor-nanosleep" => vec![(runner, floor::measure(n, floor::Wait::Nanosleep))],
                 "floor-epoll_pwait2" => vec![(runner, floor::measure(n, floor::Wait::EpollPwait2))],
