@@ -437,7 +437,7 @@ def saved_dir():
 
 
 def run_part(name):
-    t0, load0 = time.time(), loadavg()
+    t0, load0, rev = time.time(), loadavg(), commit()
     try:
         cmd, data = PARTS[name]()
     except FileNotFoundError as e:
@@ -448,7 +448,7 @@ def run_part(name):
         log(f"part {name} FAILED: {e}")
         return False
     t1, load1 = time.time(), loadavg()
-    rec = {"part": name, "command": cmd, "data": data, "commit": commit(),
+    rec = {"part": name, "command": cmd, "data": data, "commit": rev,
            "started": datetime.datetime.fromtimestamp(t0, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
            "seconds": round(t1 - t0), "load_before": load0, "load_after": load1}
     with open(os.path.join(saved_dir(), name + ".json"), "w") as f:
