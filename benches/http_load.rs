@@ -7,6 +7,7 @@
 //! scripts/bench.sh --http                                              # installs wrk, runs the table
 //! cargo bench -p tulip-benches --bench http_load                       # the table (wrk on the PATH)
 //! cargo bench -p tulip-benches --bench http_load -- quick              # 1 repetition, 2 s per case
+//! cargo bench -p tulip-benches --bench http_load -- REPS SECS          # REPS turns of SECS s each
 //! cargo bench -p tulip-benches --bench http_load -- server tulip|tokio-ct ADDR  # one server
 //! ```
 //!
@@ -291,6 +292,11 @@ fn main() -> io::Result<()> {
             }
         }
         Some("quick") => matrix(1, 2),
-        _ => matrix(5, 5),
+        // `-- REPS SECS` (scripts/benchmarks.py passes its settings this way); defaults 5 and 5.
+        _ => {
+            let reps = args.first().and_then(|a| a.parse().ok()).unwrap_or(5);
+            let secs = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+            matrix(reps, secs)
+        }
     }
 }

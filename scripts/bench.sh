@@ -2,6 +2,8 @@
 # Runs the micro-benchmarks (criterion: tulip, tokio current_thread and smol in the same run) several
 # times, then the callgrind instruction counts, and prints tulip's ratio to tokio and smol per group.
 #
+#   scripts/bench.sh --all        every measurement, then BENCHMARKS.md written from the results
+#                                 (= scripts/benchmarks.py --all; see that script for parts and settings)
 #   scripts/bench.sh              BENCH_RUNS (default 3) criterion runs, then scripts/instructions.sh
 #   scripts/bench.sh --no-instr   the criterion runs only
 #   scripts/bench.sh --report     only print the table again from the last runs
@@ -18,6 +20,9 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 mode="${1:-all}"
+if [ "$mode" = --all ]; then
+    exec scripts/benchmarks.py --all
+fi
 RUNS="${BENCH_RUNS:-3}"
 TARGET=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
