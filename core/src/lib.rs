@@ -57,6 +57,8 @@ pub mod sync_shim;
 mod sync_shim;
 pub mod task;
 pub mod trace;
+#[doc(hidden)]
+pub mod write_limits;
 mod yield_now;
 
 use std::cell::RefCell;

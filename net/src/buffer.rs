@@ -7,9 +7,6 @@ use std::task::{Context, Poll};
 
 use crate::byte_stream::{poll_now, ByteStream};
 
-/// asyncio's default high-water mark (64 KiB).
-pub(crate) const DEFAULT_HIGH: usize = 64 * 1024;
-
 /// Bytes accepted by `write` but not yet sent: one contiguous vector plus a consumed prefix, so sending
 /// from the front never moves memory until the prefix is large.
 #[derive(Debug, Default)]
@@ -60,38 +57,9 @@ impl WriteBuf {
     }
 }
 
-/// The write-buffer water marks, with asyncio's defaults (64 KiB high, 16 KiB low).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) high: usize,
-    pub(crate) low: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            high: DEFAULT_HIGH,
-            low: DEFAULT_HIGH / 4,
-        }
-    }
-}
-
-impl Limits {
-    /// asyncio's `_set_write_buffer_limits`: a missing `high` is `4 * low` (or 64 KiB), a missing `low`
-    /// is `high / 4`; `high >= low` is required.
-    pub(crate) fn set(&mut self, high: Option<usize>, low: Option<usize>) -> io::Result<()> {
-        let high = high.unwrap_or_else(|| low.map_or(DEFAULT_HIGH, |l| l.saturating_mul(4)));
-        let low = low.unwrap_or(high / 4);
-        if high < low {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("high ({high}) must be >= low ({low})"),
-            ));
-        }
-        *self = Limits { high, low };
-        Ok(())
-    }
-}
+/// The write-buffer water marks, with asyncio's defaults (64 KiB high, 16 KiB low); one definition
+/// with the subprocess pipes' (`tulip_core::write_limits`).
+pub(crate) use tulip_core::write_limits::WriteLimits as Limits;
 
 /// Whether the protocol should be paused (`want`) and what it was last told (`told`). They differ only
 /// between a buffer crossing a mark and the `pause_writing`/`resume_writing` call that reports it.

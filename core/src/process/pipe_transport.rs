@@ -9,10 +9,8 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Waker};
 
 use super::SubprocessProtocol;
+use crate::write_limits::WriteLimits;
 use crate::Async;
-
-/// asyncio's default high-water mark of a write buffer (the low one is a quarter of it).
-const DEFAULT_HIGH: usize = 64 * 1024;
 
 /// One of the child's pipes, shared by its [`PipeTransport`] handles and its task.
 pub(super) struct Pipe {
@@ -31,8 +29,7 @@ pub(super) struct Pipe {
     pub(super) lost: bool,
     pub(super) waker: Option<Waker>,
     /// Stdin's write-buffer water marks (asyncio's defaults: 64 KiB, 16 KiB).
-    pub(super) high: usize,
-    pub(super) low: usize,
+    pub(super) limits: WriteLimits,
     /// Whether the protocol should be paused (the buffer went above `high` and has not drained to
     /// `low`), and what it was last told; they differ until `pause_writing`/`resume_writing` is called.
     pub(super) flow_want: bool,
@@ -52,8 +49,7 @@ impl Pipe {
             aborted: false,
             lost: false,
             waker: None,
-            high: DEFAULT_HIGH,
-            low: DEFAULT_HIGH / 4,
+            limits: WriteLimits::default(),
             flow_want: false,
             flow_told: false,
             protocol: None,
@@ -63,9 +59,9 @@ impl Pipe {
     /// asyncio's `_maybe_pause_protocol` / `_maybe_resume_protocol`: notes a crossing of the marks.
     /// Returns whether the protocol has a change to be told ([`deliver_flow`]).
     pub(super) fn note_flow(&mut self) -> bool {
-        if !self.flow_want && self.buf.len() > self.high {
+        if !self.flow_want && self.buf.len() > self.limits.high {
             self.flow_want = true;
-        } else if self.flow_want && self.buf.len() <= self.low {
+        } else if self.flow_want && self.buf.len() <= self.limits.low {
             self.flow_want = false;
         }
         self.flow_want != self.flow_told && !self.lost
@@ -262,15 +258,7 @@ impl PipeTransport {
                 "only the stdin pipe has a write buffer",
             ));
         }
-        let high = high.unwrap_or_else(|| low.map_or(DEFAULT_HIGH, |l| l.saturating_mul(4)));
-        let low = low.unwrap_or(high / 4);
-        if high < low {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("high ({high}) must be >= low ({low})"),
-            ));
-        }
-        (p.high, p.low) = (high, low);
+        p.limits.set(high, low)?;
         let tell = p.note_flow();
         drop(p);
         if tell {
@@ -301,7 +289,7 @@ impl PipeTransport {
     /// ```
     pub fn get_write_buffer_limits(&self) -> (usize, usize) {
         let p = self.pipe.borrow();
-        (p.low, p.high)
+        (p.limits.low, p.limits.high)
     }
 
     /// Bytes accepted by [`write`](PipeTransport::write) and not yet in the pipe.
