@@ -339,6 +339,7 @@ def part_echo():
 
 def part_http():
     """hyper on tulip vs tokio under wrk (benches/http_load.rs)"""
+    run(["scripts/install_wrk.sh"])
     out = run(["cargo", "bench", "-p", "tulip-benches", "--bench", "http_load", "--",
                str(HTTP_REPS), str(HTTP_SECS)])
     cases = {}

@@ -316,6 +316,29 @@ where
     io.poll_read_len_with(cx, len, |mut s| s.read(buf))
 }
 
+/// One `recv(2)` from a stream socket appended to `buf`'s spare capacity (none of it zeroed first): the
+/// body of `poll_read_spare` for TCP and Unix sockets. No spare capacity completes at once with 0.
+#[inline]
+pub(crate) fn poll_recv_spare<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    buf: &mut Vec<u8>,
+) -> Poll<io::Result<usize>> {
+    let len = buf.capacity() - buf.len();
+    if len == 0 {
+        return Poll::Ready(Ok(0));
+    }
+    io.poll_read_len_with(cx, len, |s| {
+        rustix::net::recv(
+            s,
+            rustix::buffer::spare_capacity(&mut *buf),
+            rustix::net::RecvFlags::empty(),
+        )
+        .map(|(n, _)| n)
+        .map_err(io::Error::from)
+    })
+}
+
 /// [`poll_read`] into several buffers; all of them empty completes at once with 0.
 #[inline]
 pub(crate) fn poll_read_vectored<T: AsFd>(

@@ -387,19 +387,7 @@ impl UnixStream {
         cx: &mut Context<'_>,
         buf: &mut Vec<u8>,
     ) -> Poll<io::Result<usize>> {
-        let len = buf.capacity() - buf.len();
-        if len == 0 {
-            return Poll::Ready(Ok(0));
-        }
-        self.io.poll_read_len_with(cx, len, |s| {
-            rustix::net::recv(
-                s,
-                rustix::buffer::spare_capacity(&mut *buf),
-                rustix::net::RecvFlags::empty(),
-            )
-            .map(|(n, _)| n)
-            .map_err(io::Error::from)
-        })
+        crate::io::poll_recv_spare(&self.io, cx, buf)
     }
 
     /// Polls a write of `buf`.
