@@ -254,9 +254,9 @@ impl LoopInner {
         }
     }
 
-    /// Every [`IO_INTERVAL`] handles (a branch the loop takes anyway): a queue that grew past
-    /// [`READY_BURST`] in a burst and is nearly drained gives its capacity back, so the hot path pays
-    /// nothing for it. Shrinking to [`READY_CAPACITY`] moves at most that many handles.
+    /// Every [`IO_INTERVAL`] handles (a branch the loop takes anyway) and before the loop sleeps: a
+    /// queue that grew past [`READY_BURST`] in a burst and is nearly drained gives its capacity back,
+    /// so the hot path pays nothing for it. Shrinking to [`READY_CAPACITY`] moves at most that many handles.
     #[inline]
     fn shrink_ready_after_burst(&self) {
         let ready = &self.ready;
@@ -275,7 +275,9 @@ impl LoopInner {
             self.drain_injector();
         }
         if self.ready.is_empty() && !stopping {
-            self.shrink_idle_ready();
+            // About to sleep with nothing ready: a queue that grew in a burst and did not drain during
+            // a burst iteration gives its capacity back here.
+            self.shrink_ready_after_burst();
             self.park();
             if !self.shared.injector.is_empty() {
                 self.drain_injector();
@@ -287,16 +289,6 @@ impl LoopInner {
             self.fire_timers();
         }
         self.ready.len()
-    }
-
-    /// The loop is about to sleep with nothing ready: a queue that grew in a burst (and did not drain
-    /// during a burst iteration) gives its capacity back here, off the hot path.
-    #[inline]
-    fn shrink_idle_ready(&self) {
-        let ready = &self.ready;
-        if ready.capacity() > READY_BURST {
-            ready.shrink_to(READY_CAPACITY);
-        }
     }
 
     /// Whether anything is queued to run.
