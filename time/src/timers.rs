@@ -387,13 +387,34 @@ impl Timers {
         self.due_hint.get()
     }
 
-    /// Drops every pending timer (the loop does this when it closes). The entries are dropped after the
-    /// wheel is released, so a `Drop` that touches these timers does not find them borrowed.
+    /// Drops every pending timer. The entries are dropped after the wheel is released, so a `Drop`
+    /// that touches these timers does not find them borrowed.
     pub fn clear(&self) {
+        drop(self.take_all());
+    }
+
+    /// Removes every pending timer and returns their actions, in no particular order, leaving these
+    /// timers empty. The loop does this when it closes and drops each action under its own guard, so
+    /// a callback whose captured values panic in `Drop` cannot stop the others from being dropped.
+    ///
+    /// **asyncio:** `loop.close()` clearing `_scheduled`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tulip_time::{Clock, TimerAction, Timers};
+    ///
+    /// let timers = Timers::new(Clock::paused());
+    /// timers.insert(timers.now() + Duration::from_secs(1), TimerAction::Call(Box::new(|| {})));
+    /// assert_eq!(timers.take_all().len(), 1);
+    /// assert!(timers.is_empty());
+    /// ```
+    pub fn take_all(&self) -> Vec<TimerAction> {
         let old = std::mem::take(&mut *self.wheel.borrow_mut());
         self.due_hint.set(None);
         self.hint_exact.set(true);
-        drop(old);
+        old.into_values().into_iter().map(|e| e.action).collect()
     }
 
     /// Moves every timer whose exact deadline is at or before `now` to `out`, ordered by deadline and,

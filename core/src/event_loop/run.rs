@@ -380,7 +380,7 @@ impl LoopInner {
             if let Some(i) = cancelled.iter().position(|&c| c == id) {
                 cancelled.swap_remove(i);
                 drop(cancelled);
-                drop(f);
+                self.drop_contained(f, "dropping a cancelled callback");
                 return;
             }
         }
@@ -569,7 +569,7 @@ impl LoopInner {
         // During thread-local teardown `enter` may fail; tasks finishing now still find the loop here.
         let _closing = ClosingGuard::new(self);
         let watches = self.fd_watches.borrow_mut().take_all();
-        drop(watches);
+        self.drop_each(watches, "dropping a reader or writer callback");
         for _ in 0..SHUTDOWN_ROUNDS {
             let wakers = self.registry.borrow().wakers();
             for w in wakers {
@@ -594,12 +594,33 @@ impl LoopInner {
         let leftovers = self.ready.take_all();
         self.fired_timer_callbacks.borrow_mut().clear();
         self.next_fired_timer_callback.set(u64::MAX);
-        drop(leftovers);
+        self.drop_each(leftovers, "dropping a callback at close");
         let done = self.registry.borrow_mut().take_all_callbacks();
-        drop(done);
+        self.drop_each(done, "dropping a done-callback at close");
         self.awaiter_order.clear();
-        self.timers.clear();
+        // asyncio's close() clears `_scheduled` without running it: the closures and wakers are
+        // dropped here, one by one.
+        self.drop_each(self.timers.take_all(), "dropping a timer callback at close");
         self.state.set(State::Closed);
+    }
+
+    /// Drops `values` (user closures, tasks, wakers) one by one, each under its own guard.
+    fn drop_each<T>(&self, values: Vec<T>, what: &str) {
+        for v in values {
+            self.drop_contained(v, what);
+        }
+    }
+
+    /// Drops `value`, which may run user code (a closure's captured values, a future), reporting a
+    /// panic in that `Drop` to the exception handler instead of letting it unwind through the loop:
+    /// the loop goes on, and a second panic while unwinding cannot abort the process.
+    fn drop_contained<T>(&self, value: T, what: &str) {
+        if !std::mem::needs_drop::<T>() {
+            return;
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+            self.report_panic(ExceptionKind::CallbackPanic, None, &*payload, what);
+        }
     }
 
     /// Shutdown: runs the handles queued now, cancelling each task instead of polling it.

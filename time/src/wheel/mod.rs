@@ -282,6 +282,28 @@ impl<T> Wheel<T> {
         self.entries.is_empty()
     }
 
+    /// Consumes the wheel and returns every timer's value, in no particular order, so the caller
+    /// decides how each one is dropped (the loop drops them one by one when it closes, each under its
+    /// own guard against a panicking `Drop`).
+    ///
+    /// **asyncio:** what `loop.close()` does to `_scheduled` (`clear()`, the handles never run).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_time::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// wheel.insert(1, 'a');
+    /// wheel.insert(500_000, 'b');
+    /// let mut values = wheel.into_values();
+    /// values.sort();
+    /// assert_eq!(values, ['a', 'b']);
+    /// ```
+    pub fn into_values(self) -> Vec<T> {
+        self.entries.into_iter().map(|(_, node)| node.value).collect()
+    }
+
     /// Inserts `value`, due at tick `deadline`, and returns its key. O(1).
     ///
     /// A deadline at or before [`elapsed`](Wheel::elapsed) is due at once: the next `advance`
