@@ -1,7 +1,7 @@
 //! The scoped "current loop" of a thread: set while a loop runs, restored by a guard.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use tulip_time::scoped::{self, Scoped, ScopedGuard};
@@ -70,4 +70,40 @@ pub(crate) fn try_schedule_local(runnable: TaskRunnable) -> Option<TaskRunnable>
         }
         _ => Some(runnable),
     }
+}
+
+thread_local! {
+    /// The loops made on this thread that may still be alive, for the calls that name a task's loop
+    /// while no loop runs (asyncio lets `Task.add_done_callback` and `Task.get_loop` be called before
+    /// `run_until_complete`). Dead entries are pruned when a loop is made.
+    static MADE_HERE: RefCell<Vec<Weak<LoopInner>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records a loop made on this thread (`Loop::new`).
+pub(crate) fn made_here(inner: &Rc<LoopInner>) {
+    // During thread-local teardown the list is gone; such a loop is then found only while it runs.
+    let _ = MADE_HERE.try_with(|loops| {
+        let mut loops = loops.borrow_mut();
+        loops.retain(|l| l.strong_count() > 0);
+        loops.push(Rc::downgrade(inner));
+    });
+}
+
+/// The loop with id `loop_id` if it runs on this thread or was made here and is alive: the running
+/// loop first (one thread-local read), the list of loops made here otherwise.
+pub(crate) fn loop_on_this_thread(loop_id: u64) -> Option<Rc<LoopInner>> {
+    current()
+        .filter(|l| l.shared.id == loop_id)
+        .or_else(|| {
+            MADE_HERE
+                .try_with(|loops| {
+                    loops
+                        .borrow()
+                        .iter()
+                        .filter_map(Weak::upgrade)
+                        .find(|l| l.shared.id == loop_id)
+                })
+                .ok()
+                .flatten()
+        })
 }

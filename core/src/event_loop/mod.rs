@@ -239,6 +239,7 @@ impl Loop {
             fd_watches: RefCell::new(fd_watch::FdWatches::default()),
             owner: RefCell::new(Weak::new()),
         });
+        crate::context::made_here(&inner);
         let owner = Rc::new(LoopOwner { inner });
         *owner.inner.owner.borrow_mut() = Rc::downgrade(&owner);
         Ok(Loop { owner })

@@ -440,7 +440,8 @@ impl<T> Task<T> {
     ///
     /// # Panics
     ///
-    /// When called off the task's loop thread: done-callbacks are loop-local, as in asyncio.
+    /// When called off the task's loop thread or after its loop was dropped: done-callbacks are
+    /// loop-local, as in asyncio.
     ///
     /// # Examples
     ///
@@ -471,7 +472,7 @@ impl<T> Task<T> {
     ///
     /// # Panics
     ///
-    /// When called off the task's loop thread.
+    /// When called off the task's loop thread or after its loop was dropped.
     ///
     /// # Examples
     ///
@@ -503,7 +504,7 @@ impl<T> Task<T> {
     ///
     /// # Panics
     ///
-    /// When called off the task's loop thread.
+    /// When called off the task's loop thread or after its loop was dropped.
     ///
     /// # Examples
     ///
@@ -557,7 +558,7 @@ impl<T> Task<T> {
     ///
     /// # Panics
     ///
-    /// When called off the task's loop thread.
+    /// When called off the task's loop thread or after its loop was dropped.
     ///
     /// # Examples
     ///
@@ -595,7 +596,7 @@ impl<T> Task<T> {
     ///
     /// # Panics
     ///
-    /// When called off the task's loop thread.
+    /// When called off the task's loop thread or after its loop was dropped.
     ///
     /// # Examples
     ///
@@ -635,22 +636,14 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn get_loop(&self) -> Option<crate::Loop> {
-        let loop_id = self.inner.metadata().loop_id();
-        crate::context::with_current(|l| {
-            if l.shared.id == loop_id {
-                l.get_loop()
-            } else {
-                None
-            }
-        })
-        .flatten()
+        crate::context::loop_on_this_thread(self.inner.metadata().loop_id())?.get_loop()
     }
 
-    /// The running loop when it is the task's loop.
+    /// The task's loop, when it runs on this thread or was made here and is alive.
     #[track_caller]
     fn loop_inner(&self, what: &str) -> std::rc::Rc<crate::event_loop::LoopInner> {
         let loop_id = self.inner.metadata().loop_id();
-        match crate::context::current().filter(|l| l.shared.id == loop_id) {
+        match crate::context::loop_on_this_thread(loop_id) {
             Some(inner) => inner,
             None => off_loop(what),
         }
@@ -660,7 +653,7 @@ impl<T> Task<T> {
 #[cold]
 #[track_caller]
 fn off_loop(what: &str) -> ! {
-    panic!("Task::{what} called off the task's loop thread")
+    panic!("Task::{what} called off the task's loop thread or after its loop was dropped")
 }
 
 impl<T> Task<T> {
