@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -565,6 +566,27 @@ impl<P: DatagramProtocol> Endpoint<P> {
     }
 }
 
+/// Calls protocol method `what` through `f`. A panic there is reported to the loop's exception handler
+/// and the endpoint goes on, as asyncio's datagram transport does when a protocol method raises ("Exception
+/// in callback _SelectorDatagramTransport._read_ready()"); unwinding would end the endpoint's task
+/// without `connection_lost`, leaving its owner waiting for datagrams or for the end.
+fn guarded(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        report_protocol_panic(what, &*payload);
+    }
+}
+
+#[cold]
+fn report_protocol_panic(what: &str, payload: &(dyn std::any::Any + Send)) {
+    let message = format!("Exception in callback DatagramProtocol.{what}()");
+    match tulip_core::try_get_running_loop() {
+        Some(lp) => lp.call_exception_handler(
+            &tulip_core::ExceptionContext::callback_panic(message).with_panic(payload),
+        ),
+        None => eprintln!("tulip: {message}"),
+    }
+}
+
 impl<P: DatagramProtocol> Future for Endpoint<P> {
     type Output = ();
 
@@ -582,28 +604,38 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                     return Poll::Pending;
                 }
                 Step::Error(e) => {
-                    this.protocol.borrow_mut().error_received(e);
+                    guarded("error_received", || {
+                        this.protocol.borrow_mut().error_received(e)
+                    });
                     continue;
                 }
                 Step::Flow(pause) => {
-                    let mut p = this.protocol.borrow_mut();
-                    WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
+                    let what = if pause { "pause_writing" } else { "resume_writing" };
+                    guarded(what, || {
+                        let mut p = this.protocol.borrow_mut();
+                        WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
+                    });
                     continue;
                 }
                 Step::Finish => {
                     this.done = true;
                     this.detach_state();
-                    this.protocol.borrow_mut().connection_lost(None);
+                    guarded("connection_lost", || {
+                        this.protocol.borrow_mut().connection_lost(None)
+                    });
                     return Poll::Ready(());
                 }
             }
             let rbuf = &mut this.rbuf;
             match this.sock.poll_read_with(cx, |s| s.recv_from(rbuf)) {
-                Poll::Ready(Ok((n, from))) => this
-                    .protocol
-                    .borrow_mut()
-                    .datagram_received(&this.rbuf[..n], from),
-                Poll::Ready(Err(e)) => this.protocol.borrow_mut().error_received(e),
+                Poll::Ready(Ok((n, from))) => guarded("datagram_received", || {
+                    this.protocol
+                        .borrow_mut()
+                        .datagram_received(&this.rbuf[..n], from)
+                }),
+                Poll::Ready(Err(e)) => guarded("error_received", || {
+                    this.protocol.borrow_mut().error_received(e)
+                }),
                 Poll::Pending => {
                     this.park(cx);
                     return Poll::Pending;

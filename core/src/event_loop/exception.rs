@@ -107,6 +107,16 @@ impl<'a> ExceptionContext<'a> {
         }
     }
 
+    /// A context of kind [`ExceptionKind::CallbackPanic`], for tulip's transports: a protocol method
+    /// they called panicked and they carry on (asyncio: "Exception in callback ...").
+    #[doc(hidden)]
+    pub fn callback_panic(message: impl Into<String>) -> ExceptionContext<'a> {
+        ExceptionContext {
+            kind: ExceptionKind::CallbackPanic,
+            ..ExceptionContext::new(message)
+        }
+    }
+
     /// Adds the task involved.
     ///
     /// **asyncio:** the context's `task` key.
