@@ -153,8 +153,9 @@ fn panic_in_error_received_of_a_connected_endpoint_is_reported() {
     let reported = panics_reported(&reports.borrow());
     assert!(
         reported.len() >= 2
-            && reported.iter().all(|(k, m)| *k == ExceptionKind::CallbackPanic
-                && m == "boom in error_received"),
+            && reported
+                .iter()
+                .all(|(k, m)| *k == ExceptionKind::CallbackPanic && m == "boom in error_received"),
         "{reported:?}"
     );
 }

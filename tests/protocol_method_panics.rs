@@ -70,9 +70,10 @@ impl Protocol for Faulty {
     }
 
     fn connection_lost(&mut self, exc: Option<io::Error>) {
-        self.log
-            .borrow_mut()
-            .push(format!("lost {}", if exc.is_some() { "err" } else { "none" }));
+        self.log.borrow_mut().push(format!(
+            "lost {}",
+            if exc.is_some() { "err" } else { "none" }
+        ));
         self.fail(Where::Lost);
     }
 }
@@ -93,46 +94,47 @@ fn scenario(at: Where) -> Seen {
     let log: Log = Rc::default();
     let kept: Rc<RefCell<Vec<Transport>>> = Rc::default();
     let (l, k) = (log.clone(), kept.clone());
-    let (closing, late_write) = lp.block_on(async move {
-        tulip::time::timeout(support::net::TEST_TIMEOUT, async move {
-            let (l2, k2) = (l.clone(), k.clone());
-            let server = create_server(
-                move || Faulty {
-                    at,
-                    log: l2.clone(),
-                    kept: k2.clone(),
-                },
-                "127.0.0.1:0",
-            )
-            .await?;
-            let client = TcpStream::connect(server.local_addrs()[0]).await?;
-            client.write_all(b"hi").await?;
-            let data_seen = || l.borrow().iter().any(|e| e.starts_with("data"));
-            // A protocol that failed in `connection_made` may never see the data.
-            if at != Where::Made {
-                until("data_received", data_seen).await;
-            }
-            // The server may have reset the connection already (it closed with unread data).
-            let _ = client.shutdown(std::net::Shutdown::Write);
-            // The peer sees the connection end (EOF, or a reset).
-            let _ = read_to_eof(&client).await;
-            let t = k.borrow()[0].clone();
-            until("the transport to close", || t.is_closing()).await;
-            let late_write = t.write(b"late");
+    let (closing, late_write) = lp
+        .block_on(async move {
+            tulip::time::timeout(support::net::TEST_TIMEOUT, async move {
+                let (l2, k2) = (l.clone(), k.clone());
+                let server = create_server(
+                    move || Faulty {
+                        at,
+                        log: l2.clone(),
+                        kept: k2.clone(),
+                    },
+                    "127.0.0.1:0",
+                )
+                .await?;
+                let client = TcpStream::connect(server.local_addrs()[0]).await?;
+                client.write_all(b"hi").await?;
+                let data_seen = || l.borrow().iter().any(|e| e.starts_with("data"));
+                // A protocol that failed in `connection_made` may never see the data.
+                if at != Where::Made {
+                    until("data_received", data_seen).await;
+                }
+                // The server may have reset the connection already (it closed with unread data).
+                let _ = client.shutdown(std::net::Shutdown::Write);
+                // The peer sees the connection end (EOF, or a reset).
+                let _ = read_to_eof(&client).await;
+                let t = k.borrow()[0].clone();
+                until("the transport to close", || t.is_closing()).await;
+                let late_write = t.write(b"late");
 
-            // The server lives on: a second connection is accepted (its protocol fails the same way).
-            let again = TcpStream::connect(server.local_addrs()[0]).await?;
-            let _ = again.write_all(b"again").await;
-            let _ = again.shutdown(std::net::Shutdown::Write);
-            let _ = read_to_eof(&again).await;
-            until("the second connection", || k.borrow().len() == 2).await;
-            server.close();
-            io::Result::Ok((t.is_closing(), late_write))
+                // The server lives on: a second connection is accepted (its protocol fails the same way).
+                let again = TcpStream::connect(server.local_addrs()[0]).await?;
+                let _ = again.write_all(b"again").await;
+                let _ = again.shutdown(std::net::Shutdown::Write);
+                let _ = read_to_eof(&again).await;
+                until("the second connection", || k.borrow().len() == 2).await;
+                server.close();
+                io::Result::Ok((t.is_closing(), late_write))
+            })
+            .await
+            .expect("the scenario hung")
         })
-        .await
-        .expect("the scenario hung")
-    })
-    .unwrap();
+        .unwrap();
     // Let the loop finish what the connections left (connection_lost, reports).
     lp.block_on(support::yield_many(5));
     let seen = Seen {
@@ -208,10 +210,7 @@ fn panic_in_eof_received_ends_only_that_connection() {
 #[ignore = "defect: net/src/connection.rs never calls connection_lost after a panic in data_received"]
 fn panic_in_data_received_still_calls_connection_lost_with_an_error() {
     let seen = scenario(Where::Data);
-    assert_eq!(
-        first_connection(&seen.log),
-        ["made", "data hi", "lost err"]
-    );
+    assert_eq!(first_connection(&seen.log), ["made", "data hi", "lost err"]);
 }
 
 #[test]

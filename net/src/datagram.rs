@@ -6,7 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -571,20 +570,7 @@ impl<P: DatagramProtocol> Endpoint<P> {
 /// in callback _SelectorDatagramTransport._read_ready()"); unwinding would end the endpoint's task
 /// without `connection_lost`, leaving its owner waiting for datagrams or for the end.
 fn guarded(what: &str, f: impl FnOnce()) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-        report_protocol_panic(what, &*payload);
-    }
-}
-
-#[cold]
-fn report_protocol_panic(what: &str, payload: &(dyn std::any::Any + Send)) {
-    let message = format!("Exception in callback DatagramProtocol.{what}()");
-    match tulip_core::try_get_running_loop() {
-        Some(lp) => lp.call_exception_handler(
-            &tulip_core::ExceptionContext::callback_panic(message).with_panic(payload),
-        ),
-        None => eprintln!("tulip: {message}"),
-    }
+    tulip_core::ExceptionContext::contain_callback_panic(what, f);
 }
 
 impl<P: DatagramProtocol> Future for Endpoint<P> {
@@ -604,13 +590,17 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                     return Poll::Pending;
                 }
                 Step::Error(e) => {
-                    guarded("error_received", || {
+                    guarded("DatagramProtocol.error_received", || {
                         this.protocol.borrow_mut().error_received(e)
                     });
                     continue;
                 }
                 Step::Flow(pause) => {
-                    let what = if pause { "pause_writing" } else { "resume_writing" };
+                    let what = if pause {
+                        "DatagramProtocol.pause_writing"
+                    } else {
+                        "DatagramProtocol.resume_writing"
+                    };
                     guarded(what, || {
                         let mut p = this.protocol.borrow_mut();
                         WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
@@ -620,7 +610,7 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                 Step::Finish => {
                     this.done = true;
                     this.detach_state();
-                    guarded("connection_lost", || {
+                    guarded("DatagramProtocol.connection_lost", || {
                         this.protocol.borrow_mut().connection_lost(None)
                     });
                     return Poll::Ready(());
@@ -628,12 +618,12 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
             }
             let rbuf = &mut this.rbuf;
             match this.sock.poll_read_with(cx, |s| s.recv_from(rbuf)) {
-                Poll::Ready(Ok((n, from))) => guarded("datagram_received", || {
+                Poll::Ready(Ok((n, from))) => guarded("DatagramProtocol.datagram_received", || {
                     this.protocol
                         .borrow_mut()
                         .datagram_received(&this.rbuf[..n], from)
                 }),
-                Poll::Ready(Err(e)) => guarded("error_received", || {
+                Poll::Ready(Err(e)) => guarded("DatagramProtocol.error_received", || {
                     this.protocol.borrow_mut().error_received(e)
                 }),
                 Poll::Pending => {
