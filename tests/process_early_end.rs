@@ -32,10 +32,7 @@ fn writing_to_a_child_that_exited_is_broken_pipe() {
 #[test]
 fn killed_child_stdout_reads_to_eof_and_wait_reports_the_signal() {
     let (got, status) = support::net::run(async {
-        let mut child = Command::new("yes")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = Command::new("yes").stdout(Stdio::piped()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut buf = vec![0u8; 4096];
         let n = stdout.read(&mut buf).await.unwrap();

@@ -37,7 +37,10 @@ fn done_callback_added_before_the_loop_runs() {
     });
     let l = log.clone();
     t.add_done_callback(move |o| l.borrow_mut().push(format!("cb {o:?}")));
-    assert!(t.get_loop().is_some(), "get_loop() is None on the loop's thread");
+    assert!(
+        t.get_loop().is_some(),
+        "get_loop() is None on the loop's thread"
+    );
     t.detach();
     lp.block_on(support::yield_many(3));
     assert_eq!(
