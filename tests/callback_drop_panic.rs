@@ -61,14 +61,20 @@ fn closure_with_panicking_drop() -> impl FnOnce() + 'static {
     }
 }
 
+/// Makes callbacks that count their runs.
+type Ticks = Box<dyn Fn() -> Box<dyn FnOnce()>>;
+
 /// A counter callback, to see that the loop went on running callbacks.
-fn counter() -> (Rc<Cell<u32>>, impl Fn() -> Box<dyn FnOnce()>) {
+fn counter() -> (Rc<Cell<u32>>, Ticks) {
     let n = Rc::new(Cell::new(0));
     let m = n.clone();
-    (n, move || {
-        let m = m.clone();
-        Box::new(move || m.set(m.get() + 1))
-    })
+    (
+        n,
+        Box::new(move || {
+            let m = m.clone();
+            Box::new(move || m.set(m.get() + 1))
+        }),
+    )
 }
 
 /// asyncio: a cancelled `Handle` is skipped by the loop (its callback is never called). tulip drops the

@@ -20,7 +20,6 @@ use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 
-use support::net::run;
 use support::protocol::{read_to_eof, until};
 use support::{record_exceptions, Report};
 use tulip::net::{create_server, Protocol, TcpStream, Transport};

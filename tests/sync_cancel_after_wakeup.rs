@@ -39,7 +39,11 @@ fn a_notified_waiter_cancelled_before_it_runs_passes_the_notification_on() {
         let first = tasks.next().unwrap();
         first.cancel().await;
         sleep(Duration::from_millis(10)).await;
-        assert_eq!(woken.get(), 1, "the notification was lost with the cancelled waiter");
+        assert_eq!(
+            woken.get(),
+            1,
+            "the notification was lost with the cancelled waiter"
+        );
         cond.notify_all();
         for t in tasks {
             t.await;
