@@ -24,7 +24,13 @@ fn isolated(name: &str, body: impl FnOnce()) {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("run the test binary as a child");

@@ -21,7 +21,13 @@ fn isolated(name: &str, body: impl FnOnce()) {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("run the test binary as a child");
@@ -99,6 +105,28 @@ fn macro_entry_point_main_panics_while_a_timer_closure_is_careless() {
         "macro_entry_point_main_panics_while_a_timer_closure_is_careless",
         || {
             #[tulip::main]
+            async fn body() {
+                let g = AlwaysPanicsOnDrop;
+                tulip::call_later(Duration::from_secs(60), move || {
+                    std::mem::forget(g);
+                });
+                tulip::yield_now().await;
+                panic!("main failed");
+            }
+            let err = catch_unwind(body).expect_err("the body returned normally");
+            assert_eq!(payload_message(&*err), "main failed");
+        },
+    );
+}
+
+/// The same on the multi-core runtime (`#[tulip::main(workers = 2)]`): the body runs on worker 0's
+/// thread and the runtime shuts its workers down as the panic comes back.
+#[test]
+fn runtime_main_panics_while_a_timer_closure_is_careless() {
+    isolated(
+        "runtime_main_panics_while_a_timer_closure_is_careless",
+        || {
+            #[tulip::main(workers = 2)]
             async fn body() {
                 let g = AlwaysPanicsOnDrop;
                 tulip::call_later(Duration::from_secs(60), move || {
