@@ -1,8 +1,8 @@
 //! A `start_server` handler that panics (asyncio: `client_connected_cb` raises) ends only its own
 //! connection: the panic is reported, the client sees the connection end, the server keeps serving,
 //! `active_clients()` forgets the dead connection and `wait_closed()` does not wait for it.
-//! asyncio 3.12+ does the same ("Unhandled exception in client_connected_cb", then closes the
-//! transport).
+//! Current CPython's `StreamReaderProtocol` does the same: a done-callback on the handler's task calls
+//! the exception handler ("Unhandled exception in client_connected_cb") and closes the transport.
 
 mod support;
 
