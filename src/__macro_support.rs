@@ -27,9 +27,8 @@ pub fn run<F: Future>(opts: Options, body: F) -> F::Output {
     let lp = builder
         .build()
         .unwrap_or_else(|e| panic!("tulip: could not create the event loop: {e}"));
-    let out = lp.block_on(body);
-    lp.close();
-    out
+    // Closed before a panic of `body` resumes, so a `Drop` panicking in the shutdown is no abort.
+    tulip_core::run_then_close(&lp, body)
 }
 
 /// Runs the future `body()` makes on worker 0 of a new multi-core runtime with `workers` workers, each

@@ -15,6 +15,12 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+// The Rust side of docs/PORTING.md's side-by-side examples is compiled by `cargo test --doc`, as the
+// README is.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/PORTING.md")]
+struct PortingDoctests;
+
 #[cfg(feature = "macros")]
 pub use tulip_macros::{main, test};
 

@@ -28,7 +28,13 @@ fn isolated(name: &str, body: impl FnOnce()) {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .expect("run the test binary as a child");
@@ -261,6 +267,26 @@ fn done_callback_with_panicking_drop_at_close_is_contained() {
             lp.block_on(yield_many(2));
             let out = catch_unwind(AssertUnwindSafe(|| lp.close()));
             assert!(out.is_ok(), "close() panicked");
+        },
+    );
+}
+
+/// `tulip::block_on` keeps a per-thread loop until the thread exits; a timer still pending then is
+/// dropped in thread-local teardown, where a panic aborts the process ("thread local panicked on
+/// drop"). Same root cause as the two tests above (shutdown drops timer closures uncontained).
+#[test]
+fn thread_exit_with_a_pending_timer_with_panicking_drop_is_contained() {
+    isolated(
+        "thread_exit_with_a_pending_timer_with_panicking_drop_is_contained",
+        || {
+            let joined = std::thread::spawn(|| {
+                tulip::block_on(async {
+                    tulip::call_later(Duration::from_secs(60), closure_with_panicking_drop());
+                });
+            })
+            .join();
+            // Either the thread reports the panic or it ends cleanly; the process must live.
+            let _ = joined;
         },
     );
 }

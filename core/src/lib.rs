@@ -103,9 +103,27 @@ pub use yield_now::{yield_now, YieldNow};
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     let lp = Loop::new().unwrap_or_else(|e| panic!("tulip::run could not create a loop: {e}"));
-    let out = lp.block_on(future);
-    lp.close();
-    out
+    run_then_close(&lp, future)
+}
+
+/// Runs `future` on `lp`, then closes `lp`. When `future` panics, the loop is closed before that panic
+/// resumes, not by `Drop` while it unwinds: a user `Drop` that panics during the shutdown (a task's
+/// future, a pending timer's closure) is then contained here, where during unwinding it would abort
+/// the process. The default panic hook has printed that second panic already; the first one reaches
+/// the caller.
+#[doc(hidden)]
+pub fn run_then_close<F: Future>(lp: &Loop, future: F) -> F::Output {
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    match catch_unwind(AssertUnwindSafe(|| lp.block_on(future))) {
+        Ok(out) => {
+            lp.close();
+            out
+        }
+        Err(panic) => {
+            let _ = catch_unwind(AssertUnwindSafe(|| lp.close()));
+            resume_unwind(panic)
+        }
+    }
 }
 
 thread_local! {

@@ -565,6 +565,14 @@ impl<P: DatagramProtocol> Endpoint<P> {
     }
 }
 
+/// Calls protocol method `what` through `f`. A panic there is reported to the loop's exception handler
+/// and the endpoint goes on, as asyncio's datagram transport does when a protocol method raises ("Exception
+/// in callback _SelectorDatagramTransport._read_ready()"); unwinding would end the endpoint's task
+/// without `connection_lost`, leaving its owner waiting for datagrams or for the end.
+fn guarded(what: &str, f: impl FnOnce()) {
+    tulip_core::ExceptionContext::contain_callback_panic(what, f);
+}
+
 impl<P: DatagramProtocol> Future for Endpoint<P> {
     type Output = ();
 
@@ -582,28 +590,42 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                     return Poll::Pending;
                 }
                 Step::Error(e) => {
-                    this.protocol.borrow_mut().error_received(e);
+                    guarded("DatagramProtocol.error_received", || {
+                        this.protocol.borrow_mut().error_received(e)
+                    });
                     continue;
                 }
                 Step::Flow(pause) => {
-                    let mut p = this.protocol.borrow_mut();
-                    WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
+                    let what = if pause {
+                        "DatagramProtocol.pause_writing"
+                    } else {
+                        "DatagramProtocol.resume_writing"
+                    };
+                    guarded(what, || {
+                        let mut p = this.protocol.borrow_mut();
+                        WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
+                    });
                     continue;
                 }
                 Step::Finish => {
                     this.done = true;
                     this.detach_state();
-                    this.protocol.borrow_mut().connection_lost(None);
+                    guarded("DatagramProtocol.connection_lost", || {
+                        this.protocol.borrow_mut().connection_lost(None)
+                    });
                     return Poll::Ready(());
                 }
             }
             let rbuf = &mut this.rbuf;
             match this.sock.poll_read_with(cx, |s| s.recv_from(rbuf)) {
-                Poll::Ready(Ok((n, from))) => this
-                    .protocol
-                    .borrow_mut()
-                    .datagram_received(&this.rbuf[..n], from),
-                Poll::Ready(Err(e)) => this.protocol.borrow_mut().error_received(e),
+                Poll::Ready(Ok((n, from))) => guarded("DatagramProtocol.datagram_received", || {
+                    this.protocol
+                        .borrow_mut()
+                        .datagram_received(&this.rbuf[..n], from)
+                }),
+                Poll::Ready(Err(e)) => guarded("DatagramProtocol.error_received", || {
+                    this.protocol.borrow_mut().error_received(e)
+                }),
                 Poll::Pending => {
                     this.park(cx);
                     return Poll::Pending;

@@ -107,6 +107,31 @@ impl<'a> ExceptionContext<'a> {
         }
     }
 
+    /// A context of kind [`ExceptionKind::CallbackPanic`], for tulip's transports: a protocol method
+    /// they called panicked and they carry on (asyncio: "Exception in callback ...").
+    #[doc(hidden)]
+    pub fn callback_panic(message: impl Into<String>) -> ExceptionContext<'a> {
+        ExceptionContext {
+            kind: ExceptionKind::CallbackPanic,
+            ..ExceptionContext::new(message)
+        }
+    }
+
+    /// Calls protocol method `what` through `f` for one of tulip's transports. A panic is caught and
+    /// reported to the running loop's exception handler as a [`ExceptionKind::CallbackPanic`] ("Exception
+    /// in callback {what}()", standard error off a loop), so the transport can go on as asyncio's do when
+    /// a protocol method raises. Returns `false` if `f` panicked.
+    #[doc(hidden)]
+    pub fn contain_callback_panic(what: &str, f: impl FnOnce()) -> bool {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(()) => true,
+            Err(payload) => {
+                report_callback_panic(what, &*payload);
+                false
+            }
+        }
+    }
+
     /// Adds the task involved.
     ///
     /// **asyncio:** the context's `task` key.
@@ -305,3 +330,14 @@ pub fn default_exception_handler(ctx: &ExceptionContext<'_>) {
 /// h(&tulip_core::ExceptionContext::new("called directly"));
 /// ```
 pub type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext<'_>)>;
+
+/// [`ExceptionContext::contain_callback_panic`]'s report, out of line.
+#[cold]
+fn report_callback_panic(what: &str, payload: &(dyn Any + Send)) {
+    let message = format!("Exception in callback {what}()");
+    match crate::try_get_running_loop() {
+        Some(lp) => lp
+            .call_exception_handler(&ExceptionContext::callback_panic(message).with_panic(payload)),
+        None => eprintln!("tulip: {message}: {}", panic_message(payload)),
+    }
+}

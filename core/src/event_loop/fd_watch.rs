@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{ExceptionContext, ExceptionKind, Loop};
+use super::{ExceptionContext, ExceptionKind, Loop, State};
 use crate::reactor::Async;
 use crate::task::{self, Task};
 
@@ -35,7 +35,8 @@ impl Loop {
     ///
     /// # Errors
     ///
-    /// When the descriptor cannot be duplicated (e.g. out of descriptors).
+    /// When the loop is closed (asyncio: `RuntimeError('Event loop is closed')`), or when the
+    /// descriptor cannot be duplicated (e.g. out of descriptors).
     ///
     /// # Examples
     ///
@@ -92,7 +93,7 @@ impl Loop {
     ///
     /// # Errors
     ///
-    /// When the descriptor cannot be duplicated.
+    /// When the loop is closed, or when the descriptor cannot be duplicated.
     ///
     /// # Examples
     ///
@@ -133,6 +134,13 @@ impl Loop {
         mut callback: Box<dyn FnMut()>,
     ) -> io::Result<()> {
         let raw = fd.as_raw_fd();
+        // A closed (or closing) loop would never run the watch: refuse, as asyncio's `_check_closed`.
+        if matches!(self.inner().state.get(), State::Closing | State::Closed) {
+            return Err(io::Error::other(match dir {
+                Dir::Read => "add_reader: the loop is closed",
+                Dir::Write => "add_writer: the loop is closed",
+            }));
+        }
         let dup: OwnedFd = fd.try_clone_to_owned()?;
         let inner = self.inner().clone();
         // Register from inside the task: `Async` needs the loop to be current, which it is when the task

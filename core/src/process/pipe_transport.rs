@@ -507,10 +507,17 @@ pub(super) fn deliver_flow(pipe: &Rc<RefCell<Pipe>>) {
             return;
         };
         pipe.borrow_mut().flow_told = pause;
+        // asyncio's `_maybe_pause_protocol` / `_maybe_resume_protocol` report a raising method and go on.
         if pause {
-            proto.pause_writing();
+            crate::ExceptionContext::contain_callback_panic(
+                "SubprocessProtocol.pause_writing",
+                || proto.pause_writing(),
+            );
         } else {
-            proto.resume_writing();
+            crate::ExceptionContext::contain_callback_panic(
+                "SubprocessProtocol.resume_writing",
+                || proto.resume_writing(),
+            );
         }
     }
 }

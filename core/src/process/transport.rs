@@ -538,6 +538,11 @@ impl State {
 
 /// The tasks of one subprocess transport. Dropped before its task completed (the loop shut down), it
 /// breaks the protocol -> transport -> protocol cycle.
+///
+/// Every protocol method it calls goes through [`guarded`]: a panic there is reported and the transport
+/// goes on, as asyncio's subprocess transport does when a protocol method raises ("Exception in
+/// callback ..."). Unwinding instead would end the driving task: the pipe left unread (the child blocked
+/// on it for good) and no `connection_lost`, so the owner would wait forever.
 struct Driver(Rc<Inner>, bool);
 
 impl Drop for Driver {
@@ -589,7 +594,10 @@ impl Driver {
                 Ok(0) => break None,
                 Ok(n) => {
                     if let Some(proto) = self.protocol() {
-                        proto.borrow_mut().pipe_data_received(fd, &buf[..n]);
+                        // A panic is reported and reading goes on, as in asyncio (see `guarded`).
+                        guarded("SubprocessProtocol.pipe_data_received", || {
+                            proto.borrow_mut().pipe_data_received(fd, &buf[..n])
+                        });
                     }
                 }
                 Err(e) => break Some(e),
@@ -667,7 +675,9 @@ impl Driver {
             }
         };
         if let Some(proto) = self.protocol() {
-            proto.borrow_mut().process_exited();
+            guarded("SubprocessProtocol.process_exited", || {
+                proto.borrow_mut().process_exited()
+            });
         }
         self.try_finish(exc);
         self.1 = true;
@@ -685,7 +695,9 @@ impl Driver {
         };
         drop(io);
         if let Some(proto) = self.protocol() {
-            proto.borrow_mut().pipe_connection_lost(fd, exc);
+            guarded("SubprocessProtocol.pipe_connection_lost", || {
+                proto.borrow_mut().pipe_connection_lost(fd, exc)
+            });
         }
         self.try_finish(None);
     }
@@ -702,7 +714,14 @@ impl Driver {
             st.protocol.take()
         };
         if let Some(proto) = protocol {
-            proto.borrow_mut().connection_lost(exc);
+            guarded("SubprocessProtocol.connection_lost", || {
+                proto.borrow_mut().connection_lost(exc)
+            });
         }
     }
+}
+
+/// Calls protocol method `what` through `f`, reporting a panic (see [`Driver`]).
+fn guarded(what: &str, f: impl FnOnce()) {
+    crate::ExceptionContext::contain_callback_panic(what, f);
 }
