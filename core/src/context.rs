@@ -92,18 +92,16 @@ pub(crate) fn made_here(inner: &Rc<LoopInner>) {
 /// The loop with id `loop_id` if it runs on this thread or was made here and is alive: the running
 /// loop first (one thread-local read), the list of loops made here otherwise.
 pub(crate) fn loop_on_this_thread(loop_id: u64) -> Option<Rc<LoopInner>> {
-    current()
-        .filter(|l| l.shared.id == loop_id)
-        .or_else(|| {
-            MADE_HERE
-                .try_with(|loops| {
-                    loops
-                        .borrow()
-                        .iter()
-                        .filter_map(Weak::upgrade)
-                        .find(|l| l.shared.id == loop_id)
-                })
-                .ok()
-                .flatten()
-        })
+    current().filter(|l| l.shared.id == loop_id).or_else(|| {
+        MADE_HERE
+            .try_with(|loops| {
+                loops
+                    .borrow()
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .find(|l| l.shared.id == loop_id)
+            })
+            .ok()
+            .flatten()
+    })
 }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::net::Shutdown;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -163,10 +164,18 @@ where
     let addrs = Addrs::of(&sock)?;
     let protocol = Rc::new(RefCell::new(protocol_factory()));
     let transport = Transport::new(AnyStream::new(sock.clone()), addrs, protocol.clone());
-    protocol.borrow_mut().connection_made(transport.clone());
+    made(&*protocol, &transport);
     let conn = Connection::new(transport.clone(), sock, protocol.clone(), None);
     tulip_core::spawn(conn.made()).detach();
     Ok((transport, protocol))
+}
+
+/// Calls `connection_made`. A panic there is reported and the connection goes on, as asyncio's
+/// transports do (they call it through `call_soon`, so a raise is logged as "Exception in callback").
+fn made(protocol: &RefCell<impl Protocol + ?Sized>, transport: &Transport) {
+    tulip_core::ExceptionContext::contain_callback_panic("Protocol.connection_made", || {
+        protocol.borrow_mut().connection_made(transport.clone())
+    });
 }
 
 /// The future driving one connection: reads and calls `data_received`, sends the write buffer,
@@ -323,6 +332,43 @@ impl<S: ByteStream> Connection<S> {
         drop(detached);
     }
 
+    /// A protocol method panicked (`data_received`, `eof_received`, `get_buffer`, `buffer_updated`,
+    /// `pause_writing`, `resume_writing` or `connection_lost`): reported to the loop's exception
+    /// handler, then the connection ends as asyncio's `_fatal_error` ends it: the transport closes at
+    /// once (unsent data is dropped; later writes fail) and `connection_lost` gets the error, unless it
+    /// was the method that panicked.
+    #[cold]
+    fn protocol_panicked(&mut self, payload: &(dyn Any + Send)) {
+        let lost = self.done;
+        let message = if lost {
+            "Exception in callback Protocol.connection_lost()"
+        } else {
+            "Fatal error: protocol method call failed"
+        };
+        let ctx = tulip_core::ExceptionContext::callback_panic(message).with_panic(payload);
+        match tulip_core::try_get_running_loop() {
+            Some(lp) => lp.call_exception_handler(&ctx),
+            None => tulip_core::default_exception_handler(&ctx),
+        }
+        if lost {
+            // `finish` stopped inside `connection_lost`: drop what it would have dropped after it.
+            let kept = self.transport.inner.state.borrow_mut().link.protocol.take();
+            tulip_core::ExceptionContext::contain_callback_panic("dropping a protocol", || {
+                drop(kept)
+            });
+            return;
+        }
+        self.transport.abort();
+        let err = io::Error::other(format!(
+            "protocol method panicked: {}",
+            ctx.panic_message().unwrap_or("(no message)")
+        ));
+        let finished = catch_unwind(AssertUnwindSafe(|| self.finish(Some(err))));
+        if let Err(payload) = finished {
+            self.protocol_panicked(&*payload);
+        }
+    }
+
     fn finish(&mut self, exc: Option<io::Error>) {
         self.done = true;
         // As asyncio's transports, `get_protocol()` answers during `connection_lost` and is `None` after.
@@ -348,10 +394,25 @@ impl<S: ByteStream> Future for Connection<S> {
         let this = self.get_mut();
         if !this.made {
             this.made = true;
-            this.protocol
-                .borrow_mut()
-                .connection_made(this.transport.clone());
+            made(&*this.protocol, &this.transport);
         }
+        // A panicking protocol method ends this connection only (the loop, the server and the other
+        // connections go on). No state borrow is held while a protocol method runs.
+        match catch_unwind(AssertUnwindSafe(|| this.drive(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                this.protocol_panicked(&*payload);
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl<S: ByteStream> Connection<S> {
+    /// One poll of the connection: flush, read and call the protocol until there is nothing to do.
+    #[inline]
+    fn drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         // A pooled read buffer, taken at the first read of this poll and given back when it returns.
         let mut lent = None;
         loop {

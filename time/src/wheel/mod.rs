@@ -301,7 +301,10 @@ impl<T> Wheel<T> {
     /// assert_eq!(values, ['a', 'b']);
     /// ```
     pub fn into_values(self) -> Vec<T> {
-        self.entries.into_iter().map(|(_, node)| node.value).collect()
+        self.entries
+            .into_iter()
+            .map(|(_, node)| node.value)
+            .collect()
     }
 
     /// Inserts `value`, due at tick `deadline`, and returns its key. O(1).
