@@ -18,6 +18,7 @@ Settings (environment; the defaults are the full run: 21 min 41 s on the shared 
     INSTR_N=10000       operations per callgrind run (scripts/instructions.sh)
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
     ECHO_REPS=3 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round), seconds each
+    ECHO_INSTR_ROUNDS=15       paired CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2 callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
     LATENESS_RUNS=5 LATENESS_N=1000   rounds of 1 ms sleeps (benches/lateness.rs)
@@ -66,9 +67,13 @@ ENV = dict(os.environ, CARGO_TERM_COLOR="never")
 # `cmd` may be missing on a branch: the part is then skipped with a note.
 LINE_PARTS = {
     "echo_instr": {
-        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "3")],
-        "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req"],
-        "numeric": ["instructions_per_req", "cpu_us_per_req"],
+        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "15")],
+        "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo",
+                    "ratio_hi", "rounds"],
+        "numeric": ["instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo", "ratio_hi", "rounds"],
+        # Rendered as tables of these columns; the ratio and its interval go into one more table.
+        "tables": ["instructions_per_req", "cpu_us_per_req"],
+        "paired": ("cpu_ratio", "ratio_lo", "ratio_hi", "rounds"),
         "title": "Echo servers: instructions and CPU per request under a fixed load (deterministic)",
     },
 }
@@ -723,7 +728,7 @@ def render_line_part(name, rec):
     runtimes = list(dict.fromkeys(r["runtime"] for r in recs))
     cases = list(dict.fromkeys(r["case"] for r in recs))
     by = {(r["case"], r["runtime"]): r for r in recs}
-    for c in spec["numeric"]:
+    for c in spec.get("tables", spec["numeric"]):
         fmt = f0 if "instructions" in c else f2
         rows = []
         for case in cases:
@@ -736,7 +741,36 @@ def render_line_part(name, rec):
                 cells.append("" if (case, rt) not in by else fmt(v) + (f" ({fx(r)})" if r is not None else ""))
             rows.append([case_label(case)] + cells)
         out.append(f"{c.replace('_', ' ')}:\n\n" + table(["case"] + runtimes, rows))
+    if spec.get("paired"):
+        rows = []
+        for case in cases:
+            cells = [paired_cell(by.get((case, rt)), spec["paired"]) for rt in runtimes]
+            rows.append([case_label(case)] + cells)
+        out.append("CPU per request over tokio current_thread's in the same round (paired): median of the "
+                   "per-round ratios [95 % confidence interval of that median] over n rounds:\n\n"
+                   + table(["case"] + runtimes, rows))
     return "\n\n".join(out)
+
+
+def paired_cell(r, cols):
+    """`0.97 [0.95, 0.99] n=15` from a record's paired-ratio columns; "" without them."""
+    if not r:
+        return ""
+    med, lo, hi, n = (r.get(c) for c in cols)
+    if med is None:
+        return "reference" if n else ""
+    return f"{med:.3f} [{lo:.3f}, {hi:.3f}] n={n:.0f}"
+
+
+def paired_verdict(r):
+    """Judges "at most the reference's" from a record's paired ratio: met when the whole confidence
+    interval of the median ratio is at or below 1, not met when the whole interval is above 1, level
+    (None) when it spans 1: the rounds cannot tell the two apart."""
+    if r.get("ratio_hi") is not None and r["ratio_hi"] <= 1.0:
+        return True
+    if r.get("ratio_lo") is not None and r["ratio_lo"] > 1.0:
+        return False
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -891,14 +925,24 @@ def targets(saved):
         for case, rts in by.items():
             tok = next((v for k, v in rts.items() if "tokio" in k and "mt" not in k), None)
             tul = {k: v for k, v in rts.items() if "tulip" in k}
-            for col, what, fmt in (("instructions_per_req", "instructions", f0), ("cpu_us_per_req", "CPU µs", f2)):
-                vals = [v[col] for v in tul.values() if v[col] is not None]
-                if not tok or tok[col] is None or not vals:
-                    continue
-                row(f"Server {what} per request (fixed load), {case_label(case)}",
-                    ", ".join(f"{k.replace('tulip-', '')} {fmt(v[col])}" for k, v in tul.items())
-                    + f"; tokio {fmt(tok[col])}",
+            col = "instructions_per_req"
+            vals = [v[col] for v in tul.values() if v[col] is not None]
+            if tok and tok[col] is not None and vals:
+                row(f"Server instructions per request (fixed load), {case_label(case)}",
+                    ", ".join(f"{k.replace('tulip-', '')} {f0(v[col])}" for k, v in tul.items())
+                    + f"; tokio {f0(tok[col])}",
                     "≤ tokio current_thread's, every tulip server", max(vals) <= tok[col], "echo_instr")
+            paired = {k: v for k, v in tul.items() if v.get("cpu_ratio") is not None}
+            if tok and tok.get("cpu_us_per_req") is not None and paired:
+                verdicts = [paired_verdict(v) for v in paired.values()]
+                ok = False if False in verdicts else (None if None in verdicts else True)
+                row(f"Server CPU per request (fixed load, paired), {case_label(case)}",
+                    ", ".join(f"{k.replace('tulip-', '')} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, "
+                              f"{v['ratio_hi']:.3f}]" for k, v in paired.items())
+                    + f" x tokio's ({f2(tok['cpu_us_per_req'])} µs), n={tok['rounds']:.0f} rounds",
+                    "≤ tokio current_thread's, every tulip server", ok, "echo_instr")
+                if ok is None:
+                    rows[-1][3] = "**level** (within noise)"
     return table(["target (issue 10)", "measured", "target", "verdict", "command"], rows, right_from=99)
 
 
