@@ -47,6 +47,7 @@ thread_local! {
 /// The buffer size for the read after one that brought `n > 0` bytes: `MAX_SLACK` times `n`, so that
 /// a read as large comes back short (the socket then known drained) and the buffer is handed out
 /// whole; capped at [`CACHED_ALLOC`] when `n` is below it.
+#[inline]
 fn next_guess(n: usize) -> usize {
     let guess = n.saturating_mul(MAX_SLACK).max(SMALL_MIN);
     if n < CACHED_ALLOC && guess > CACHED_ALLOC {
@@ -301,6 +302,7 @@ impl<S: ByteStream> StreamReader<S> {
 
     /// One read with nothing buffered, what arrived in a vector of its own (empty at EOF, which it
     /// records); `None` when the scratch buffer is in use (the caller reads into a buffer of its own).
+    #[inline]
     fn poll_read_fresh(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<Vec<u8>>>> {
         let small = (1..=SMALL_MAX).contains(&self.guess);
         let scratch = if small { &SMALL_SCRATCH } else { &SPARE_SCRATCH };
@@ -324,6 +326,7 @@ impl<S: ByteStream> StreamReader<S> {
     /// One read into `scratch` (empty between reads; given room for `size` bytes when it has less,
     /// or more than `MAX_SLACK` times as much): what arrived, in the scratch vector itself when it
     /// fills at least `1 / MAX_SLACK` of it (what `take` would hand out whole), else copied out.
+    #[inline]
     fn poll_read_spare_scratch(
         sock: &S,
         cx: &mut Context<'_>,
