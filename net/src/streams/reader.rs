@@ -20,8 +20,9 @@ const MIN_FREE: usize = 4096;
 /// A vector handed out whole by `take` may carry at most this many times its length in capacity.
 const MAX_SLACK: usize = 2;
 /// Reads expected to bring at most this many bytes go to [`SMALL_SCRATCH`], sized for them, instead of
-/// the 64 KiB [`SPARE_SCRATCH`]; the smallest size it is given.
+/// the 64 KiB [`SPARE_SCRATCH`].
 const SMALL_MAX: usize = 16 * 1024;
+/// The smallest size [`SMALL_SCRATCH`] is given.
 const SMALL_MIN: usize = 64;
 /// The largest request glibc's allocator serves from its per-thread cache (`tcache`) on 64-bit
 /// targets; larger ones take its slower shared bins. A read of up to this size is given a buffer of
@@ -287,8 +288,9 @@ impl<S: ByteStream> StreamReader<S> {
     }
 
     /// [`poll_fill`](Self::poll_fill) with nothing buffered: reads into the thread's scratch buffer and
-    /// keeps what arrived in a buffer of its size. `None` when the scratch buffer is in use (a stream
-    /// whose read runs another reader's): the caller reads into a buffer of its own.
+    /// keeps what arrived (see [`poll_read_fresh`](Self::poll_read_fresh)). `None` when the scratch
+    /// buffer is in use (a stream whose read runs another reader's): the caller reads into a buffer
+    /// of its own.
     fn poll_fill_empty(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
         let got = self.poll_read_fresh(cx)?;
         Some(got.map_ok(|data| {
