@@ -307,7 +307,11 @@ impl<S: ByteStream> StreamReader<S> {
     #[inline]
     fn poll_read_fresh(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<Vec<u8>>>> {
         let small = (1..=SMALL_MAX).contains(&self.guess);
-        let scratch = if small { &SMALL_SCRATCH } else { &SPARE_SCRATCH };
+        let scratch = if small {
+            &SMALL_SCRATCH
+        } else {
+            &SPARE_SCRATCH
+        };
         let size = if small { self.guess } else { CHUNK };
         let got = match Self::poll_read_spare_scratch(&self.sock, cx, scratch, size) {
             Scratch::Read(got) => got,
