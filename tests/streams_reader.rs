@@ -254,19 +254,19 @@ fn read_n_of_large_and_small_chunks_keeps_every_byte_and_little_slack() {
 }
 
 /// Reads sized from the reader's last read (a small buffer of twice that size, handed out whole): a
-/// message that outgrows the guess, one that shrinks below half of it, one far larger, and a
-/// `read(n)` asking for less than arrived each keep every byte, in order, with at most twice the
-/// length in capacity.
+/// message that outgrows the guess, one that shrinks below half of it, one far larger, a `read(n)`
+/// asking for less than arrived, and a piece larger than `n` (its front handed out, the rest
+/// buffered) each keep every byte, in order, with at most twice the length in capacity.
 ///
 /// ```python
-/// # peer sends 64, 64, 100, 200, 5, 3000, 20 000, 7, 64 bytes (separately) and closes
+/// # peer sends 64, 64, 100, 200, 5, 3000, 20 000, 7, 64, 100 000 bytes (separately) and closes
 /// await r.read(65536)    # each piece, as it arrives
 /// await r.read(10)       # for the 3000-byte piece: 10 bytes, the rest from the buffer
 /// ```
 #[test]
 fn read_n_of_changing_small_sizes_keeps_every_byte_and_little_slack() {
     run(async {
-        let sizes = [64usize, 64, 100, 200, 5, 3000, 20_000, 7, 64];
+        let sizes = [64usize, 64, 100, 200, 5, 3000, 20_000, 7, 64, 100_000];
         let pieces: Vec<Vec<u8>> = sizes
             .iter()
             .enumerate()

@@ -17,6 +17,10 @@ pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
 /// one read brings; the least free space a read into a reader's own buffer is given.
 const CHUNK: usize = 64 * 1024;
 const MIN_FREE: usize = 4096;
+/// The room a read into [`SPARE_SCRATCH`] is given: a little more than the 64 KiB peers commonly
+/// write at once, so that such a message comes back in one short read (the socket then known
+/// drained: the next read waits for an event instead of trying a `recv` that returns `EAGAIN`).
+const SPARE_SIZE: usize = CHUNK + MIN_FREE;
 /// A vector handed out whole by `take` may carry at most this many times its length in capacity.
 const MAX_SLACK: usize = 2;
 /// Reads expected to bring at most this many bytes go to [`SMALL_SCRATCH`], sized for them, instead of
@@ -34,9 +38,9 @@ thread_local! {
     /// arrives is copied out at its exact size (the copy `take` would make anyway).
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The same for streams that read into spare capacity (`ByteStream::poll_read_spare`, the
-    /// library's sockets): never zeroed, empty (length 0) between reads, and handed out whole when
-    /// one read fills at least `1 / MAX_SLACK` of it (the next read then allocates another), so a
-    /// large read costs no copy.
+    /// library's sockets), `SPARE_SIZE` bytes: never zeroed, empty (length 0) between reads, and
+    /// handed out whole when one read fills at least `1 / MAX_SLACK` of it (the next read then
+    /// allocates another), so a large read costs no copy.
     static SPARE_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The same for a reader whose reads bring little (its `guess`): a buffer of `MAX_SLACK` times
     /// the last read's size, so a read of the same size or larger comes back short (the socket is then
@@ -312,7 +316,7 @@ impl<S: ByteStream> StreamReader<S> {
         } else {
             &SPARE_SCRATCH
         };
-        let size = if small { self.guess } else { CHUNK };
+        let size = if small { self.guess } else { SPARE_SIZE };
         let got = match Self::poll_read_spare_scratch(&self.sock, cx, scratch, size) {
             Scratch::Read(got) => got,
             Scratch::Busy => return None,
@@ -451,6 +455,14 @@ impl<S: ByteStream> StreamReader<S> {
             }
         };
         if data.len() <= n {
+            return Poll::Ready(Ok(data));
+        }
+        if n.saturating_mul(MAX_SLACK) >= data.capacity() {
+            // Most of it asked for: the rest is copied off and buffered, the front handed out.
+            let mut data = data;
+            self.buf = data.split_off(n);
+            self.start = 0;
+            self.end = self.buf.len();
             return Poll::Ready(Ok(data));
         }
         self.end = data.len();
