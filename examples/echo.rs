@@ -44,7 +44,7 @@ use tulip::net::{ReadBuffer, TcpListener, TcpStream, DEFAULT_BACKLOG};
 use tulip::Task;
 
 /// Echoes until the client's EOF. The connection holds no buffer while it waits: it borrows one of the
-/// loop's pooled 64 KiB buffers only from the moment data is there until it is written back, so an idle
+/// loop's pooled read buffers only from the moment data is there until it is written back, so an idle
 /// connection costs about half a kilobyte instead of 47 KiB (`scripts/idle_memory.sh`). Waiting with
 /// `readable()` also saves the read that would find nothing (4 syscalls per request instead of 5).
 async fn handle(conn: TcpStream) -> io::Result<()> {

@@ -18,6 +18,7 @@ Settings (environment; the defaults are the full run: 21 min 41 s on the shared 
     INSTR_N=10000       operations per callgrind run (scripts/instructions.sh)
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
     ECHO_REPS=3 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round), seconds each
+    ECHO_INSTR_ROUNDS=15       paired CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2 callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
     LATENESS_RUNS=5 LATENESS_N=1000   rounds of 1 ms sleeps (benches/lateness.rs)
@@ -66,9 +67,13 @@ ENV = dict(os.environ, CARGO_TERM_COLOR="never")
 # `cmd` may be missing on a branch: the part is then skipped with a note.
 LINE_PARTS = {
     "echo_instr": {
-        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "3")],
-        "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req"],
-        "numeric": ["instructions_per_req", "cpu_us_per_req"],
+        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "15")],
+        "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo",
+                    "ratio_hi", "rounds"],
+        "numeric": ["instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo", "ratio_hi", "rounds"],
+        # Rendered as tables of these columns; the ratio and its interval go into one more table.
+        "tables": ["instructions_per_req", "cpu_us_per_req"],
+        "paired": ("cpu_ratio", "ratio_lo", "ratio_hi", "rounds"),
         "title": "Echo servers: instructions and CPU per request under a fixed load (deterministic)",
     },
 }
@@ -723,7 +728,7 @@ def render_line_part(name, rec):
     runtimes = list(dict.fromkeys(r["runtime"] for r in recs))
     cases = list(dict.fromkeys(r["case"] for r in recs))
     by = {(r["case"], r["runtime"]): r for r in recs}
-    for c in spec["numeric"]:
+    for c in spec.get("tables", spec["numeric"]):
         fmt = f0 if "instructions" in c else f2
         rows = []
         for case in cases:
@@ -736,7 +741,45 @@ def render_line_part(name, rec):
                 cells.append("" if (case, rt) not in by else fmt(v) + (f" ({fx(r)})" if r is not None else ""))
             rows.append([case_label(case)] + cells)
         out.append(f"{c.replace('_', ' ')}:\n\n" + table(["case"] + runtimes, rows))
+    if spec.get("paired"):
+        rows = []
+        for case in cases:
+            cells = [paired_cell(by.get((case, rt)), spec["paired"]) for rt in runtimes]
+            rows.append([case_label(case)] + cells)
+        out.append("CPU per request over tokio current_thread's in the same round (paired): median of the "
+                   "per-round ratios [95 % confidence interval of that median] over n rounds (with fewer "
+                   f"than {PAIRED_MIN_ROUNDS} rounds the brackets hold the smallest and largest ratio "
+                   "instead):\n\n" + table(["case"] + runtimes, rows))
     return "\n\n".join(out)
+
+
+def paired_cell(r, cols):
+    """`0.97 [0.95, 0.99] n=15` from a record's paired-ratio columns; "" without them."""
+    if not r:
+        return ""
+    med, lo, hi, n = (r.get(c) for c in cols)
+    if med is None:
+        return "reference" if n else ""
+    return f"{med:.3f} [{lo:.3f}, {hi:.3f}] n={n:.0f}"
+
+
+# Rounds below which the order statistics give no 95 % interval for a median (scripts/paired_ratio.py
+# then reports the smallest and largest ratio instead).
+PAIRED_MIN_ROUNDS = 6
+
+
+def paired_verdict(r):
+    """Judges "at most the reference's" from a record's paired ratio: met when the whole confidence
+    interval of the median ratio is at or below 1, not met when the whole interval is above 1, level
+    (None) when it spans 1: the rounds cannot tell the two apart. None as well with too few rounds
+    for an interval."""
+    if (r.get("rounds") or 0) < PAIRED_MIN_ROUNDS:
+        return None
+    if r.get("ratio_hi") is not None and r["ratio_hi"] <= 1.0:
+        return True
+    if r.get("ratio_lo") is not None and r["ratio_lo"] > 1.0:
+        return False
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -875,10 +918,21 @@ def targets(saved):
         tokio = cm.get("tokio current_thread", {}).get("cpu")
         tulips = [(s, cm[s]["cpu"]) for s, _ in ECHO_SERVERS if s.startswith("tulip") and s in cm]
         if tokio and tulips:
-            worst = max(v for _, v in tulips if v is not None)
-            row(f"Server CPU per request, {case_label(case)}",
-                ", ".join(f"{s[6:]} {f2(v)}" for s, v in tulips) + f" µs; tokio {f2(tokio)}",
-                "≤ tokio current_thread's, every tulip server", worst <= tokio, "echo")
+            # Paired: each tulip server's CPU over tokio's in the same round, median over the rounds.
+            tok_runs = cm["tokio current_thread"]["cpus"]
+            paired = {}
+            for s, _ in tulips:
+                rs = [a / b for a, b in zip(cm[s]["cpus"], tok_runs) if a is not None and b]
+                paired[s] = statistics.median(rs) if rs else None
+            measured = ", ".join(f"{s[6:]} {f2(v)}" for s, v in tulips) + f" µs; tokio {f2(tokio)}"
+            if all(v is not None for v in paired.values()):
+                measured += ("; paired per round: " + ", ".join(f"{s[6:]} {v:.3f}x" for s, v in paired.items())
+                             + f" (median of {len(tok_runs)})")
+                ok = max(paired.values()) <= 1.0
+            else:
+                ok = max(v for _, v in tulips if v is not None) <= tokio
+            row(f"Server CPU per request, {case_label(case)}", measured,
+                "≤ tokio current_thread's, every tulip server", ok, "echo")
         else:
             row(f"Server CPU per request, {case_label(case)}", "-", "≤ tokio current_thread's", None, "echo")
     # The deterministic per-request measurement (LINE_PARTS["echo_instr"]): every tulip server
@@ -891,14 +945,26 @@ def targets(saved):
         for case, rts in by.items():
             tok = next((v for k, v in rts.items() if "tokio" in k and "mt" not in k), None)
             tul = {k: v for k, v in rts.items() if "tulip" in k}
-            for col, what, fmt in (("instructions_per_req", "instructions", f0), ("cpu_us_per_req", "CPU µs", f2)):
-                vals = [v[col] for v in tul.values() if v[col] is not None]
-                if not tok or tok[col] is None or not vals:
-                    continue
-                row(f"Server {what} per request (fixed load), {case_label(case)}",
-                    ", ".join(f"{k.replace('tulip-', '')} {fmt(v[col])}" for k, v in tul.items())
-                    + f"; tokio {fmt(tok[col])}",
+            col = "instructions_per_req"
+            vals = [v[col] for v in tul.values() if v[col] is not None]
+            if tok and tok[col] is not None and vals:
+                row(f"Server instructions per request (fixed load), {case_label(case)}",
+                    ", ".join(f"{k.replace('tulip-', '')} {f0(v[col])}" for k, v in tul.items())
+                    + f"; tokio {f0(tok[col])}",
                     "≤ tokio current_thread's, every tulip server", max(vals) <= tok[col], "echo_instr")
+            paired = {k: v for k, v in tul.items() if v.get("cpu_ratio") is not None}
+            if tok and tok.get("cpu_us_per_req") is not None and paired:
+                verdicts = [paired_verdict(v) for v in paired.values()]
+                ok = False if False in verdicts else (None if None in verdicts else True)
+                row(f"Server CPU per request (fixed load, paired), {case_label(case)}",
+                    ", ".join(f"{k.replace('tulip-', '')} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, "
+                              f"{v['ratio_hi']:.3f}]" for k, v in paired.items())
+                    + f" x tokio's ({f2(tok['cpu_us_per_req'])} µs), n={tok['rounds']:.0f} rounds",
+                    "≤ tokio current_thread's, every tulip server", ok, "echo_instr")
+                if ok is None and (tok.get("rounds") or 0) < PAIRED_MIN_ROUNDS:
+                    rows[-1][3] = f"— (fewer than {PAIRED_MIN_ROUNDS} rounds: no interval)"
+                elif ok is None:
+                    rows[-1][3] = "**level** (within noise)"
     return table(["target (issue 10)", "measured", "target", "verdict", "command"], rows, right_from=99)
 
 

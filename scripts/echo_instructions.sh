@@ -5,11 +5,13 @@
 # /proc/<pid>/task/*/schedstat, nanoseconds, over a fixed number of round trips, server pinned to CPU 0
 # and the load generator to CPU 1).
 #
-#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 3 rounds, all four cases
+#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 15 CPU rounds, all four cases
 #       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
 #       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
 #                                   tulip-echo_streams tokio-ct smol)
+#   CG_ROUNDS=2                     callgrind rounds (instruction counts barely move between runs)
+#   REFERENCE=tokio-ct              the server the paired CPU ratios divide by
 #   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
 #   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
 #                                   and http_load are still built when out of date)
@@ -19,17 +21,28 @@
 # callgrind twice, with N = 0 and N = N_CG; (total(N_CG) - total(0)) / (connections x N_CG) cancels
 # start-up, accepts, warm-up and teardown. CPU: the server runs natively and the load generator reads
 # the server's CPU time when every connection has finished its warm-up and again when every connection
-# has finished its N_CPU round trips. The servers take turns within each round (interleaved, so a change
-# in the machine's load hits every server alike); the figures are medians over the rounds.
+# has finished its N_CPU round trips.
 #
-# Output on stdout, one line per case and server (stable, for scripts/bench.sh):
-#   case server instructions_per_req cpu_us_per_req
-# Raw per-round figures (with the wall-clock time per round trip of the CPU run, which with one
-# connection is the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
+# The CPU comparison is paired: in each of ROUNDS rounds every server runs once, one after the other
+# (the order rotates from round to round, so no server always runs first or last), and each server's
+# CPU per request is divided by the reference server's of the same round. A change in the machine's
+# load within a round hits both sides of a ratio alike; the spread of the ratios over the rounds is the
+# noise that is left. Reported: the median ratio and a distribution-free confidence interval for it
+# (order statistics of the per-round ratios, binomial, at least 95 % coverage; with fewer than 6
+# rounds no such interval exists and the smallest and largest ratio are given instead).
+#
+# Output on stdout, one line per case and server (stable, for scripts/benchmarks.py):
+#   case server instructions_per_req cpu_us_per_req cpu_ratio ratio_lo ratio_hi rounds
+# (cpu_us_per_req the median over the rounds; cpu_ratio the median paired ratio to REFERENCE, with its
+# interval ratio_lo..ratio_hi; "-" where not measured, and for the reference itself). Raw per-round
+# figures (with the wall-clock time per round trip of the CPU run, which with one connection is the
+# latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS="${1:-3}"
+ROUNDS="${1:-15}"
+CG_ROUNDS="${CG_ROUNDS:-2}"
+REFERENCE="${REFERENCE:-tokio-ct}"
 shift || true
 if [ "$#" -gt 0 ]; then
     CASES=("$@")
@@ -43,7 +56,7 @@ plan() { # case -> "W N_CG N_CPU"
     case "$1" in
         1x64) echo "200 2000 20000" ;;
         100x1024) echo "5 40 400" ;;
-        1000x64) echo "2 5 40" ;;
+        1000x64) echo "2 20 200" ;;
         10x65536) echo "5 100 1000" ;;
         1xhttp) echo "200 2000 20000" ;;
         *xhttp) echo "5 100 1000" ;;
@@ -139,52 +152,44 @@ callgrind_total() { # name conns size warmup measured
 
 RAW="$OUT/raw.tsv"
 : >"$RAW"
+# raw.tsv: case server round kind(ins|cpu) value wall_us_per_req
 for case in "${CASES[@]}"; do
     conns=${case%%x*}
     size=${case#*x}
     read -r warm n_cg n_cpu <<<"$(plan "$case")"
-    for round in $(seq "$ROUNDS"); do
-        for s in "${SERVER_LIST[@]}"; do
-            ins="-"
-            if [ -z "${NO_CALLGRIND:-}" ]; then
+    if [ -z "${NO_CALLGRIND:-}" ]; then
+        for round in $(seq "$CG_ROUNDS"); do
+            for s in "${SERVER_LIST[@]}"; do
                 base=$(callgrind_total "$s" "$conns" "$size" "$warm" 0)
                 full=$(callgrind_total "$s" "$conns" "$size" "$warm" "$n_cg")
                 ins=$(python3 -c "print(f'{($full - $base) / ($conns * $n_cg):.0f}')")
-            fi
-            cpu="-"
-            wall="-"
-            if [ -z "${NO_CPU:-}" ]; then
+                printf '%s\t%s\t%s\tins\t%s\t-\n' "$case" "$s" "$round" "$ins" >>"$RAW"
+                echo "  $case $s callgrind round $round: $ins instructions/req" >&2
+            done
+        done
+    fi
+    if [ -z "${NO_CPU:-}" ]; then
+        n_servers=${#SERVER_LIST[@]}
+        for round in $(seq "$ROUNDS"); do
+            for i in $(seq 0 $((n_servers - 1))); do
+                s=${SERVER_LIST[$(((i + round - 1) % n_servers))]}
                 start_server "$s" "$OUT/$s.native.log"
                 r=$(load "$conns" "$size" "$warm" "$n_cpu" "$SPID")
                 stop_server
-                cpu=$(python3 -c "
-import sys
+                read -r cpu wall < <(python3 -c "
 f = dict(kv.split('=') for kv in '$r'.split())
-print(f\"{int(f['cpu_ns']) / 1000 / int(f['requests']):.2f}\")")
-                wall=$(python3 -c "
-f = dict(kv.split('=') for kv in '$r'.split())
-print(f\"{int(f['wall_ns']) / 1000 / int(f['requests']):.2f}\")")
-            fi
-            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$s" "$round" "$ins" "$cpu" "$wall" >>"$RAW"
-            echo "  $case $s round $round: $ins instructions/req, $cpu µs CPU/req, wall $wall µs/req" >&2
+n = int(f['requests'])
+if n == 0 or int(f['errors']) != 0:
+    import sys
+    print('$case $s: failed round ($r), left out', file=sys.stderr)
+    print('- -')
+else:
+    print(f\"{int(f['cpu_ns']) / 1000 / n:.3f} {int(f['wall_ns']) / 1000 / n:.2f}\")")
+                printf '%s\t%s\t%s\tcpu\t%s\t%s\n' "$case" "$s" "$round" "$cpu" "$wall" >>"$RAW"
+                echo "  $case $s CPU round $round: $cpu µs CPU/req, wall $wall µs/req" >&2
+            done
         done
-    done
+    fi
 done
 
-python3 - "$RAW" <<'EOF'
-import sys
-from statistics import median
-rows = {}
-for line in open(sys.argv[1]):
-    case, server, _round, ins, cpu, _wall = line.rstrip("\n").split("\t")
-    r = rows.setdefault((case, server), ([], []))
-    if ins != "-":
-        r[0].append(float(ins))
-    if cpu != "-":
-        r[1].append(float(cpu))
-print("# case server instructions_per_req cpu_us_per_req (medians; user-space instructions by callgrind, server CPU from schedstat)")
-for (case, server), (ins, cpu) in rows.items():
-    i = f"{median(ins):.0f}" if ins else "-"
-    c = f"{median(cpu):.2f}" if cpu else "-"
-    print(f"{case} {server} {i} {c}")
-EOF
+python3 scripts/paired_ratio.py "$RAW" "$REFERENCE" "${SERVER_LIST[@]}"

@@ -253,6 +253,53 @@ fn read_n_of_large_and_small_chunks_keeps_every_byte_and_little_slack() {
     .unwrap();
 }
 
+/// Reads sized from the reader's last read (a small buffer of twice that size, handed out whole): a
+/// message that outgrows the guess, one that shrinks below half of it, one far larger, a `read(n)`
+/// asking for less than arrived, and a piece larger than `n` (its front handed out, the rest
+/// buffered) each keep every byte, in order, with at most twice the length in capacity.
+///
+/// ```python
+/// # peer sends 64, 64, 100, 200, 5, 3000, 20 000, 7, 64, 100 000 bytes (separately) and closes
+/// await r.read(65536)    # each piece, as it arrives
+/// await r.read(10)       # for the 3000-byte piece: 10 bytes, the rest from the buffer
+/// ```
+#[test]
+fn read_n_of_changing_small_sizes_keeps_every_byte_and_little_slack() {
+    run(async {
+        let sizes = [64usize, 64, 100, 200, 5, 3000, 20_000, 7, 64, 100_000];
+        let pieces: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| (0..n).map(|i| (i * 7 + k * 31) as u8).collect())
+            .collect();
+        let want: Vec<u8> = pieces.concat();
+        let addr = peer_sending(pieces).await?;
+        let (mut r, _w) = open_connection(addr).await?;
+        let mut got = Vec::new();
+        let mut reads = 0;
+        loop {
+            // The sixth read asks for less than its piece brings.
+            let n = if reads == 5 { 10 } else { 65536 };
+            let chunk = r.read(n).await?;
+            reads += 1;
+            if chunk.is_empty() {
+                break;
+            }
+            assert!(chunk.len() <= n, "read({n}) gave {} bytes", chunk.len());
+            assert!(
+                chunk.capacity() <= 2 * chunk.len(),
+                "a {}-byte read holds {} bytes of capacity",
+                chunk.len(),
+                chunk.capacity()
+            );
+            got.extend_from_slice(&chunk);
+        }
+        assert!(got == want, "{} bytes back of {}", got.len(), want.len());
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 /// A large `readexactly` (several reads) is verified byte for byte.
 #[test]
 fn readexactly_large() {

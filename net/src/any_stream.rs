@@ -123,6 +123,14 @@ impl ByteStream for AnyStream {
         each!(self.poll_read(cx, buf))
     }
     #[inline]
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            AnyStream::Tcp(s) => ByteStream::poll_read_ready(s, cx),
+            AnyStream::Unix(s) => ByteStream::poll_read_ready(s, cx),
+            AnyStream::Other(_) => Poll::Ready(Ok(())),
+        }
+    }
+    #[inline]
     fn poll_read_spare(
         &self,
         cx: &mut Context<'_>,

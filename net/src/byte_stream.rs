@@ -80,6 +80,40 @@ pub trait ByteStream: Clone + Unpin + 'static {
     /// ```
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
+    /// Polls whether a read may find data now: `Pending` (the task woken when that changes) when
+    /// the stream knows a read would wait, `Ready` otherwise, including when it cannot tell (the
+    /// default). Consumes nothing and reads nothing; a read after `Ready` may still wait.
+    ///
+    /// [`StreamReader`](crate::StreamReader) uses it to take a scratch buffer only for a read that
+    /// will run.
+    ///
+    /// **asyncio:** no counterpart (the readiness check at the top of a transport's read callback).
+    ///
+    /// # Errors
+    ///
+    /// The stream's registration error (the sockets of this crate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use tulip_net::ByteStream;
+    /// tulip_core::run(async {
+    ///     let (a, b) = tulip_net::unix::UnixStream::pair()?;
+    ///     a.write_all(b"x").await?;
+    ///     poll_fn(|cx| ByteStream::poll_read_ready(&b, cx)).await?;
+    ///     let mut buf = [0u8; 4];
+    ///     assert_eq!(poll_fn(|cx| ByteStream::poll_read(&b, cx, &mut buf)).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(Ok(()))
+    }
+
     /// Polls one read appended to the spare capacity of `buf` (at most `buf.capacity() - buf.len()`
     /// bytes), for streams that can read into memory nobody zeroed first: `Some` with what
     /// [`poll_read`](ByteStream::poll_read) would return, `buf` having grown by that many bytes.
@@ -344,6 +378,11 @@ macro_rules! socket_byte_stream {
             #[inline]
             fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 <$ty>::poll_read(self, cx, buf)
+            }
+
+            #[inline]
+            fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                <$ty>::poll_read_ready(self, cx)
             }
 
             #[inline]

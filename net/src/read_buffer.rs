@@ -16,7 +16,7 @@ thread_local! {
     static OUT: Cell<usize> = const { Cell::new(0) };
 }
 
-/// A 64 KiB read buffer lent by this thread's pool and given back when dropped: read into it, handle
+/// A 256 KiB read buffer lent by this thread's pool and given back when dropped: read into it, handle
 /// the bytes, drop it. An idle connection then holds no read buffer at all, however many there are;
 /// the pool keeps a few buffers per thread (one loop per thread), so a busy loop allocates none.
 ///
@@ -69,7 +69,13 @@ pub struct ReadBuffer {
 }
 
 impl ReadBuffer {
-    /// The length of every buffer: 64 KiB, what one `recv` asks for.
+    /// The length of every buffer: 256 KiB, what one `recv` asks for.
+    ///
+    /// Larger than the 64 KiB messages peers commonly write at once: a read that fills its buffer
+    /// cannot tell whether the socket is drained, and costs one more system call to find out (a
+    /// `recv` that returns `EAGAIN`, or an epoll re-arm before the next wait), where a read that comes
+    /// back short clears readiness and the next one waits for an event. The buffers are pooled per
+    /// thread and lent for one read, so the size costs no memory per connection.
     ///
     /// **asyncio:** no counterpart (asyncio's selector transports read `max_size` = 256 KiB at a time;
     /// uvloop's buffer is 256 KiB as well).
@@ -79,7 +85,7 @@ impl ReadBuffer {
     /// ```
     /// assert_eq!(tulip_net::ReadBuffer::take().len(), tulip_net::ReadBuffer::SIZE);
     /// ```
-    pub const SIZE: usize = 64 * 1024;
+    pub const SIZE: usize = 256 * 1024;
 
     /// Takes a buffer from this thread's pool, or allocates one when every pooled buffer is out.
     ///

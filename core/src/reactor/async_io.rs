@@ -353,6 +353,35 @@ impl<T: AsFd> Async<T> {
         self.source.poll_reported(Interest::Write, cx)
     }
 
+    /// Polls whether a read may be tried now: `Ready` when the descriptor is ready for reading or its
+    /// level is unknown (so a read may still return `WouldBlock`), otherwise stores the waker, arms
+    /// and returns `Pending`. Unlike [`Async::poll_readable`] it consumes no report, and it spends
+    /// none of the task's cooperative budget: it lets a caller that must prepare a read (take a
+    /// buffer) skip that preparation while the read would wait.
+    ///
+    /// **asyncio:** no counterpart (the readiness check at the top of a selector transport's read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use tulip_core::Async;
+    ///
+    /// tulip_core::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     (&b).write_all(b"x")?;
+    ///     std::future::poll_fn(|cx| a.poll_read_ready(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[inline]
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(Interest::Read, cx).map_ok(|_| ())
+    }
+
     /// Runs `op` until it stops returning `WouldBlock`, waiting for read readiness in between.
     ///
     /// **asyncio:** the body of an `add_reader` callback, as a poll function for hand-written futures.

@@ -17,18 +17,49 @@ pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
 /// one read brings; the least free space a read into a reader's own buffer is given.
 const CHUNK: usize = 64 * 1024;
 const MIN_FREE: usize = 4096;
+/// The room a read into [`SPARE_SCRATCH`] is given: a little more than the 64 KiB peers commonly
+/// write at once, so that such a message comes back in one short read (the socket then known
+/// drained: the next read waits for an event instead of trying a `recv` that returns `EAGAIN`).
+const SPARE_SIZE: usize = CHUNK + MIN_FREE;
 /// A vector handed out whole by `take` may carry at most this many times its length in capacity.
 const MAX_SLACK: usize = 2;
+/// Reads expected to bring at most this many bytes go to [`SMALL_SCRATCH`], sized for them, instead of
+/// the 64 KiB [`SPARE_SCRATCH`].
+const SMALL_MAX: usize = 16 * 1024;
+/// The smallest size [`SMALL_SCRATCH`] is given.
+const SMALL_MIN: usize = 64;
+/// The largest request glibc's allocator serves from its per-thread cache (`tcache`) on 64-bit
+/// targets; larger ones take its slower shared bins. A read of up to this size is given a buffer of
+/// at most this size (never less than what the last read brought, plus room to come back short).
+const CACHED_ALLOC: usize = 1032;
 
 thread_local! {
     /// Where a reader with nothing buffered reads to, so that an idle reader owns no buffer: what
     /// arrives is copied out at its exact size (the copy `take` would make anyway).
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The same for streams that read into spare capacity (`ByteStream::poll_read_spare`, the
-    /// library's sockets): never zeroed, empty (length 0) between reads, and handed out whole when
-    /// one read fills at least `1 / MAX_SLACK` of it (the next read then allocates another), so a
-    /// large read costs no copy.
+    /// library's sockets), `SPARE_SIZE` bytes: never zeroed, empty (length 0) between reads, and
+    /// handed out whole when one read fills at least `1 / MAX_SLACK` of it (the next read then
+    /// allocates another), so a large read costs no copy.
     static SPARE_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The same for a reader whose reads bring little (its `guess`): a buffer of `MAX_SLACK` times
+    /// the last read's size, so a read of the same size or larger comes back short (the socket is then
+    /// known drained) and the buffer itself is handed out without a copy; a new one is allocated for
+    /// the next read. Empty between reads, and it holds no data while a reader waits.
+    static SMALL_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The buffer size for the read after one that brought `n > 0` bytes: `MAX_SLACK` times `n`, so that
+/// a read as large comes back short (the socket then known drained) and the buffer is handed out
+/// whole; capped at [`CACHED_ALLOC`] when `n` is below it.
+#[inline]
+fn next_guess(n: usize) -> usize {
+    let guess = n.saturating_mul(MAX_SLACK).max(SMALL_MIN);
+    if n < CACHED_ALLOC && guess > CACHED_ALLOC {
+        CACHED_ALLOC
+    } else {
+        guess
+    }
 }
 
 /// Where a read with nothing buffered went (`StreamReader::poll_read_spare_scratch`).
@@ -49,7 +80,9 @@ enum Scratch {
 /// # Memory
 ///
 /// The reader owns a buffer only while it holds unread data: a read that finds it empty reads into a
-/// scratch buffer of the thread and keeps what arrived at its exact size, and a read that empties it
+/// scratch buffer of the thread, sized from what the reader's last read brought, and keeps what
+/// arrived in a vector with at most twice its size in capacity (that scratch vector itself when the
+/// read fills at least half of it, else a copy of the exact size); a read that empties the buffer
 /// hands the storage out as the returned vector or frees it. An idle connection costs no buffer.
 ///
 /// Reads go straight to the stream from the awaiting task, into a buffer the reader keeps; every method
@@ -92,6 +125,9 @@ pub struct StreamReader<S: ByteStream = TcpStream> {
     end: usize,
     eof: bool,
     limit: usize,
+    /// The capacity for the next read with nothing buffered: `MAX_SLACK` times what the last one
+    /// brought (0 before the first).
+    guess: usize,
 }
 
 impl<S: ByteStream> fmt::Debug for StreamReader<S> {
@@ -135,6 +171,7 @@ impl<S: ByteStream> StreamReader<S> {
             end: 0,
             eof: false,
             limit: DEFAULT_LIMIT,
+            guess: 0,
         }
     }
 
@@ -255,10 +292,32 @@ impl<S: ByteStream> StreamReader<S> {
     }
 
     /// [`poll_fill`](Self::poll_fill) with nothing buffered: reads into the thread's scratch buffer and
-    /// keeps what arrived in a buffer of its size. `None` when the scratch buffer is in use (a stream
-    /// whose read runs another reader's): the caller reads into a buffer of its own.
+    /// keeps what arrived (see [`poll_read_fresh`](Self::poll_read_fresh)). `None` when the scratch
+    /// buffer is in use (a stream whose read runs another reader's): the caller reads into a buffer
+    /// of its own.
     fn poll_fill_empty(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
-        let got = match self.poll_read_spare_scratch(cx) {
+        let got = self.poll_read_fresh(cx)?;
+        Some(got.map_ok(|data| {
+            let n = data.len();
+            self.buf = data;
+            self.start = 0;
+            self.end = n;
+            n
+        }))
+    }
+
+    /// One read with nothing buffered, what arrived in a vector of its own (empty at EOF, which it
+    /// records); `None` when the scratch buffer is in use (the caller reads into a buffer of its own).
+    #[inline]
+    fn poll_read_fresh(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<Vec<u8>>>> {
+        let small = (1..=SMALL_MAX).contains(&self.guess);
+        let scratch = if small {
+            &SMALL_SCRATCH
+        } else {
+            &SPARE_SCRATCH
+        };
+        let size = if small { self.guess } else { SPARE_SIZE };
+        let got = match Self::poll_read_spare_scratch(&self.sock, cx, scratch, size) {
             Scratch::Read(got) => got,
             Scratch::Busy => return None,
             Scratch::Unsupported => self.poll_read_zeroed_scratch(cx)?,
@@ -267,24 +326,32 @@ impl<S: ByteStream> StreamReader<S> {
             let n = data.len();
             if n == 0 {
                 self.eof = true;
+            } else {
+                self.guess = next_guess(n);
             }
-            self.buf = data;
-            self.start = 0;
-            self.end = n;
-            n
+            data
         }))
     }
 
-    /// One read into [`SPARE_SCRATCH`]: what arrived, in the scratch vector itself when it fills
-    /// at least `1 / MAX_SLACK` of it (what `take` would hand out whole), else copied out.
-    fn poll_read_spare_scratch(&self, cx: &mut Context<'_>) -> Scratch {
-        let sock = &self.sock;
-        SPARE_SCRATCH.with(|scratch| {
+    /// One read into `scratch` (empty between reads; given room for `size` bytes when it has less,
+    /// or more than `MAX_SLACK` times as much): what arrived, in the scratch vector itself when it
+    /// fills at least `1 / MAX_SLACK` of it (what `take` would hand out whole), else copied out.
+    #[inline]
+    fn poll_read_spare_scratch(
+        sock: &S,
+        cx: &mut Context<'_>,
+        scratch: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
+        size: usize,
+    ) -> Scratch {
+        scratch.with(|scratch| {
             let Ok(mut scratch) = scratch.try_borrow_mut() else {
                 return Scratch::Busy;
             };
-            // Empty between reads: room for exactly CHUNK bytes, allocated once per hand-out.
-            scratch.reserve_exact(CHUNK);
+            // Allocated once per hand-out; another reader's (much) larger buffer is replaced, so
+            // that what this read brings can be handed out whole.
+            if scratch.capacity() < size || scratch.capacity() / MAX_SLACK > size {
+                *scratch = Vec::with_capacity(size);
+            }
             let Some(res) = sock.poll_read_spare(cx, &mut scratch) else {
                 return Scratch::Unsupported;
             };
@@ -364,10 +431,44 @@ impl<S: ByteStream> StreamReader<S> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        if self.buffered() == 0 && self.fill(0).await? == 0 {
-            return Ok(Vec::new());
+        if self.buffered() == 0 {
+            return poll_fn(|cx| self.poll_read_empty(cx, n)).await;
         }
         Ok(self.take(n.min(self.buffered())))
+    }
+
+    /// [`read`](Self::read) with nothing buffered: what one read brings, handed out as it came when it
+    /// is at most `n` bytes (the rest buffered otherwise).
+    fn poll_read_empty(&mut self, cx: &mut Context<'_>, n: usize) -> Poll<io::Result<Vec<u8>>> {
+        if self.eof {
+            return Poll::Ready(Ok(Vec::new()));
+        }
+        // A read that would wait takes no scratch buffer.
+        ready!(self.sock.poll_read_ready(cx))?;
+        let data = match self.poll_read_fresh(cx) {
+            Some(got) => ready!(got)?,
+            None => {
+                if ready!(self.poll_fill(cx, 0))? == 0 {
+                    return Poll::Ready(Ok(Vec::new()));
+                }
+                return Poll::Ready(Ok(self.take(n.min(self.buffered()))));
+            }
+        };
+        if data.len() <= n {
+            return Poll::Ready(Ok(data));
+        }
+        if n.saturating_mul(MAX_SLACK) >= data.capacity() {
+            // Most of it asked for: the rest is copied off and buffered, the front handed out.
+            let mut data = data;
+            self.buf = data.split_off(n);
+            self.start = 0;
+            self.end = self.buf.len();
+            return Poll::Ready(Ok(data));
+        }
+        self.end = data.len();
+        self.start = 0;
+        self.buf = data;
+        Poll::Ready(Ok(self.take(n)))
     }
 
     /// Reads until EOF and returns everything.

@@ -416,6 +416,13 @@ impl TcpStream {
             .poll_read_len_with(cx, len, |s| socket2::SockRef::from(s).recv(buf))
     }
 
+    /// Whether a read may be tried now, without reading or consuming anything:
+    /// [`ByteStream::poll_read_ready`](crate::ByteStream::poll_read_ready) for this socket.
+    #[inline]
+    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_read_ready(cx)
+    }
+
     /// Polls one read appended to `buf`'s spare capacity (at most that many bytes; none is zeroed
     /// first): [`ByteStream::poll_read_spare`](crate::ByteStream::poll_read_spare) for this socket.
     #[inline]
