@@ -521,8 +521,8 @@ where
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    // Update the state because we're continuing with polling the future.
-                    state = (state & !SCHEDULED) | RUNNING;
+                    // tulip: the state is read afresh after the poll (below), so the value
+                    // written here is not kept.
                     break;
                 }
                 Err(s) => state = s,
