@@ -244,13 +244,24 @@ impl LoopInner {
                 since_io += 1;
                 if since_io >= IO_INTERVAL {
                     since_io = 0;
-                    self.poll_io(Some(Duration::ZERO));
+                    self.poll_io_between_handles();
                     self.shrink_ready_after_burst();
                 }
             }
             if forever && self.stop_requested.replace(false) {
                 return None;
             }
+        }
+    }
+
+    /// The I/O check every [`IO_INTERVAL`] handles while work keeps coming: a zero-timeout poller wait,
+    /// skipped when the reactor has no source at all (it could bring nothing: work from other threads
+    /// arrives through the injector, looked at in every iteration). A loop busy with tasks and
+    /// callbacks alone then makes no system call (one every 61 handles was ~3 % of a ping-pong).
+    #[inline]
+    fn poll_io_between_handles(&self) {
+        if self.shared.reactor.has_sources() {
+            self.poll_io(Some(Duration::ZERO));
         }
     }
 

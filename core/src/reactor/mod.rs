@@ -55,6 +55,12 @@ impl Reactor {
         self.sources.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the table holds any source. Without one, a poller wait can bring nothing but a
+    /// notification from another thread, whose work the loop finds in its injector anyway.
+    pub(crate) fn has_sources(&self) -> bool {
+        !self.lock_sources().is_empty()
+    }
+
     /// Adds a source for `fd` to the table (not yet to the poller).
     pub(crate) fn insert(self: &Arc<Self>, fd: RawFd) -> Arc<Source> {
         let mut sources = self.lock_sources();
