@@ -83,7 +83,9 @@ impl Permits {
                     Some(w.waker.clone())
                 }
                 None => {
-                    st.available += 1;
+                    // asyncio's count is unbounded; at `usize::MAX` free permits one more changes
+                    // nothing a program can observe, whereas wrapping to 0 would block every acquire.
+                    st.available = st.available.saturating_add(1);
                     None
                 }
             }

@@ -8,7 +8,9 @@ use super::ReleaseError;
 
 /// Takes a permit as a guard.
 fn try_guard(permits: &Permits) -> Option<SemaphoreGuard<'_>> {
-    permits.try_take().then_some(SemaphoreGuard { permits })
+    // `then`, not `then_some`: an eagerly built guard would be dropped on failure, and its `Drop`
+    // releases a permit that was never taken.
+    permits.try_take().then(|| SemaphoreGuard { permits })
 }
 
 /// Waits for a permit (in arrival order) and returns it as a guard.
