@@ -144,14 +144,7 @@ fn runtime_main_panics_while_a_timer_closure_is_careless() {
 /// `gather!` fails fast: a panic in one future drops the others. If one of those has a careless
 /// `Drop`, dropping it while the first panic unwinds would abort; the task's panic must instead reach
 /// the awaiter (or `join`) and the process live.
-// DEFECT (core/src/task/gather.rs, `gather!`'s poll: `poll_done` at :407, called from :452, polls each
-// branch in place with no `catch_unwind`): the first branch's panic unwinds through the task's async
-// block, which drops the `Gather2` holding the careless sibling *during* the unwind, and the process
-// aborts ("panic in a destructor during cleanup", SIGABRT). Two user bugs at once (tokio's `join!`
-// aborts the same way), but `gather!` promises "a panic ... drops the others": catching the branch's
-// panic, dropping the siblings, then `resume_unwind` would keep the process alive.
 #[test]
-#[ignore = "defect: gather! drops the siblings of a panicking branch while unwinding; a careless sibling Drop aborts"]
 fn gather_fail_fast_with_a_careless_sibling() {
     isolated("gather_fail_fast_with_a_careless_sibling", || {
         let lp = support::real_loop();

@@ -79,5 +79,8 @@ fn a_busy_loop_with_an_io_source_looks_at_io_every_61_handles() {
         accept.cancel();
     });
     let n = zero_waits.load(Ordering::Relaxed);
-    assert!((90..=110).contains(&n), "{n} zero-timeout waits for 6 100 handles");
+    assert!(
+        (90..=110).contains(&n),
+        "{n} zero-timeout waits for 6 100 handles"
+    );
 }

@@ -382,8 +382,10 @@ macro_rules! gather {
 /// Support for the [`gather!`](crate::gather!) macro; not a public API.
 #[doc(hidden)]
 pub mod __gather {
+    use std::any::Any;
     use std::fmt;
     use std::future::Future;
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
@@ -400,20 +402,33 @@ pub mod __gather {
         }
     }
 
+    /// A panic caught in one argument, to be resumed once every argument is dropped.
+    pub type Panic = Box<dyn Any + Send>;
+
     impl<F: Future> MaybeDone<F> {
-        /// Polls a running future; `true` once it has an output.
-        pub fn poll_done(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
+        /// Polls a running future; `Ok(true)` once it has an output, `Err` with the payload when the
+        /// poll panicked (caught, so the caller can drop the other arguments before the panic goes
+        /// on: dropped during the unwind, a sibling whose `Drop` panics would abort the process).
+        pub fn poll_done(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Result<bool, Panic> {
             match self.as_mut().project() {
-                MaybeDoneProj::Running { future } => match future.poll(cx) {
-                    Poll::Ready(output) => {
-                        self.set(MaybeDone::Done { output });
-                        true
+                MaybeDoneProj::Running { future } => {
+                    match catch_unwind(AssertUnwindSafe(|| future.poll(cx)))? {
+                        Poll::Ready(output) => {
+                            self.set(MaybeDone::Done { output });
+                            Ok(true)
+                        }
+                        Poll::Pending => Ok(false),
                     }
-                    Poll::Pending => false,
-                },
-                MaybeDoneProj::Done { .. } => true,
+                }
+                MaybeDoneProj::Done { .. } => Ok(true),
                 MaybeDoneProj::Taken => panic!("gather! polled after completion"),
             }
+        }
+
+        /// Drops the future or output now. A panic in that `Drop` is dropped too: it comes after the
+        /// panic being resumed, which is the one the awaiter sees (the panic hook has printed both).
+        pub fn discard(mut self: Pin<&mut Self>) {
+            let _ = catch_unwind(AssertUnwindSafe(|| self.set(MaybeDone::Taken)));
         }
 
         /// Takes the output; only after `poll_done` returned `true`.
@@ -449,7 +464,20 @@ pub mod __gather {
                 fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                     let mut this = self.project();
                     let mut all_done = true;
-                    $( all_done &= this.$f.as_mut().poll_done(cx); )+
+                    let mut failed: Option<Panic> = None;
+                    $(
+                        if failed.is_none() {
+                            match this.$f.as_mut().poll_done(cx) {
+                                Ok(done) => all_done &= done,
+                                Err(panic) => failed = Some(panic),
+                            }
+                        }
+                    )+
+                    if let Some(panic) = failed {
+                        // Fail fast: every argument is dropped before the panic goes on.
+                        $( this.$f.as_mut().discard(); )+
+                        resume_unwind(panic);
+                    }
                     if !all_done {
                         return Poll::Pending;
                     }
