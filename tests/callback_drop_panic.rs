@@ -4,48 +4,18 @@
 //! timers still pending, a removed done-callback. The loop and its other callbacks go on, and the
 //! exception handler hears of the panic.
 //!
-//! Each scenario runs in a child process (this test binary, re-run with `CALLBACK_DROP_PANIC_CHILD`
+//! Each scenario runs in a child process (this test binary, re-run with `TULIP_TEST_CHILD`
 //! set), so an abort fails only its own test instead of killing the whole binary.
 
 mod support;
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
+use support::child::isolated;
 use support::{paused_loop, record_exceptions, yield_many};
-
-const CHILD_ENV: &str = "CALLBACK_DROP_PANIC_CHILD";
-
-/// Runs `body` here when this process is the child, otherwise re-runs test `name` in a child process
-/// and checks that it passed (an abort shows up as a signal exit status).
-fn isolated(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args([
-            name,
-            "--exact",
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run the test binary as a child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "scenario {name} failed: {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-}
 
 /// Panics when dropped (unless already panicking).
 struct PanicOnDrop(&'static str);

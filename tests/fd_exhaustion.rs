@@ -3,7 +3,7 @@
 //! data is lost, the loop keeps running, and each operation works again once descriptors are free.
 //! asyncio raises `OSError(EMFILE)` from the same calls (`Too many open files`).
 //!
-//! Each scenario runs in a child process (this test binary, re-run with `FD_EXHAUSTION_CHILD` set) so
+//! Each scenario runs in a child process (this test binary, re-run with `TULIP_TEST_CHILD` set) so
 //! the lowered limit does not reach the other tests.
 #![cfg(target_os = "linux")]
 
@@ -11,37 +11,10 @@ mod support;
 
 use std::fs::File;
 use std::io;
-use std::process::Command;
 
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
-const CHILD_ENV: &str = "FD_EXHAUSTION_CHILD";
-
-fn isolated(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args([
-            name,
-            "--exact",
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run the test binary as a child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "scenario {name} failed: {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-}
+use support::child::isolated;
 
 /// Lowers the soft descriptor limit to 256 (plenty for the set-up) for this process.
 fn lower_limit() {

@@ -3,42 +3,15 @@
 //! panic inside one drop would abort the process; tulip must catch the second panic where it drops
 //! user values so the process survives and the first panic reaches the caller.
 //!
-//! Each scenario runs in a child process (this test binary, re-run with `PANIC_WHILE_UNWINDING_CHILD`
+//! Each scenario runs in a child process (this test binary, re-run with `TULIP_TEST_CHILD`
 //! set): an abort fails only its own test.
 
 mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::process::Command;
 use std::time::Duration;
 
-const CHILD_ENV: &str = "PANIC_WHILE_UNWINDING_CHILD";
-
-fn isolated(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args([
-            name,
-            "--exact",
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run the test binary as a child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "scenario {name} failed: {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-}
+use support::child::isolated;
 
 /// Panics whenever it is dropped, even during unwinding (a careless `Drop`).
 struct AlwaysPanicsOnDrop;

@@ -76,7 +76,7 @@ fn a_busy_loop_with_an_io_source_looks_at_io_every_61_handles() {
         });
         tulip::yield_now().await;
         busy().await;
-        accept.cancel();
+        accept.cancel().await;
     });
     let n = zero_waits.load(Ordering::Relaxed);
     assert!(

@@ -2,7 +2,7 @@
 //! panic is caught, the task gets an outcome, its done-callbacks run, the loop's exception handler hears
 //! of it, and the loop and every other task go on.
 //!
-//! Each scenario runs in a child process (this test binary, re-run with `TASK_DROP_PANIC_CHILD` set),
+//! Each scenario runs in a child process (this test binary, re-run with `TULIP_TEST_CHILD` set),
 //! so an abort fails only its own test instead of killing the whole binary.
 
 mod support;
@@ -10,36 +10,12 @@ mod support;
 use std::cell::{Cell, RefCell};
 use std::future::{pending, Future};
 use std::pin::Pin;
-use std::process::Command;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use support::child::isolated;
 use support::{paused_loop, record_exceptions, Report};
 use tulip::{Loop, Task, TaskOutcome};
-
-const CHILD_ENV: &str = "TASK_DROP_PANIC_CHILD";
-
-/// Runs `body` here when this process is the child, otherwise re-runs test `name` in a child process
-/// and checks that it passed (an abort shows up as a signal exit status).
-fn isolated(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run the test binary as a child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "scenario {name} failed: {:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-}
 
 /// Panics when dropped (unless already panicking).
 struct PanicOnDrop(&'static str);

@@ -5,10 +5,12 @@
 //!   `listening on <ip:port>` line, read what it prints, kill it on drop (`Example::start("echo")`).
 //! - [`client`]: a std-threads echo client: N concurrent connections each echoing M pseudo-random
 //!   bytes, verified byte for byte, then EOF (`client::echo_concurrent(addr, 200, 256 * 1024)`).
+//! - [`child`]: `isolated(name, body)` runs one test in a child process (for scenarios that may abort).
 //! - [`net`]: in-process set-up: a bounded `run`, a connected TCP pair, temporary socket paths.
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub(crate) mod child;
 pub(crate) mod client;
 pub(crate) mod example;
 #[cfg(feature = "hyper")]
