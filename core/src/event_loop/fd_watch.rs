@@ -35,8 +35,10 @@ impl Loop {
     ///
     /// # Errors
     ///
-    /// When the loop is closed (asyncio: `RuntimeError('Event loop is closed')`), or when the
-    /// descriptor cannot be duplicated (e.g. out of descriptors).
+    /// When the loop is closed (asyncio: `RuntimeError('Event loop is closed')`), when `fd` is a
+    /// regular file or a directory, which the poller cannot watch (`EPERM`, kind `PermissionDenied`;
+    /// asyncio: `PermissionError`), or when the descriptor cannot be duplicated (e.g. out of
+    /// descriptors).
     ///
     /// # Examples
     ///
@@ -93,7 +95,8 @@ impl Loop {
     ///
     /// # Errors
     ///
-    /// When the loop is closed, or when the descriptor cannot be duplicated.
+    /// When the loop is closed, when `fd` is a regular file or a directory (`EPERM`, as for
+    /// [`Loop::add_reader`]), or when the descriptor cannot be duplicated.
     ///
     /// # Examples
     ///
@@ -142,6 +145,16 @@ impl Loop {
             }));
         }
         let dup: OwnedFd = fd.try_clone_to_owned()?;
+        // epoll cannot watch regular files or directories (`EPERM`): refuse at once, as asyncio's
+        // selector loop raises `PermissionError` there, rather than report it later from the watch.
+        let file = std::fs::File::from(dup);
+        let kind = file.metadata()?.file_type();
+        if kind.is_file() || kind.is_dir() {
+            return Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::PERM.raw_os_error(),
+            ));
+        }
+        let dup = OwnedFd::from(file);
         let inner = self.inner().clone();
         // Register from inside the task: `Async` needs the loop to be current, which it is when the task
         // runs. The watch starts on the loop's next iteration, as asyncio's does.
