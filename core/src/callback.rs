@@ -44,6 +44,15 @@ impl CallbackHandle {
         }
     }
 
+    /// The handle of a callback a closed loop refused: cancelled from the start.
+    pub(crate) fn refused() -> Self {
+        CallbackHandle {
+            id: u64::MAX,
+            inner: Weak::new(),
+            cancelled: Cell::new(true),
+        }
+    }
+
     /// Cancels the callback if it has not run yet; otherwise does nothing.
     ///
     /// **asyncio:** `Handle.cancel()`.
@@ -131,6 +140,11 @@ impl TimerHandle {
             inner,
             cancelled: Cell::new(false),
         }
+    }
+
+    /// A closed loop refused the callback (already taken out of the wheel): cancelled from the start.
+    pub(crate) fn mark_refused(&self) {
+        self.cancelled.set(true);
     }
 
     /// Cancels the callback if it has not run yet; otherwise does nothing. A callback whose deadline has

@@ -399,7 +399,9 @@ impl Loop {
     /// task steps, so handles run in the order they became ready; one scheduled during an iteration runs
     /// in the next one.
     ///
-    /// **asyncio:** `loop.call_soon(callback, *args)`. Differences: the closure captures its arguments.
+    /// **asyncio:** `loop.call_soon(callback, *args)`. Differences: the closure captures its arguments;
+    /// on a closed loop (asyncio: `RuntimeError('Event loop is closed')`) the closure is dropped at
+    /// once, never run, and the handle returned is already [cancelled](CallbackHandle::cancelled).
     ///
     /// # Examples
     ///
@@ -418,7 +420,9 @@ impl Loop {
     /// cancellable) but never runs.
     ///
     /// **asyncio:** `loop.call_later(delay, callback, *args)`. Differences: `delay` is a `Duration`
-    /// (`float("inf")` is `Duration::MAX`); the [`TimerHandle`] cancels on `cancel()`, not on drop.
+    /// (`float("inf")` is `Duration::MAX`); the [`TimerHandle`] cancels on `cancel()`, not on drop; on
+    /// a closed loop the closure is dropped at once and the handle is already cancelled (asyncio
+    /// raises `RuntimeError`).
     ///
     /// # Examples
     ///
@@ -438,7 +442,8 @@ impl Loop {
     /// instant run in the order they were scheduled; cancelling one from another of them stops it. Any
     /// `when` is accepted; one more than about 584 million years ahead is "never".
     ///
-    /// **asyncio:** `loop.call_at(when, callback, *args)`.
+    /// **asyncio:** `loop.call_at(when, callback, *args)`. On a closed loop the closure is dropped at
+    /// once and the handle is already cancelled (asyncio raises `RuntimeError`).
     ///
     /// # Examples
     ///
@@ -785,6 +790,12 @@ impl LoopInner {
     }
 
     pub(crate) fn call_soon(self: &Rc<Self>, f: Box<dyn FnOnce()>) -> CallbackHandle {
+        if matches!(self.state.get(), State::Closed) {
+            // A closed loop never runs it (asyncio raises `RuntimeError('Event loop is closed')`):
+            // dropped now, and the handle says so.
+            self.drop_contained(f, "dropping a callback scheduled on a closed loop");
+            return CallbackHandle::refused();
+        }
         let id = self.enqueue_callback(task::capture_context(f));
         CallbackHandle::new(id, Rc::downgrade(self))
     }
@@ -818,7 +829,14 @@ impl LoopInner {
         self.next_timer_tag.set(tag.wrapping_add(1));
         let f = task::capture_context(Box::new(f));
         let id = self.timers.insert(when, TimerAction::Tagged(tag, f));
-        TimerHandle::new(id, tag, when, Rc::downgrade(self))
+        let handle = TimerHandle::new(id, tag, when, Rc::downgrade(self));
+        if matches!(self.state.get(), State::Closed) {
+            // As `call_soon`: never run, dropped now, and the handle says so.
+            let action = self.timers.cancel(id);
+            self.drop_contained(action, "dropping a callback scheduled on a closed loop");
+            handle.mark_refused();
+        }
+        handle
     }
 
     /// `TimerHandle::cancel`: removes the timer from the wheel, or, when it already fired, stops its

@@ -625,7 +625,7 @@ impl LoopInner {
     /// Drops `value`, which may run user code (a closure's captured values, a future), reporting a
     /// panic in that `Drop` to the exception handler instead of letting it unwind through the loop:
     /// the loop goes on, and a second panic while unwinding cannot abort the process.
-    fn drop_contained<T>(&self, value: T, what: &str) {
+    pub(super) fn drop_contained<T>(&self, value: T, what: &str) {
         if !std::mem::needs_drop::<T>() {
             return;
         }
