@@ -17,7 +17,8 @@ Settings (environment; the defaults are the full run: 21 min 41 s on the shared 
     CRITERION_ARGS="--warm-up-time 1 --measurement-time 2"   passed to each criterion run
     INSTR_N=10000       operations per callgrind run (scripts/instructions.sh)
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
-    ECHO_REPS=3 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round), seconds each
+    ECHO_REPS=6 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round, the order
+                               rotating each round; 6 is the fewest with a 95 % interval), seconds each
     ECHO_INSTR_ROUNDS=15       paired CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2 callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
@@ -38,6 +39,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paired_ratio import median_interval  # noqa: E402  (scripts/paired_ratio.py, beside this file)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
 TEMPLATE = "benches/BENCHMARKS.md.in"
@@ -51,7 +55,7 @@ BENCH_RUNS = env_int("BENCH_RUNS", 3)
 CRITERION_ARGS = os.environ.get("CRITERION_ARGS", "--warm-up-time 1 --measurement-time 2").split()
 INSTR_N = env_int("INSTR_N", 10000)
 SYSCALL_REQS = env_int("SYSCALL_REQS", 2000)
-ECHO_REPS = env_int("ECHO_REPS", 3)
+ECHO_REPS = env_int("ECHO_REPS", 6)
 ECHO_SECS = env_int("ECHO_SECS", 5)
 HTTP_REPS = env_int("HTTP_REPS", 5)
 HTTP_SECS = env_int("HTTP_SECS", 5)
@@ -332,12 +336,15 @@ def part_echo():
     for conns, size in ECHO_CASES:
         case = f"{conns}x{size}"
         for rep in range(ECHO_REPS):
-            for name, server in ECHO_SERVERS:
+            # The order rotates each round, so a drift in the machine's load during a round does not
+            # always fall on the same server.
+            shift = rep % len(ECHO_SERVERS)
+            for name, server in ECHO_SERVERS[shift:] + ECHO_SERVERS[:shift]:
                 log(f"echo {case} {name} round {rep + 1}/{ECHO_REPS}")
                 r = echo_once(exe, examples, server, conns, size, ECHO_SECS)
                 samples.setdefault(case, {}).setdefault(name, []).append(r)
     cmd = (f"ECHO_REPS={ECHO_REPS} ECHO_SECS={ECHO_SECS} scripts/benchmarks.py echo (per case, "
-           f"{ECHO_REPS} round(s) of every server in turn, each: echo_load -- load ADDR CONNS SIZE "
+           f"{ECHO_REPS} round(s) of every server in turn, order rotating, each: echo_load -- load ADDR CONNS SIZE "
            f"{ECHO_SECS} PID, against a fresh server)")
     return cmd, {"samples": samples}
 
@@ -923,16 +930,27 @@ def targets(saved):
             paired = {}
             for s, _ in tulips:
                 rs = [a / b for a, b in zip(cm[s]["cpus"], tok_runs) if a is not None and b]
-                paired[s] = statistics.median(rs) if rs else None
+                if rs:
+                    lo, hi, _cov = median_interval(rs)
+                    paired[s] = {"cpu_ratio": statistics.median(rs), "ratio_lo": lo, "ratio_hi": hi,
+                                 "rounds": len(rs)}
+                else:
+                    paired[s] = None
             measured = ", ".join(f"{s[6:]} {f2(v)}" for s, v in tulips) + f" µs; tokio {f2(tokio)}"
             if all(v is not None for v in paired.values()):
-                measured += ("; paired per round: " + ", ".join(f"{s[6:]} {v:.3f}x" for s, v in paired.items())
-                             + f" (median of {len(tok_runs)})")
-                ok = max(paired.values()) <= 1.0
+                measured += ("; paired per round: " + ", ".join(
+                    f"{s[6:]} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, {v['ratio_hi']:.3f}]"
+                    for s, v in paired.items()) + f" x tokio's, n={len(tok_runs)} rounds")
+                verdicts = [paired_verdict(v) for v in paired.values()]
+                ok = (False if False in verdicts else None if None in verdicts else True)
             else:
                 ok = max(v for _, v in tulips if v is not None) <= tokio
             row(f"Server CPU per request, {case_label(case)}", measured,
                 "≤ tokio current_thread's, every tulip server", ok, "echo")
+            if ok is None and len(tok_runs) < PAIRED_MIN_ROUNDS:
+                rows[-1][3] = f"— (fewer than {PAIRED_MIN_ROUNDS} rounds: no interval)"
+            elif ok is None:
+                rows[-1][3] = "**level** (within noise)"
         else:
             row(f"Server CPU per request, {case_label(case)}", "-", "≤ tokio current_thread's", None, "echo")
     # The deterministic per-request measurement (LINE_PARTS["echo_instr"]): every tulip server
