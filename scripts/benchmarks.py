@@ -797,12 +797,23 @@ def verdict(ok):
     return "—" if ok is None else ("**met**" if ok else "**not met**")
 
 
+def paired_row_verdict(records, rounds):
+    """The verdict of a paired CPU row over several tulip servers: not met when any server's interval
+    is above 1, met when every one is at or below 1, else level (or no verdict, too few rounds)."""
+    verdicts = [paired_verdict(r) for r in records]
+    if False in verdicts or None not in verdicts:
+        return verdict(False not in verdicts)
+    if rounds < PAIRED_MIN_ROUNDS:
+        return f"— (fewer than {PAIRED_MIN_ROUNDS} rounds: no interval)"
+    return "**level** (within noise)"
+
+
 def targets(saved):
     rows = []
 
     def row(target, measured, goal, ok, part):
         cmd = f"`scripts/benchmarks.py {part}`" if part in saved else f"not measured (`scripts/benchmarks.py {part}`)"
-        rows.append([target, measured, goal, verdict(ok), cmd])
+        rows.append([target, measured, goal, ok if isinstance(ok, str) else verdict(ok), cmd])
 
     # System calls per request.
     s = saved.get("syscalls")
@@ -941,16 +952,11 @@ def targets(saved):
                 measured += ("; paired per round: " + ", ".join(
                     f"{s[6:]} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, {v['ratio_hi']:.3f}]"
                     for s, v in paired.items()) + f" x tokio's, n={len(tok_runs)} rounds")
-                verdicts = [paired_verdict(v) for v in paired.values()]
-                ok = (False if False in verdicts else None if None in verdicts else True)
+                ok = paired_row_verdict(paired.values(), len(tok_runs))
             else:
                 ok = max(v for _, v in tulips if v is not None) <= tokio
             row(f"Server CPU per request, {case_label(case)}", measured,
                 "≤ tokio current_thread's, every tulip server", ok, "echo")
-            if ok is None and len(tok_runs) < PAIRED_MIN_ROUNDS:
-                rows[-1][3] = f"— (fewer than {PAIRED_MIN_ROUNDS} rounds: no interval)"
-            elif ok is None:
-                rows[-1][3] = "**level** (within noise)"
         else:
             row(f"Server CPU per request, {case_label(case)}", "-", "≤ tokio current_thread's", None, "echo")
     # The deterministic per-request measurement (LINE_PARTS["echo_instr"]): every tulip server
@@ -972,17 +978,12 @@ def targets(saved):
                     "≤ tokio current_thread's, every tulip server", max(vals) <= tok[col], "echo_instr")
             paired = {k: v for k, v in tul.items() if v.get("cpu_ratio") is not None}
             if tok and tok.get("cpu_us_per_req") is not None and paired:
-                verdicts = [paired_verdict(v) for v in paired.values()]
-                ok = False if False in verdicts else (None if None in verdicts else True)
+                ok = paired_row_verdict(paired.values(), tok.get("rounds") or 0)
                 row(f"Server CPU per request (fixed load, paired), {case_label(case)}",
                     ", ".join(f"{k.replace('tulip-', '')} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, "
                               f"{v['ratio_hi']:.3f}]" for k, v in paired.items())
                     + f" x tokio's ({f2(tok['cpu_us_per_req'])} µs), n={tok['rounds']:.0f} rounds",
                     "≤ tokio current_thread's, every tulip server", ok, "echo_instr")
-                if ok is None and (tok.get("rounds") or 0) < PAIRED_MIN_ROUNDS:
-                    rows[-1][3] = f"— (fewer than {PAIRED_MIN_ROUNDS} rounds: no interval)"
-                elif ok is None:
-                    rows[-1][3] = "**level** (within noise)"
     return table(["target (issue 10)", "measured", "target", "verdict", "command"], rows, right_from=99)
 
 

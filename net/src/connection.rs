@@ -345,11 +345,7 @@ impl<S: ByteStream> Connection<S> {
         } else {
             "Fatal error: protocol method call failed"
         };
-        let ctx = tulip_core::ExceptionContext::callback_panic(message).with_panic(payload);
-        match tulip_core::try_get_running_loop() {
-            Some(lp) => lp.call_exception_handler(&ctx),
-            None => tulip_core::default_exception_handler(&ctx),
-        }
+        tulip_core::ExceptionContext::report_callback_panic(message, payload);
         if lost {
             // `finish` stopped inside `connection_lost`: drop what it would have dropped after it.
             let kept = self.transport.inner.state.borrow_mut().link.protocol.take();
@@ -361,7 +357,7 @@ impl<S: ByteStream> Connection<S> {
         self.transport.abort();
         let err = io::Error::other(format!(
             "protocol method panicked: {}",
-            ctx.panic_message().unwrap_or("(no message)")
+            tulip_core::task::panic_message(payload)
         ));
         let finished = catch_unwind(AssertUnwindSafe(|| self.finish(Some(err))));
         if let Err(payload) = finished {

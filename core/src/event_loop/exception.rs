@@ -126,9 +126,24 @@ impl<'a> ExceptionContext<'a> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             Ok(()) => true,
             Err(payload) => {
-                report_callback_panic(what, &*payload);
+                Self::report_callback_panic(format!("Exception in callback {what}()"), &*payload);
                 false
             }
+        }
+    }
+
+    /// Reports `payload`, a panic caught in a callback of one of tulip's transports, to the running
+    /// loop's exception handler as a [`ExceptionKind::CallbackPanic`] with `message` (on standard
+    /// error, with the panic's text, off a loop).
+    #[doc(hidden)]
+    #[cold]
+    pub fn report_callback_panic(message: impl Into<String>, payload: &(dyn Any + Send)) {
+        let message = message.into();
+        match crate::try_get_running_loop() {
+            Some(lp) => lp.call_exception_handler(
+                &ExceptionContext::callback_panic(message).with_panic(payload),
+            ),
+            None => eprintln!("tulip: {message}: {}", panic_message(payload)),
         }
     }
 
@@ -330,14 +345,3 @@ pub fn default_exception_handler(ctx: &ExceptionContext<'_>) {
 /// h(&tulip_core::ExceptionContext::new("called directly"));
 /// ```
 pub type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext<'_>)>;
-
-/// [`ExceptionContext::contain_callback_panic`]'s report, out of line.
-#[cold]
-fn report_callback_panic(what: &str, payload: &(dyn Any + Send)) {
-    let message = format!("Exception in callback {what}()");
-    match crate::try_get_running_loop() {
-        Some(lp) => lp
-            .call_exception_handler(&ExceptionContext::callback_panic(message).with_panic(payload)),
-        None => eprintln!("tulip: {message}: {}", panic_message(payload)),
-    }
-}

@@ -847,8 +847,9 @@ impl TaskError {
     }
 }
 
-/// The text of a panic payload, when it is a string.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+/// The text of a panic payload, when it is a string (`"Box<dyn Any>"` otherwise).
+#[doc(hidden)]
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {
