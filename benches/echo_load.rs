@@ -7,6 +7,7 @@
 //! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]
+//! cargo bench -p tulip-benches --bench echo_load -- interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES ADDR:PID...
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
 //! cargo bench -p tulip-benches --bench echo_load -- matrix | memory | lateness # one table only
 //! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only
@@ -20,6 +21,8 @@
 
 #[path = "echo/fixed.rs"]
 mod fixed;
+#[path = "echo/interleaved.rs"]
+mod interleaved;
 #[path = "echo/lateness.rs"]
 mod lateness;
 #[path = "echo/loadgen.rs"]
@@ -418,6 +421,57 @@ fn main() -> io::Result<()> {
                     "{} connection(s) failed",
                     r.errors
                 )));
+            }
+            Ok(())
+        }
+        Some("interleaved") => {
+            let usage = || {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES ADDR:PID...",
+                )
+            };
+            let num = |i: usize| -> io::Result<u64> {
+                args.get(i)
+                    .ok_or_else(usage)?
+                    .parse()
+                    .map_err(io::Error::other)
+            };
+            let proto = match args.get(2).map(String::as_str) {
+                Some("http") => fixed::Proto::Http,
+                _ => fixed::Proto::Echo(num(2)? as usize),
+            };
+            let targets = args[6.min(args.len())..]
+                .iter()
+                .map(|t| {
+                    // ADDR:PID, ADDR itself ending in :PORT.
+                    let (addr, pid) = t.rsplit_once(':').ok_or_else(usage)?;
+                    Ok(interleaved::Target {
+                        addr: addr.parse().map_err(io::Error::other)?,
+                        pid: pid.parse().map_err(io::Error::other)?,
+                    })
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            if targets.is_empty() {
+                return Err(usage());
+            }
+            let (costs, errors) = interleaved::run(
+                &targets,
+                num(1)? as usize,
+                proto,
+                num(3)?,
+                num(4)?,
+                num(5)? as usize,
+            )?;
+            for c in &costs {
+                println!(
+                    "slice={} server={} requests={} cpu_ns={} wall_ns={}",
+                    c.slice, c.server, c.requests, c.cpu_ns, c.wall_ns
+                );
+            }
+            println!("errors={errors}");
+            if errors > 0 {
+                return Err(io::Error::other(format!("{errors} connection(s) failed")));
             }
             Ok(())
         }

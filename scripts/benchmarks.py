@@ -19,7 +19,8 @@ Settings (environment; the defaults are the full run: 21 min 41 s on the shared 
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
     ECHO_REPS=6 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round, the order
                                rotating each round; 6 is the fewest with a 95 % interval), seconds each
-    ECHO_INSTR_ROUNDS=15       paired CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2 callgrind ones)
+    ECHO_INSTR_ROUNDS=25       paired interleaved CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2
+                               callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
     LATENESS_RUNS=5 LATENESS_N=1000   rounds of 1 ms sleeps (benches/lateness.rs)
@@ -71,7 +72,7 @@ ENV = dict(os.environ, CARGO_TERM_COLOR="never")
 # `cmd` may be missing on a branch: the part is then skipped with a note.
 LINE_PARTS = {
     "echo_instr": {
-        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "15")],
+        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "25")],
         "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo",
                     "ratio_hi", "rounds"],
         "numeric": ["instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo", "ratio_hi", "rounds"],
@@ -979,7 +980,7 @@ def targets(saved):
             paired = {k: v for k, v in tul.items() if v.get("cpu_ratio") is not None}
             if tok and tok.get("cpu_us_per_req") is not None and paired:
                 ok = paired_row_verdict(paired.values(), tok.get("rounds") or 0)
-                row(f"Server CPU per request (fixed load, paired), {case_label(case)}",
+                row(f"Server CPU per request (fixed load, paired, interleaved), {case_label(case)}",
                     ", ".join(f"{k.replace('tulip-', '')} {v['cpu_ratio']:.3f} [{v['ratio_lo']:.3f}, "
                               f"{v['ratio_hi']:.3f}]" for k, v in paired.items())
                     + f" x tokio's ({f2(tok['cpu_us_per_req'])} µs), n={tok['rounds']:.0f} rounds",

@@ -2,10 +2,10 @@
 # Server cost per echo request under a fixed load, deterministic enough to compare runtimes on a noisy
 # shared machine: user-space instructions per request (callgrind on the server process only; the load
 # generator runs natively outside valgrind) and server CPU time per request (the server's threads'
-# /proc/<pid>/task/*/schedstat, nanoseconds, over a fixed number of round trips, server pinned to CPU 0
+# /proc/<pid>/task/*/schedstat, nanoseconds, over a fixed number of round trips, servers pinned to CPU 0
 # and the load generator to CPU 1).
 #
-#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 15 CPU rounds, all four cases
+#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 25 CPU rounds, all four cases
 #       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
 #       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
@@ -16,31 +16,34 @@
 #   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
 #                                   and http_load are still built when out of date)
 #
-# Each case: every connection first makes W warm-up round trips (not counted), then N measured ones
-# (`echo_load -- fixed`, benches/echo/fixed.rs; every byte checked). Instructions: the server runs under
+# Instructions: every connection first makes W warm-up round trips (not counted), then N_CG measured
+# ones (`echo_load -- fixed`, benches/echo/fixed.rs; every byte checked). The server runs under
 # callgrind twice, with N = 0 and N = N_CG; (total(N_CG) - total(0)) / (connections x N_CG) cancels
-# start-up, accepts, warm-up and teardown. CPU: the server runs natively and the load generator reads
-# the server's CPU time when every connection has finished its warm-up and again when every connection
-# has finished its N_CPU round trips.
+# start-up, accepts, warm-up and teardown.
 #
-# The CPU comparison is paired: in each of ROUNDS rounds every server runs once, one after the other
-# (the order rotates from round to round, so no server always runs first or last), and each server's
-# CPU per request is divided by the reference server's of the same round. A change in the machine's
-# load within a round hits both sides of a ratio alike; the spread of the ratios over the rounds is the
-# noise that is left. Reported: the median ratio and a distribution-free confidence interval for it
-# (order statistics of the per-round ratios, binomial, at least 95 % coverage; with fewer than 6
-# rounds no such interval exists and the smallest and largest ratio are given instead).
+# CPU, paired and interleaved (`echo_load -- interleaved`, benches/echo/interleaved.rs): in each of
+# ROUNDS rounds every server is started afresh, all at once, pinned to CPU 0; one load generator holds
+# the connections to all of them, warms each up, then deals out S slices: in each slice every server in
+# turn serves K round trips per connection (the order rotating from slice to slice), its CPU time read
+# just before its turns. A slice is 10-70 ms, so both sides of a ratio see the same machine state; this
+# VM's speed drifts by several per cent over seconds, which one-server-after-the-other runs could not
+# separate from the servers. A round's CPU per request is the server's CPU over all its slices divided
+# by its round trips; each tulip server's is divided by the reference server's of the same round. The
+# rounds differ mostly by the processes' luck (where their memory landed), so the rounds, each with new
+# processes, are the samples: reported are the median ratio and a distribution-free confidence interval
+# for it (order statistics of the per-round ratios, binomial, at least 95 % coverage; with fewer than
+# 6 rounds no such interval exists and the smallest and largest ratio are given instead).
 #
 # Output on stdout, one line per case and server (stable, for scripts/benchmarks.py):
 #   case server instructions_per_req cpu_us_per_req cpu_ratio ratio_lo ratio_hi rounds
 # (cpu_us_per_req the median over the rounds; cpu_ratio the median paired ratio to REFERENCE, with its
 # interval ratio_lo..ratio_hi; "-" where not measured, and for the reference itself). Raw per-round
-# figures (with the wall-clock time per round trip of the CPU run, which with one connection is the
-# latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
+# figures (with the wall-clock time per round trip in the server's turns, which with one connection is
+# the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS="${1:-15}"
+ROUNDS="${1:-25}"
 CG_ROUNDS="${CG_ROUNDS:-2}"
 REFERENCE="${REFERENCE:-tokio-ct}"
 shift || true
@@ -51,16 +54,18 @@ else
 fi
 read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct smol}"
 
-# Warm-up round trips per connection, measured ones under callgrind, measured ones natively.
-plan() { # case -> "W N_CG N_CPU"
+# Warm-up round trips per connection, measured ones under callgrind, and for the CPU rounds the round
+# trips per connection in a server's turn (K) and the turns per server (S): K x connections is about
+# 1 000 round trips (4 000 at 1 000 connections, where a turn otherwise is mostly ramp-up), 10-70 ms.
+plan() { # case -> "W N_CG K S"
     case "$1" in
-        1x64) echo "200 2000 20000" ;;
-        100x1024) echo "5 40 400" ;;
-        1000x64) echo "2 20 200" ;;
-        10x65536) echo "5 100 1000" ;;
-        1xhttp) echo "200 2000 20000" ;;
-        *xhttp) echo "5 100 1000" ;;
-        *) echo "5 100 1000" ;;
+        1x64) echo "200 2000 1000 20" ;;
+        100x1024) echo "5 40 10 20" ;;
+        1000x64) echo "2 20 4 20" ;;
+        10x65536) echo "5 100 100 20" ;;
+        1xhttp) echo "200 2000 1000 20" ;;
+        *xhttp) echo "5 100 100 20" ;;
+        *) echo "5 100 100 20" ;;
     esac
 }
 
@@ -136,6 +141,23 @@ stop_server() {
     rm -f "$OUT/stdout.fifo"
 }
 
+# Starts server NAME natively on CPU 0, its first line to a file, waits for its address; sets ADDR and
+# SPID (several can run at once).
+start_native() { # name
+    local name=$1 file="$OUT/$1.native.out" i
+    rm -f "$file"
+    # shellcheck disable=SC2046
+    taskset -c 0 $(server_cmd "$name") 127.0.0.1:0 >"$file" 2>"$OUT/$name.native.log" &
+    SPID=$!
+    for i in $(seq 300); do
+        [ -s "$file" ] && break
+        sleep 0.05
+    done
+    ADDR=$(head -n 1 "$file")
+    ADDR=${ADDR#listening on }
+    [ -n "$ADDR" ] || { echo "$name did not start (see $OUT/$name.native.log)" >&2; return 1; }
+}
+
 # The load: prints `requests=R cpu_ns=T wall_ns=W errors=E`.
 load() { # conns size warmup measured [pid]
     taskset -c 1 "$LOAD" fixed "$ADDR" "$@"
@@ -156,7 +178,7 @@ RAW="$OUT/raw.tsv"
 for case in "${CASES[@]}"; do
     conns=${case%%x*}
     size=${case#*x}
-    read -r warm n_cg n_cpu <<<"$(plan "$case")"
+    read -r warm n_cg k_cpu s_cpu <<<"$(plan "$case")"
     if [ -z "${NO_CALLGRIND:-}" ]; then
         for round in $(seq "$CG_ROUNDS"); do
             for s in "${SERVER_LIST[@]}"; do
@@ -171,23 +193,42 @@ for case in "${CASES[@]}"; do
     if [ -z "${NO_CPU:-}" ]; then
         n_servers=${#SERVER_LIST[@]}
         for round in $(seq "$ROUNDS"); do
+            pids=()
+            targets=()
+            names=()
             for i in $(seq 0 $((n_servers - 1))); do
                 s=${SERVER_LIST[$(((i + round - 1) % n_servers))]}
-                start_server "$s" "$OUT/$s.native.log"
-                r=$(load "$conns" "$size" "$warm" "$n_cpu" "$SPID")
-                stop_server
-                read -r cpu wall < <(python3 -c "
-f = dict(kv.split('=') for kv in '$r'.split())
-n = int(f['requests'])
-if n == 0 or int(f['errors']) != 0:
-    import sys
-    print('$case $s: failed round ($r), left out', file=sys.stderr)
-    print('- -')
-else:
-    print(f\"{int(f['cpu_ns']) / 1000 / n:.3f} {int(f['wall_ns']) / 1000 / n:.2f}\")")
-                printf '%s\t%s\t%s\tcpu\t%s\t%s\n' "$case" "$s" "$round" "$cpu" "$wall" >>"$RAW"
-                echo "  $case $s CPU round $round: $cpu µs CPU/req, wall $wall µs/req" >&2
+                start_native "$s"
+                pids+=("$SPID")
+                targets+=("$ADDR:$SPID")
+                names+=("$s")
             done
+            r=$(taskset -c 1 "$LOAD" interleaved "$conns" "$size" "$warm" "$k_cpu" "$s_cpu" \
+                "${targets[@]}" 2>"$OUT/interleaved.log" || true)
+            kill -TERM "${pids[@]}" 2>/dev/null || true
+            wait "${pids[@]}" 2>/dev/null || true
+            printf '%s\n' "$r" >"$OUT/interleaved.out"
+            python3 - "$OUT/interleaved.out" "$case" "$round" "${names[@]}" >>"$RAW" <<'PY'
+import sys
+out, case, rnd, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+text = open(out).read()
+rows = [dict(kv.split("=", 1) for kv in line.split()) for line in text.splitlines() if line.startswith("slice=")]
+errors = [line for line in text.splitlines() if line.startswith("errors=")]
+failed = not rows or errors != ["errors=0"]
+for j, name in enumerate(names):
+    mine = [r for r in rows if int(r["server"]) == j]
+    reqs = sum(int(r["requests"]) for r in mine)
+    if failed or reqs == 0:
+        print(f"{case} {name}: failed round {rnd}, left out", file=sys.stderr)
+        cpu = wall = "-"
+    else:
+        cpu = f"{sum(int(r['cpu_ns']) for r in mine) / 1000 / reqs:.3f}"
+        # Wall-clock per round trip of one connection (with one connection: a client's latency).
+        conns = int(case.split("x")[0])
+        wall = f"{sum(int(r['wall_ns']) for r in mine) / 1000 / reqs * conns:.2f}"
+    print(f"{case}\t{name}\t{rnd}\tcpu\t{cpu}\t{wall}")
+    print(f"  {case} {name} CPU round {rnd}: {cpu} µs CPU/req, wall {wall} µs/req", file=sys.stderr)
+PY
         done
     fi
 done

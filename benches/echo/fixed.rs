@@ -81,6 +81,79 @@ pub(crate) fn cpu_ns(pid: u32) -> Option<u64> {
     Some(total)
 }
 
+/// One load generator's connections to one server.
+pub(crate) struct Client {
+    poller: Poller,
+    conns: Vec<Conn>,
+    proto: Proto,
+    buf: Vec<u8>,
+    events: Events,
+}
+
+impl Client {
+    /// Opens `conns` connections to `addr` (TCP_NODELAY, non-blocking, registered with no interest).
+    pub(crate) fn connect(addr: SocketAddr, conns: usize, proto: Proto) -> io::Result<Client> {
+        let poller = Poller::new()?;
+        let mut all = Vec::with_capacity(conns);
+        for i in 0..conns {
+            let stream = connect(addr)?;
+            stream.set_nodelay(true)?;
+            stream.set_nonblocking(true)?;
+            // SAFETY: every stream is deleted from the poller before it is dropped (Drop for Client).
+            unsafe { poller.add(&stream, Event::none(i))? };
+            all.push(Conn {
+                stream,
+                response: Vec::new(),
+                written: 0,
+                read: 0,
+                done: 0,
+                dead: false,
+            });
+        }
+        Ok(Client {
+            poller,
+            conns: all,
+            proto,
+            buf: vec![0u8; proto.request_len().max(65536)],
+            events: Events::new(),
+        })
+    }
+
+    /// Drives every live connection until it has completed `until` round trips in all.
+    pub(crate) fn run_until(&mut self, until: u64) -> io::Result<()> {
+        phase(
+            &self.poller,
+            &mut self.conns,
+            self.proto,
+            until,
+            &mut self.buf,
+            &mut self.events,
+        )
+    }
+
+    /// Round trips completed per connection, summed over connections, counting only those past
+    /// `from` and up to `to` (per connection).
+    pub(crate) fn completed(&self, from: u64, to: u64) -> u64 {
+        self.conns
+            .iter()
+            .map(|c| c.done.min(to).saturating_sub(from))
+            .sum()
+    }
+
+    /// Connections that failed (closed early, wrong bytes, I/O error).
+    pub(crate) fn errors(&self) -> u64 {
+        self.conns.iter().filter(|c| c.dead).count() as u64
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        for c in &self.conns {
+            let _ = self.poller.delete(&c.stream);
+        }
+    }
+}
+
 /// Runs `warmup` then `measured` round trips of `proto` on each of `conns` connections.
 pub(crate) fn run(
     addr: SocketAddr,
@@ -90,55 +163,22 @@ pub(crate) fn run(
     measured: u64,
     pid: Option<u32>,
 ) -> io::Result<FixedReport> {
-    let poller = Poller::new()?;
-    let mut all = Vec::with_capacity(conns);
-    for i in 0..conns {
-        let stream = connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_nonblocking(true)?;
-        // SAFETY: every stream is deleted from the poller before it is dropped (end of `run`).
-        unsafe { poller.add(&stream, Event::none(i))? };
-        all.push(Conn {
-            stream,
-            response: Vec::new(),
-            written: 0,
-            read: 0,
-            done: 0,
-            dead: false,
-        });
-    }
-    let mut buf = vec![0u8; proto.request_len().max(65536)];
-    let mut events = Events::new();
-    phase(&poller, &mut all, proto, warmup, &mut buf, &mut events)?;
+    let mut client = Client::connect(addr, conns, proto)?;
+    client.run_until(warmup)?;
     let before = pid.and_then(cpu_ns);
     let started = std::time::Instant::now();
-    phase(
-        &poller,
-        &mut all,
-        proto,
-        warmup + measured,
-        &mut buf,
-        &mut events,
-    )?;
+    client.run_until(warmup + measured)?;
     let after = pid.and_then(cpu_ns);
     let wall_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    for c in &all {
-        let _ = poller.delete(&c.stream);
-    }
-    let errors = all.iter().filter(|c| c.dead).count() as u64;
-    let requests = all
-        .iter()
-        .map(|c| c.done.saturating_sub(warmup).min(measured))
-        .sum();
     let cpu_ns = match (before, after) {
         (Some(a), Some(b)) => b.saturating_sub(a),
         _ => 0,
     };
     Ok(FixedReport {
-        requests,
+        requests: client.completed(warmup, warmup + measured),
         cpu_ns,
         wall_ns,
-        errors,
+        errors: client.errors(),
     })
 }
 
