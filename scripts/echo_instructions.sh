@@ -12,6 +12,7 @@
 #                                   tulip-echo_streams tokio-ct smol)
 #   CG_ROUNDS=2                     callgrind rounds (instruction counts barely move between runs)
 #   REFERENCE=tokio-ct              the server the paired CPU ratios divide by
+#                                   (SERVERS="tokio-ct tokio-ct#2 ..." runs a server twice: an A/A check)
 #   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
 #   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
 #                                   and http_load are still built when out of date)
@@ -102,10 +103,11 @@ OUT=target/echo_instructions
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-server_cmd() { # name
-    case "$1" in
-        tulip-*) echo "target/release/examples/${1#tulip-}" ;;
-        tokio-ct | tokio-mt | smol | epoll) echo "$LOAD server $1" ;;
+server_cmd() { # name (NAME#TAG runs NAME: the same server twice, for an A/A check of the method)
+    local name=${1%%#*}
+    case "$name" in
+        tulip-*) echo "target/release/examples/${name#tulip-}" ;;
+        tokio-ct | tokio-mt | smol | epoll) echo "$LOAD server $name" ;;
         hyper-tulip) echo "$HTTP_LOAD server tulip" ;;
         hyper-tokio) echo "$HTTP_LOAD server tokio-ct" ;;
         *) echo "unknown server $1" >&2; return 1 ;;
