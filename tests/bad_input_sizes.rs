@@ -189,3 +189,36 @@ fn stream_reader_limit_zero_is_invalid_input_and_the_reader_is_kept() {
         assert_eq!(reader.limit(), 8);
     });
 }
+
+/// A file chunk size of 0 (one pool job would move nothing, forever): `File::set_chunk_size(0)` is
+/// `InvalidInput` and leaves the file as it was; `OpenOptions::chunk_size(0)` makes `open` fail with
+/// `InvalidInput` before anything is opened or created, as std's `OpenOptions::open` does for an
+/// invalid combination of flags. (asyncio has no chunk size: `f.read(0)` reads nothing. Both panicked
+/// before; `with_chunk_size` takes a `NonZeroUsize`.)
+#[test]
+fn file_chunk_size_zero_is_invalid_input_and_the_file_is_kept() {
+    let dir = support::net::TempDir::new();
+    let (kept, refused) = (dir.path("kept"), dir.path("refused"));
+    tulip::run(async {
+        let mut f = tulip::fs::File::create(&kept).await.unwrap();
+        let chunk = f.chunk_size();
+        let err = f.set_chunk_size(0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(f.chunk_size(), chunk);
+        f.write_all(b"still works").await.unwrap();
+        f.set_chunk_size(16).unwrap();
+        assert_eq!(f.chunk_size(), 16);
+        f.close().await.unwrap();
+        assert_eq!(tulip::fs::read(&kept).await.unwrap(), b"still works");
+
+        let err = tulip::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .chunk_size(0)
+            .open(&refused)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(!refused.exists(), "the file was created");
+    });
+}
