@@ -114,7 +114,7 @@ struct Outcome {
 async fn read_tulip(args: &Args) -> io::Result<Outcome> {
     let mut f = File::open(&args.path).await?;
     if let Some(kib) = args.chunk_kib {
-        f.set_chunk_size(kib * 1024);
+        f.set_chunk_size(kib * 1024)?;
     }
     let start = Instant::now();
     let bytes = if args.stream {

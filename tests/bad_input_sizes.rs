@@ -141,3 +141,84 @@ fn write_buffer_limits_low_above_high_is_invalid_input() {
         t.close();
     });
 }
+
+/// `asyncio.Queue(maxsize=0)` (any `maxsize <= 0`) is unbounded, for every queue kind
+/// (`scripts/asyncio_ref/bad_sizes.py`):
+///
+/// ```text
+/// Queue(maxsize=0): maxsize=0 full=False qsize=10000
+/// PriorityQueue(maxsize=0): maxsize=0 full=False qsize=10000
+/// LifoQueue(maxsize=0): maxsize=0 full=False qsize=10000
+/// ```
+///
+/// tulip's `bounded(0)` gives the same unbounded queue (it panicked before).
+#[test]
+fn queue_bounded_zero_is_unbounded_as_in_asyncio() {
+    use tulip::sync::{LifoQueue, PriorityQueue, Queue};
+    let q = Queue::bounded(0);
+    let p = PriorityQueue::bounded(0);
+    let l = LifoQueue::bounded(0);
+    assert_eq!((q.maxsize(), p.maxsize(), l.maxsize()), (None, None, None));
+    for i in 0..10_000u32 {
+        q.put_nowait(i).unwrap();
+        p.put_nowait(i).unwrap();
+        l.put_nowait(i).unwrap();
+    }
+    assert!(!q.full() && !p.full() && !l.full());
+    assert_eq!((q.qsize(), p.qsize(), l.qsize()), (10_000, 10_000, 10_000));
+}
+
+/// `asyncio.StreamReader(limit=0)` raises `ValueError('Limit cannot be <= 0')`; tulip's
+/// `set_limit(0)` is `InvalidInput` and leaves the reader as it was: its limit and its buffered bytes.
+/// (`with_limit` takes a `NonZeroUsize`, so a 0 there cannot be written; it panicked before.)
+#[test]
+fn stream_reader_limit_zero_is_invalid_input_and_the_reader_is_kept() {
+    tulip::run(async {
+        let (mut reader, _w) = open_connection(serve_once(b"one\ntwo\n").await)
+            .await
+            .unwrap();
+        assert_eq!(reader.readexactly(1).await.unwrap(), b"o");
+        let err = reader.set_limit(0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(reader.limit(), 64 * 1024);
+        assert_eq!(reader.readline().await.unwrap(), b"ne\n");
+        reader.set_limit(2).unwrap();
+        assert_eq!(reader.limit(), 2);
+        assert!(reader.readline().await.unwrap_err().is_limit_overrun());
+        let reader = reader.with_limit(std::num::NonZeroUsize::new(8).unwrap());
+        assert_eq!(reader.limit(), 8);
+    });
+}
+
+/// A file chunk size of 0 (one pool job would move nothing, forever): `File::set_chunk_size(0)` is
+/// `InvalidInput` and leaves the file as it was; `OpenOptions::chunk_size(0)` makes `open` fail with
+/// `InvalidInput` before anything is opened or created, as std's `OpenOptions::open` does for an
+/// invalid combination of flags. (asyncio has no chunk size: `f.read(0)` reads nothing. Both panicked
+/// before; `with_chunk_size` takes a `NonZeroUsize`.)
+#[test]
+fn file_chunk_size_zero_is_invalid_input_and_the_file_is_kept() {
+    let dir = support::net::TempDir::new();
+    let (kept, refused) = (dir.path("kept"), dir.path("refused"));
+    tulip::run(async {
+        let mut f = tulip::fs::File::create(&kept).await.unwrap();
+        let chunk = f.chunk_size();
+        let err = f.set_chunk_size(0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(f.chunk_size(), chunk);
+        f.write_all(b"still works").await.unwrap();
+        f.set_chunk_size(16).unwrap();
+        assert_eq!(f.chunk_size(), 16);
+        f.close().await.unwrap();
+        assert_eq!(tulip::fs::read(&kept).await.unwrap(), b"still works");
+
+        let err = tulip::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .chunk_size(0)
+            .open(&refused)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(!refused.exists(), "the file was created");
+    });
+}

@@ -5,6 +5,7 @@ mod support;
 
 use std::future::Future;
 use std::io::{Read, Write};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,7 +65,10 @@ fn poll_once<F: Future>(fut: F, waker: &Waker) -> Poll<F::Output> {
 /// pool. Returns the file and the waker the read registered.
 async fn file_with_read_in_flight(path: &Path) -> (File, Arc<CountingWaker>) {
     for _ in 0..20 {
-        let mut f = File::open(path).await.unwrap().with_chunk_size(8 * MIB);
+        let mut f = File::open(path)
+            .await
+            .unwrap()
+            .with_chunk_size(NonZeroUsize::new(8 * MIB).unwrap());
         let counter = Arc::new(CountingWaker::default());
         let waker = Waker::from(counter.clone());
         let mut buf = [0u8; 16];
@@ -168,7 +172,10 @@ fn close_during_inflight_write() {
     let path = dir.path("close-write");
     let data: Vec<u8> = (0..8 * MIB).map(|i| (i % 251) as u8).collect();
     run(async {
-        let mut f = File::create(&path).await.unwrap().with_chunk_size(MIB);
+        let mut f = File::create(&path)
+            .await
+            .unwrap()
+            .with_chunk_size(NonZeroUsize::new(MIB).unwrap());
         f.write_all(&data[..100]).await.unwrap(); // buffered
         let counter = Arc::new(CountingWaker::default());
         let waker = Waker::from(counter.clone());
@@ -198,7 +205,10 @@ fn drop_with_buffered_bytes_keeps_them() {
     let data: Vec<u8> = (0..5 * MIB / 2).map(|i| (i % 249) as u8).collect();
     run(async {
         // 2.5 chunks: the last half chunk is buffered when write_all returns.
-        let mut f = File::create(&path).await.unwrap().with_chunk_size(MIB);
+        let mut f = File::create(&path)
+            .await
+            .unwrap()
+            .with_chunk_size(NonZeroUsize::new(MIB).unwrap());
         f.write_all(&data).await.unwrap();
         drop(f);
         wait_closed(&path).await;
@@ -233,7 +243,7 @@ fn drop_during_inflight_write_keeps_the_data() {
             }
         });
         let mut f = File::options().write(true).open(&fifo).await.unwrap();
-        f.set_chunk_size(MIB);
+        f.set_chunk_size(MIB).unwrap();
         let counter = Arc::new(CountingWaker::default());
         let waker = Waker::from(counter.clone());
         // One chunk taken and sent; the pipe holds far less, so the job blocks and write_all waits.

@@ -4,6 +4,7 @@
 mod support;
 
 use std::io::{ErrorKind, SeekFrom};
+use std::num::NonZeroUsize;
 
 use futures_lite::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use support::net::{run, TempDir};
@@ -182,7 +183,10 @@ fn futures_io_traits() {
     let (a, b) = (dir.path("a"), dir.path("b"));
     let data = random_bytes(3 * K64 + 123, 9);
     run(async {
-        let mut f = File::create(&a).await.unwrap().with_chunk_size(4096);
+        let mut f = File::create(&a)
+            .await
+            .unwrap()
+            .with_chunk_size(NonZeroUsize::new(4096).unwrap());
         AsyncWriteExt::write_all(&mut f, &data).await.unwrap();
         AsyncWriteExt::flush(&mut f).await.unwrap();
         AsyncWriteExt::close(&mut f).await.unwrap();
@@ -236,7 +240,10 @@ fn errors_reach_flush_close_and_read() {
         assert_eq!(f.close().await.unwrap_err().raw_os_error(), Some(ENOSPC));
 
         // A full chunk goes out in the background; its error comes with the next write.
-        let mut f = open_full().await.unwrap().with_chunk_size(16);
+        let mut f = open_full()
+            .await
+            .unwrap()
+            .with_chunk_size(NonZeroUsize::new(16).unwrap());
         f.write_all(&[0; 16]).await.unwrap();
         let err = f.write_all(&[0; 16]).await.unwrap_err();
         assert_eq!(err.raw_os_error(), Some(ENOSPC));

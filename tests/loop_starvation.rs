@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{real_loop, AlwaysReady};
+use support::{paused_loop, real_loop, AlwaysReady};
 use tulip::time::interval;
 
 const TICKS: u32 = 5;
@@ -70,35 +70,45 @@ fn busy_main_future_does_not_starve_an_interval_task() {
 /// starves the loop. tulip's cooperative budget (tokio's idea) forces a task that only ever awaits
 /// always-ready runtime futures — futures that call `tulip::coop::poll_proceed` — to yield, so a timer
 /// still fires.
+///
+/// On a paused clock, so nothing depends on how fast the machine is: the busy task schedules the timer
+/// and moves the clock past its deadline before its first await, so the timer is due while the task
+/// has not yielded once, and only the loop (which gets control back only when the task yields) can run
+/// it. The loop is bounded so that a missing budget fails the test instead of hanging it.
 #[test]
 fn always_ready_future_is_forced_to_yield_so_a_timer_fires() {
-    let lp = real_loop();
-    let stop = Rc::new(Cell::new(false));
-    let st = stop.clone();
-    lp.call_later(Duration::from_millis(2), move || st.set(true));
-    let (s2, forced) = (stop.clone(), Rc::new(Cell::new(0u32)));
-    let f2 = forced.clone();
-    let awaited = lp.block_on(async move {
+    const BOUND: u64 = 1_000_000;
+    let lp = paused_loop();
+    let fired = Rc::new(Cell::new(false));
+    let f = fired.clone();
+    let (awaited, forced) = lp.block_on(async move {
         let busy = tulip::spawn(async move {
-            let mut n = 0u64;
-            while !s2.get() {
+            let lp = tulip::get_running_loop();
+            let f2 = f.clone();
+            lp.call_later(Duration::from_millis(2), move || f2.set(true));
+            lp.clock().advance(Duration::from_millis(2));
+            let (mut awaited, mut forced) = (0u64, 0u32);
+            while !f.get() && awaited < BOUND {
                 // Never returns Pending by itself, only when the budget runs out.
                 if !tulip::coop::has_budget_remaining() {
-                    f2.set(f2.get() + 1);
+                    forced += 1;
                 }
                 AlwaysReady.await;
-                n += 1;
+                awaited += 1;
             }
-            n
+            (awaited, forced)
         });
         busy.await
     });
-    assert!(stop.get(), "the timer fired");
     assert!(
-        forced.get() > 0,
+        fired.get(),
+        "the timer never fired: {awaited} always-ready awaits and the task never yielded"
+    );
+    assert!(
+        forced > 0,
         "the task ran out of budget and was made to yield"
     );
-    assert!(awaited > 0);
+    assert!(awaited > 0, "the task awaited before the timer fired");
 }
 
 /// The budget contract: a task poll gets a fresh budget; spending it makes `poll_proceed` return

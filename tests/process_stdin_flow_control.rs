@@ -17,6 +17,10 @@ struct Feeder {
     write_on_made: bool,
     transport: Option<SubprocessTransport>,
     lost: bool,
+    /// Panic in `pause_writing` and `resume_writing` (after recording them).
+    panic: bool,
+    /// What the child wrote to stdout.
+    out: Vec<u8>,
 }
 
 impl SubprocessProtocol for Feeder {
@@ -31,9 +35,18 @@ impl SubprocessProtocol for Feeder {
     }
     fn pause_writing(&mut self) {
         self.events.push("pause_writing");
+        if self.panic {
+            panic!("boom in pause_writing");
+        }
     }
     fn resume_writing(&mut self) {
         self.events.push("resume_writing");
+        if self.panic {
+            panic!("boom in resume_writing");
+        }
+    }
+    fn pipe_data_received(&mut self, _fd: i32, data: &[u8]) {
+        self.out.extend_from_slice(data);
     }
     fn connection_lost(&mut self, _exc: Option<std::io::Error>) {
         self.lost = true;
@@ -99,6 +112,60 @@ fn write_from_connection_made_pauses_after_it_returns() {
         std::io::Result::Ok(())
     })
     .unwrap();
+}
+
+/// A panicking `pause_writing` / `resume_writing` is reported with asyncio's messages and stdin goes
+/// on: every byte reaches the child (asyncio's `_maybe_pause_protocol` / `_maybe_resume_protocol`,
+/// which the stdin pipe transport uses, call the exception handler with 'protocol.pause_writing()
+/// failed' / 'protocol.resume_writing() failed'; `scripts/asyncio_ref/protocol_flow_control_raises.py`
+/// shows it on a stream transport).
+#[test]
+fn panicking_pause_and_resume_writing_are_reported_and_stdin_goes_on() {
+    let lp = support::real_loop();
+    let reports = support::record_exceptions(&lp);
+    lp.block_on(async {
+        let (t, p) = subprocess_exec(
+            || Feeder {
+                panic: true,
+                ..Feeder::default()
+            },
+            "wc",
+            ["-c"],
+        )?;
+        let stdin = t.get_pipe_transport(0).unwrap();
+        stdin.set_write_buffer_limits(Some(1024), Some(256))?;
+        stdin.write(&vec![b'x'; BIG])?;
+        until("the buffer drains", || stdin.get_write_buffer_size() == 0).await;
+        stdin.close();
+        until("connection_lost", || p.borrow().lost).await;
+        assert_eq!(p.borrow().events, ["pause_writing", "resume_writing"]);
+        let out = String::from_utf8(p.borrow().out.clone()).unwrap();
+        assert_eq!(
+            out.trim(),
+            BIG.to_string(),
+            "the child did not get every byte"
+        );
+        std::io::Result::Ok(())
+    })
+    .unwrap();
+    let seen: Vec<_> = reports
+        .borrow()
+        .iter()
+        .map(|r| (r.message.clone(), r.panic_message.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "protocol.pause_writing() failed".to_owned(),
+                Some("boom in pause_writing".to_owned())
+            ),
+            (
+                "protocol.resume_writing() failed".to_owned(),
+                Some("boom in resume_writing".to_owned())
+            ),
+        ]
+    );
 }
 
 /// Water marks: asyncio's defaults and rules; `high < low` is refused; stdout has none.

@@ -5,6 +5,7 @@ mod support;
 
 use std::io;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use tulip::net::{open_connection, StreamReader, TcpListener};
@@ -137,7 +138,7 @@ fn limit_overrun_loses_nothing() {
         pieces.push(b"tail\n".to_vec());
         let addr = peer_sending(pieces).await?;
         let (r, _w) = open_connection(addr).await?;
-        let mut r = r.with_limit(8);
+        let mut r = r.with_limit(NonZeroUsize::new(8).unwrap());
         assert_eq!(r.limit(), 8);
         assert_eq!(r.readline().await?, b"short\n");
 
@@ -179,7 +180,7 @@ fn limit_overrun_with_separator_found_reports_its_offset() {
     run(async {
         let addr = peer_sending(vec![b"0123456789\n".to_vec()]).await?;
         let (r, _w) = open_connection(addr).await?;
-        let mut r = r.with_limit(4);
+        let mut r = r.with_limit(NonZeroUsize::new(4).unwrap());
         // Make sure everything is buffered first.
         tulip::time::sleep(Duration::from_millis(10)).await;
         let first = r.readexactly(1).await?;

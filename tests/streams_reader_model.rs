@@ -97,8 +97,8 @@ fn run(
             }
             // Dropping `conn` sends EOF.
         });
-        let (reader, _w) = open_connection(addr).await.unwrap();
-        let mut reader = reader.with_limit(limit);
+        let (mut reader, _w) = open_connection(addr).await.unwrap();
+        reader.set_limit(limit).unwrap();
         let mut out = Vec::new();
         for op in &ops {
             let o = match op {

@@ -27,7 +27,7 @@ fn lines_round_trip_over_a_unix_socket() {
     let path = dir.path("upper.sock");
     run(async {
         let server = start_unix_server(&path, |reader, writer| async move {
-            let mut reader = reader.with_limit(1 << 20);
+            let mut reader = reader.with_limit(std::num::NonZeroUsize::new(1 << 20).unwrap());
             loop {
                 let line = reader.readline().await?;
                 if line.is_empty() {

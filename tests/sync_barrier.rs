@@ -127,3 +127,18 @@ fn a_cancelled_party_is_withdrawn() {
         assert_eq!(stayer.await, Ok(0));
     });
 }
+
+/// `Barrier::new(0)`: asyncio raises `ValueError('parties must be > 0')`
+/// (`scripts/asyncio_ref/bad_sizes.py`); tulip never panics on it and follows
+/// `std::sync::Barrier::new(0)`, which behaves as a barrier for one party (each `wait` is released
+/// at once).
+#[test]
+fn a_barrier_for_zero_parties_behaves_as_one_for_one_party() {
+    paused_loop().block_on(async {
+        let barrier = Barrier::new(0);
+        assert_eq!(barrier.parties(), 1);
+        assert_eq!(barrier.wait().await, Ok(0));
+        assert_eq!(barrier.wait().await, Ok(0));
+        assert_eq!(barrier.n_waiting(), 0);
+    });
+}

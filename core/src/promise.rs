@@ -420,6 +420,13 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         waiters.sort_unstable_by_key(|&(seq, _)| seq);
         let mut waiters = waiters.into_iter().peekable();
         let lp = self.inner.lp.upgrade();
+        if !callbacks.is_empty() && lp.as_ref().is_none_or(|lp| lp.is_closed()) {
+            for (_, w) in waiters {
+                w.wake();
+            }
+            refuse_callbacks(lp.as_ref(), callbacks.into_iter().map(|(_, cb)| cb));
+            return Ok(());
+        }
         for (id, cb) in callbacks {
             while let Some((_, w)) = waiters.next_if(|&(seq, _)| seq < id) {
                 w.wake();
@@ -562,7 +569,12 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// tasks awaiting the promise resume in their places among them: after the callbacks added before
     /// they started waiting, before those added later (asyncio's awaiter wake-up is a done-callback).
     /// Added to a done promise, it is scheduled at once.
-    /// If the loop has been dropped, callbacks are dropped unrun.
+    ///
+    /// A callback due when the promise's loop is closed or dropped can never run: it is dropped unrun
+    /// and an [`ExceptionKind::LoopClosed`](crate::ExceptionKind::LoopClosed) report goes to the
+    /// promise's loop's exception handler (once that loop is dropped, to the loop running on this
+    /// thread, else standard error). asyncio raises `RuntimeError('Event loop is closed')` out of
+    /// `add_done_callback` / `set_result` instead; here the promise still ends as asked.
     ///
     /// **asyncio:** `future.add_done_callback(fn)`. Differences: returns an id for
     /// [`remove_done_callback`](Promise::remove_done_callback); no `context` argument (the callback runs
@@ -599,9 +611,12 @@ impl<T: 'static, E: 'static> Promise<T, E> {
             st.callbacks.push((id, f));
         } else {
             drop(st);
-            if let Some(lp) = self.inner.lp.upgrade() {
-                let me = self.clone();
-                lp.call_soon(Box::new(move || f(&me)));
+            match self.inner.lp.upgrade() {
+                Some(lp) if !lp.is_closed() => {
+                    let me = self.clone();
+                    lp.call_soon(Box::new(move || f(&me)));
+                }
+                lp => refuse_callbacks(lp.as_ref(), [f]),
             }
         }
         DoneCallbackId(id)
@@ -712,6 +727,37 @@ impl<T, E> Promise<T, E> {
             }
         }
     }
+}
+
+/// Done-callbacks that can never run, because the promise's loop (`lp`, `None` once dropped) is closed:
+/// drops them (a panicking `Drop` contained and reported) and reports how many were lost, to `lp`'s
+/// exception handler, else to the loop running on this thread, else on standard error. asyncio's
+/// `call_soon` raises `RuntimeError('Event loop is closed')` at this point.
+#[cold]
+fn refuse_callbacks<C>(lp: Option<&Rc<LoopInner>>, callbacks: impl IntoIterator<Item = C>) {
+    let report =
+        |ctx: &crate::ExceptionContext<'_>| match lp.cloned().or_else(crate::context::current) {
+            Some(lp) => lp.call_exception_handler(ctx),
+            None => eprintln!("tulip: {}", ctx.message()),
+        };
+    let mut lost = 0usize;
+    for cb in callbacks {
+        lost += 1;
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(cb))) {
+            report(
+                &crate::ExceptionContext::callback_panic(
+                    "dropping a done-callback its closed loop cannot run",
+                )
+                .with_panic(&*payload),
+            );
+        }
+    }
+    let message = if lost == 1 {
+        "Event loop is closed: 1 done-callback of a Promise was dropped unrun".to_owned()
+    } else {
+        format!("Event loop is closed: {lost} done-callbacks of a Promise were dropped unrun")
+    };
+    report(&crate::ExceptionContext::loop_closed(message));
 }
 
 fn error_of<T, E>(slot: &Slot<T, E>) -> PromiseError<E> {

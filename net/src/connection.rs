@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use crate::addr::ToSocketAddrs;
 use crate::any_stream::{Addrs, AnyStream};
 use crate::byte_stream::ByteStream;
-use crate::link::WriteFlow;
+use crate::link::tell_flow;
 use crate::protocol::Protocol;
 use crate::receive::{poll_receive, Received};
 use crate::server::ConnGuard;
@@ -332,8 +332,9 @@ impl<S: ByteStream> Connection<S> {
         drop(detached);
     }
 
-    /// A protocol method panicked (`data_received`, `eof_received`, `get_buffer`, `buffer_updated`,
-    /// `pause_writing`, `resume_writing` or `connection_lost`): reported to the loop's exception
+    /// A protocol method panicked (`data_received`, `eof_received`, `get_buffer`, `buffer_updated` or
+    /// `connection_lost`; a panicking `pause_writing` / `resume_writing` is only reported, see
+    /// `link::tell_flow`): reported to the loop's exception
     /// handler, then the connection ends as asyncio's `_fatal_error` ends it: the transport closes at
     /// once (unsent data is dropped; later writes fail) and `connection_lost` gets the error, unless it
     /// was the method that panicked.
@@ -431,7 +432,7 @@ impl<S: ByteStream> Connection<S> {
                         .side
                         .take_flow_change();
                     if let Some(pause) = change {
-                        this.protocol.borrow_mut().tell(pause);
+                        tell_flow(&mut *this.protocol.borrow_mut(), pause);
                     }
                     continue;
                 }

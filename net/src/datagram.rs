@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use tulip_core::Async;
 
 use crate::buffer::{closed_error, Pending};
-use crate::link::{deliver_flow, Link, WriteFlow};
+use crate::link::{deliver_flow, tell_flow, Link};
 use crate::protocol::DatagramProtocol;
 
 /// Largest UDP payload; the receive buffer has this size.
@@ -596,15 +596,8 @@ impl<P: DatagramProtocol> Future for Endpoint<P> {
                     continue;
                 }
                 Step::Flow(pause) => {
-                    let what = if pause {
-                        "DatagramProtocol.pause_writing"
-                    } else {
-                        "DatagramProtocol.resume_writing"
-                    };
-                    guarded(what, || {
-                        let mut p = this.protocol.borrow_mut();
-                        WriteFlow::tell(&mut *p as &mut dyn DatagramProtocol, pause);
-                    });
+                    let mut p = this.protocol.borrow_mut();
+                    tell_flow(&mut *p as &mut dyn DatagramProtocol, pause);
                     continue;
                 }
                 Step::Finish => {

@@ -3,6 +3,7 @@
 //! the protocol, with the rules for closing, aborting, parking and ending.
 
 use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
@@ -108,9 +109,25 @@ pub(crate) trait WriteFlow {
     fn tell(&mut self, pause: bool);
 }
 
+/// Tells `protocol` `pause_writing()` (when `pause`) or `resume_writing()`. A panic there is reported to
+/// the loop's exception handler ("protocol.pause_writing() failed" / "protocol.resume_writing()
+/// failed", kind `CallbackPanic`) and goes no further: the transport carries on, as asyncio's
+/// `_maybe_pause_protocol` / `_maybe_resume_protocol` do when the method raises. Every transport of
+/// this crate tells its protocol through here, from a handle call or from its task.
+pub(crate) fn tell_flow<P: WriteFlow + ?Sized>(protocol: &mut P, pause: bool) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| protocol.tell(pause))) {
+        let message = if pause {
+            "protocol.pause_writing() failed"
+        } else {
+            "protocol.resume_writing() failed"
+        };
+        tulip_core::ExceptionContext::report_callback_panic(message, &*payload);
+    }
+}
+
 /// Tells the protocol about every pause/resume crossing it has not been told yet (a call may cause
 /// another), unless it is running now (its task tells it right after the running method returns) or
-/// gone. No state is borrowed during the call.
+/// gone. No state is borrowed during the call; a panicking call is reported ([`tell_flow`]).
 pub(crate) fn deliver_flow<S, B: Pending, P: WriteFlow + ?Sized>(
     state: &RefCell<impl AsMut<Link<S, B, P>>>,
 ) {
@@ -123,8 +140,88 @@ pub(crate) fn deliver_flow<S, B: Pending, P: WriteFlow + ?Sized>(
         };
         let change = state.borrow_mut().as_mut().side.take_flow_change();
         match change {
-            Some(pause) => p.tell(pause),
+            Some(pause) => tell_flow(&mut *p, pause),
             None => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::{deliver_flow, Link};
+    use crate::buffer::WriteBuf;
+    use crate::DatagramProtocol;
+
+    /// Panics in `pause_writing` and `resume_writing`, counting the calls.
+    struct Raising(Rc<RefCell<Vec<&'static str>>>);
+
+    impl DatagramProtocol for Raising {
+        fn pause_writing(&mut self) {
+            self.0.borrow_mut().push("pause_writing");
+            panic!("boom in pause_writing");
+        }
+        fn resume_writing(&mut self) {
+            self.0.borrow_mut().push("resume_writing");
+            panic!("boom in resume_writing");
+        }
+    }
+
+    struct Held(Link<(), WriteBuf, dyn DatagramProtocol>);
+
+    impl AsMut<Link<(), WriteBuf, dyn DatagramProtocol>> for Held {
+        fn as_mut(&mut self) -> &mut Link<(), WriteBuf, dyn DatagramProtocol> {
+            &mut self.0
+        }
+    }
+
+    /// The path a handle call (`DatagramTransport::sendto`, `Transport::write`,
+    /// `set_write_buffer_limits`) takes when it crosses a mark: a panicking `pause_writing` /
+    /// `resume_writing` is reported with asyncio's messages ('protocol.pause_writing() failed', from
+    /// `_FlowControlMixin._maybe_pause_protocol`; `scripts/asyncio_ref/protocol_flow_control_raises.py`
+    /// shows the datagram transport doing it inside `sendto`) and does not unwind into the caller.
+    #[test]
+    fn a_panicking_flow_call_from_a_handle_call_is_reported_not_unwound() {
+        let lp = tulip_core::Loop::new().unwrap();
+        let reports = Rc::new(RefCell::new(Vec::new()));
+        let r = reports.clone();
+        lp.set_exception_handler(move |ctx| {
+            r.borrow_mut().push((
+                ctx.kind(),
+                ctx.message().to_owned(),
+                ctx.panic_message().map(str::to_owned),
+            ))
+        });
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let protocol: Rc<RefCell<dyn DatagramProtocol>> =
+            Rc::new(RefCell::new(Raising(calls.clone())));
+        let state = RefCell::new(Held(Link::new((), protocol)));
+        lp.block_on(async {
+            state.borrow_mut().0.side.flow.want = true;
+            deliver_flow(&state);
+            state.borrow_mut().0.side.flow.want = false;
+            deliver_flow(&state);
+        });
+        assert_eq!(*calls.borrow(), ["pause_writing", "resume_writing"]);
+        let kind = tulip_core::ExceptionKind::CallbackPanic;
+        assert_eq!(
+            *reports.borrow(),
+            [
+                (
+                    kind,
+                    "protocol.pause_writing() failed".to_owned(),
+                    Some("boom in pause_writing".to_owned())
+                ),
+                (
+                    kind,
+                    "protocol.resume_writing() failed".to_owned(),
+                    Some("boom in resume_writing".to_owned())
+                ),
+            ]
+        );
+        let flow = state.borrow().0.side.flow;
+        assert!(!flow.want && !flow.told, "the state moved on: {flow:?}");
     }
 }

@@ -185,7 +185,12 @@ pub trait Protocol: 'static {
     /// [`Transport::is_writing_paused`]); when another task or another protocol fills it, the call
     /// comes from inside that [`Transport::write`], as in asyncio.
     ///
-    /// **asyncio:** `BaseProtocol.pause_writing()`.
+    /// A panic here (or in `resume_writing`) is reported to the loop's exception handler as
+    /// "protocol.pause_writing() failed" and goes no further: the `write` returns, the connection goes
+    /// on.
+    ///
+    /// **asyncio:** `BaseProtocol.pause_writing()`; a raise is reported the same way by the transport's
+    /// `_maybe_pause_protocol`.
     ///
     /// # Examples
     ///
@@ -367,7 +372,12 @@ pub trait DatagramProtocol: 'static {
 
     /// The send buffer went above its high-water mark.
     ///
-    /// **asyncio:** `BaseProtocol.pause_writing()`.
+    /// A panic here (or in `resume_writing`) is reported to the loop's exception handler as
+    /// "protocol.pause_writing() failed" and goes no further: the `sendto` returns, the endpoint goes
+    /// on.
+    ///
+    /// **asyncio:** `BaseProtocol.pause_writing()`; a raise is reported the same way by the transport's
+    /// `_maybe_pause_protocol`.
     ///
     /// # Examples
     ///

@@ -40,6 +40,11 @@ pub enum ExceptionKind {
     /// report "Fatal error: protocol.get_buffer() call failed." and close): a `BufferedProtocol` whose
     /// `get_buffer` returned an empty buffer.
     ProtocolError,
+    /// Work was due on a loop that is closed (or already dropped), so it can never run and was dropped
+    /// unrun: a [`Promise`](crate::Promise)'s done-callbacks when it ends after its loop closed
+    /// (asyncio: `loop.call_soon` raises `RuntimeError('Event loop is closed')` out of
+    /// `future.set_result()`).
+    LoopClosed,
     /// Reported by user code through [`Loop::call_exception_handler`](crate::Loop::call_exception_handler)
     /// with a context made by [`ExceptionContext::new`].
     Reported,
@@ -103,6 +108,14 @@ impl<'a> ExceptionContext<'a> {
     pub fn protocol_error(message: impl Into<String>) -> ExceptionContext<'a> {
         ExceptionContext {
             kind: ExceptionKind::ProtocolError,
+            ..ExceptionContext::new(message)
+        }
+    }
+
+    /// A context of kind [`ExceptionKind::LoopClosed`]: work due on a closed loop was dropped unrun.
+    pub(crate) fn loop_closed(message: impl Into<String>) -> ExceptionContext<'a> {
+        ExceptionContext {
+            kind: ExceptionKind::LoopClosed,
             ..ExceptionContext::new(message)
         }
     }

@@ -970,6 +970,11 @@ impl LoopInner {
         self.owner.borrow().upgrade().map(|owner| Loop { owner })
     }
 
+    /// Whether [`Loop::close`] has run: nothing scheduled on this loop will run any more.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.get() == State::Closed
+    }
+
     /// Sends `ctx` to the exception handler (the handler is taken out of its cell first, so it may set a
     /// new one).
     pub(crate) fn call_exception_handler(&self, ctx: &ExceptionContext<'_>) {

@@ -6,6 +6,7 @@ use std::fs::{File as StdFile, Metadata};
 use std::future::{poll_fn, Future};
 use std::io::{self, SeekFrom};
 use std::mem;
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,6 +15,16 @@ use std::task::{ready, Context, Poll, Wake, Waker};
 use super::job::{self, Done, Inflight, Job};
 use super::OpenOptions;
 use crate::coop::poll_proceed;
+
+/// `size` as a chunk size: `InvalidInput` when it is zero (a pool job would move nothing).
+pub(super) fn check_chunk_size(size: usize) -> io::Result<NonZeroUsize> {
+    NonZeroUsize::new(size).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a file's chunk size cannot be 0",
+        )
+    })
+}
 
 /// The default chunk size: how many bytes one job on the blocking pool reads or writes.
 ///
@@ -320,9 +331,9 @@ impl File {
     ///
     /// **asyncio:** the `n` in `run_in_executor(None, f.read, n)`.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `size` is zero.
+    /// `InvalidInput` if `size` is zero (a job would move nothing); the file is left as it was.
     ///
     /// # Examples
     ///
@@ -330,41 +341,39 @@ impl File {
     /// # tulip_core::run(async {
     /// # let path = std::env::temp_dir().join(format!("tulip-doc-set-chunk-{}", std::process::id()));
     /// let mut f = tulip_core::fs::File::create(&path).await?;
-    /// f.set_chunk_size(1 << 20);
+    /// f.set_chunk_size(1 << 20)?;
     /// assert_eq!(f.chunk_size(), 1 << 20);
+    /// assert_eq!(f.set_chunk_size(0).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
     /// # f.close().await?;
     /// # tulip_core::fs::remove_file(&path).await
     /// # }).unwrap();
     /// ```
-    #[track_caller]
-    pub fn set_chunk_size(&mut self, size: usize) {
-        assert!(size > 0, "File chunk size must be non-zero");
-        self.chunk = size;
+    pub fn set_chunk_size(&mut self, size: usize) -> io::Result<()> {
+        self.chunk = check_chunk_size(size)?.get();
+        Ok(())
     }
 
-    /// [`set_chunk_size`](File::set_chunk_size), builder style.
+    /// [`set_chunk_size`](File::set_chunk_size), builder style; a zero size cannot be written here.
     ///
     /// **asyncio:** the `n` in `run_in_executor(None, f.read, n)`.
-    ///
-    /// # Panics
-    ///
-    /// If `size` is zero.
     ///
     /// # Examples
     ///
     /// ```
     /// # tulip_core::run(async {
     /// # let path = std::env::temp_dir().join(format!("tulip-doc-with-chunk-{}", std::process::id()));
-    /// let f = tulip_core::fs::File::create(&path).await?.with_chunk_size(4096);
+    /// use std::num::NonZeroUsize;
+    /// let f = tulip_core::fs::File::create(&path)
+    ///     .await?
+    ///     .with_chunk_size(NonZeroUsize::new(4096).unwrap());
     /// assert_eq!(f.chunk_size(), 4096);
     /// # f.close().await?;
     /// # tulip_core::fs::remove_file(&path).await
     /// # }).unwrap();
     /// ```
-    #[track_caller]
     #[must_use = "with_chunk_size returns the file"]
-    pub fn with_chunk_size(mut self, size: usize) -> File {
-        self.set_chunk_size(size);
+    pub fn with_chunk_size(mut self, size: NonZeroUsize) -> File {
+        self.chunk = size.get();
         self
     }
 
@@ -1232,7 +1241,10 @@ mod tests {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         crate::run(async {
-            let mut f = File::open(&path).await.unwrap().with_chunk_size(1000);
+            let mut f = File::open(&path)
+                .await
+                .unwrap()
+                .with_chunk_size(NonZeroUsize::new(1000).unwrap());
             let mut buf = [0; 1000];
             f.read_exact(&mut buf).await.unwrap();
             f.read_exact(&mut buf[..10]).await.unwrap();

@@ -166,22 +166,17 @@ impl OpenOptions {
         self
     }
 
-    /// The opened file's chunk size; see [`File::set_chunk_size`].
+    /// The opened file's chunk size; see [`File::set_chunk_size`]. A zero size makes
+    /// [`open`](OpenOptions::open) fail with `InvalidInput`.
     ///
     /// **asyncio:** the `n` in `run_in_executor(None, f.read, n)`.
-    ///
-    /// # Panics
-    ///
-    /// If `size` is zero.
     ///
     /// # Examples
     ///
     /// ```
     /// tulip_core::fs::OpenOptions::new().read(true).chunk_size(1 << 20);
     /// ```
-    #[track_caller]
     pub fn chunk_size(&mut self, size: usize) -> &mut OpenOptions {
-        assert!(size > 0, "File chunk size must be non-zero");
         self.chunk = size;
         self
     }
@@ -193,7 +188,8 @@ impl OpenOptions {
     /// # Errors
     ///
     /// Those of [`std::fs::OpenOptions::open`]: `NotFound`, `PermissionDenied`, `AlreadyExists`,
-    /// `InvalidInput` for an invalid combination of flags, …
+    /// `InvalidInput` for an invalid combination of flags, … `InvalidInput` also for a
+    /// [`chunk_size`](OpenOptions::chunk_size) of 0, before anything is opened or created.
     ///
     /// # Examples
     ///
@@ -212,10 +208,11 @@ impl OpenOptions {
     /// # }).unwrap();
     /// ```
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
+        let chunk = super::file::check_chunk_size(self.chunk)?;
         let opts = self.std.clone();
         let path = path.as_ref().to_owned();
         let file = spawn_blocking(move || opts.open(path)).await?;
-        Ok(File::from_std(file).with_chunk_size(self.chunk))
+        Ok(File::from_std(file).with_chunk_size(chunk))
     }
 }
 

@@ -77,24 +77,21 @@ pub struct Barrier {
 }
 
 impl Barrier {
-    /// A barrier for `parties` tasks.
+    /// A barrier for `parties` tasks. A barrier for 0 parties behaves as one for 1 party (each `wait`
+    /// is released at once), as `std::sync::Barrier::new(0)` does.
     ///
-    /// **asyncio:** `asyncio.Barrier(parties)`.
-    ///
-    /// # Panics
-    ///
-    /// When `parties` is 0 (asyncio raises `ValueError`).
+    /// **asyncio:** `asyncio.Barrier(parties)`. Differences: `parties` 0 is taken as 1, where asyncio
+    /// raises `ValueError`.
     ///
     /// # Examples
     ///
     /// ```
     /// assert_eq!(tulip_core::sync::Barrier::new(2).parties(), 2);
+    /// assert_eq!(tulip_core::sync::Barrier::new(0).parties(), 1);
     /// ```
-    #[track_caller]
     pub fn new(parties: usize) -> Barrier {
-        assert!(parties > 0, "Barrier::new: parties must be at least 1");
         Barrier {
-            parties,
+            parties: parties.max(1),
             state: Mutex::new(State {
                 count: 0,
                 round: Round::new(),

@@ -269,13 +269,9 @@ macro_rules! queue_type {
                 $Name { core: Core::new($new_store, None) }
             }
 
-            #[doc = concat!("A queue holding at most `maxsize` items: `put` waits while it is full.\n\n",
-                "**asyncio:** `asyncio.", $py, "(maxsize)`. Differences: `maxsize` 0 is refused (asyncio ",
-                "treats it as unbounded; use `new()`).")]
-            ///
-            /// # Panics
-            ///
-            /// When `maxsize` is 0.
+            #[doc = concat!("A queue holding at most `maxsize` items: `put` waits while it is full. ",
+                "`maxsize` 0 means unbounded, as in asyncio (the same queue as `new()`).\n\n",
+                "**asyncio:** `asyncio.", $py, "(maxsize)`.")]
             ///
             /// # Examples
             ///
@@ -283,11 +279,11 @@ macro_rules! queue_type {
             #[doc = concat!("let q = tulip_core::sync::", stringify!($Name), "::bounded(2);")]
             /// q.put_nowait(1).unwrap();
             /// assert_eq!(q.maxsize(), Some(2));
+            #[doc = concat!("let unbounded = tulip_core::sync::", stringify!($Name), "::<u8>::bounded(0);")]
+            /// assert_eq!(unbounded.maxsize(), None);
             /// ```
-            #[track_caller]
             pub fn bounded(maxsize: usize) -> Self {
-                assert!(maxsize > 0, "a bounded queue needs room for one item; use new() for an unbounded queue");
-                $Name { core: Core::new($new_store, Some(maxsize)) }
+                $Name { core: Core::new($new_store, (maxsize > 0).then_some(maxsize)) }
             }
 
             #[doc = concat!("Waits for room (bounded queues only), then adds `item`.\n\n",

@@ -141,7 +141,7 @@ impl From<IncompleteReadError> for io::Error {
 ///     #     c.write_all(b"0123456789\n").await.unwrap();
 ///     # }).detach();
 ///     let (reader, _writer) = tulip_net::open_connection(addr).await?;
-///     let mut reader = reader.with_limit(4);
+///     let mut reader = reader.with_limit(std::num::NonZeroUsize::new(4).unwrap());
 ///     let err = reader.readline().await.unwrap_err();
 ///     assert!(err.is_limit_overrun());
 ///     let consumed = err.consumed().unwrap();

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
+use std::num::NonZeroUsize;
 use std::task::{ready, Context, Poll};
 
 use super::error::{IncompleteReadError, LimitOverrunError, ReadError};
@@ -177,36 +178,69 @@ impl<S: ByteStream> StreamReader<S> {
 
     /// Sets the buffer limit used by [`readuntil`](StreamReader::readuntil) and
     /// [`readline`](StreamReader::readline): a line or chunk longer than this is a
-    /// [`LimitOverrunError`].
+    /// [`LimitOverrunError`]. A limit of 0 cannot be written here; for a limit computed at run time
+    /// use [`set_limit`](StreamReader::set_limit), which refuses 0 with an error.
     ///
     /// **asyncio:** the `limit=` argument of `open_connection` / `start_server` / `StreamReader`.
     ///
-    /// # Panics
+    /// # Examples
     ///
-    /// When `limit` is 0 (asyncio raises `ValueError`).
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// tulip_core::run(async {
+    ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (reader, _w) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     assert_eq!(reader.limit(), 65536);
+    ///     let reader = reader.with_limit(NonZeroUsize::new(1024).unwrap());
+    ///     assert_eq!(reader.limit(), 1024);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[must_use = "with_limit returns the reader with the new limit"]
+    pub fn with_limit(mut self, limit: NonZeroUsize) -> StreamReader<S> {
+        self.limit = limit.get();
+        self
+    }
+
+    /// Sets the buffer limit, as [`with_limit`](StreamReader::with_limit), for a limit that may be 0.
+    ///
+    /// **asyncio:** the `limit=` argument of `StreamReader` / `open_connection` / `start_server`,
+    /// which raises `ValueError('Limit cannot be <= 0')` for 0.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `limit` is 0; the reader is left as it was (its limit and its buffered
+    /// bytes).
     ///
     /// # Examples
     ///
     /// ```
     /// tulip_core::run(async {
     ///     # let listener = tulip_net::TcpListener::bind("127.0.0.1:0").await?;
-    ///     let (reader, _w) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     let (mut reader, _w) = tulip_net::open_connection(listener.local_addr()?).await?;
+    ///     let err = reader.set_limit(0).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     ///     assert_eq!(reader.limit(), 65536);
-    ///     let reader = reader.with_limit(1024);
+    ///     reader.set_limit(1024)?;
     ///     assert_eq!(reader.limit(), 1024);
     ///     std::io::Result::Ok(())
     /// })
     /// .unwrap();
     /// ```
-    #[track_caller]
-    #[must_use = "with_limit returns the reader with the new limit"]
-    pub fn with_limit(mut self, limit: usize) -> StreamReader<S> {
-        assert!(limit > 0, "StreamReader limit cannot be 0");
-        self.limit = limit;
-        self
+    pub fn set_limit(&mut self, limit: usize) -> io::Result<()> {
+        let Some(limit) = NonZeroUsize::new(limit) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the stream reader's limit cannot be 0",
+            ));
+        };
+        self.limit = limit.get();
+        Ok(())
     }
 
-    /// The buffer limit (64 KiB unless set with [`with_limit`](StreamReader::with_limit)).
+    /// The buffer limit (64 KiB unless set with [`with_limit`](StreamReader::with_limit) or
+    /// [`set_limit`](StreamReader::set_limit)).
     ///
     /// **asyncio:** `reader._limit` (private in asyncio).
     ///
