@@ -9,10 +9,12 @@
 #       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
 #       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
-#                                   tulip-echo_streams tokio-ct smol)
+#                                   tulip-echo_streams tokio-ct tokio-ct#2 smol)
 #   CG_ROUNDS=2                     callgrind rounds (instruction counts barely move between runs)
 #   REFERENCE=tokio-ct              the server the paired CPU ratios divide by
-#                                   (SERVERS="tokio-ct tokio-ct#2 ..." runs a server twice: an A/A check)
+#                                   (NAME#TAG runs server NAME again: `tokio-ct#2`, the reference a
+#                                   second time in its own process, shows the method's own noise and
+#                                   bias; its ratio should straddle 1.00; callgrind skips it)
 #   NO_CALLGRIND=1 / NO_CPU=1       skip one of the two measurements (its column prints "-")
 #   NO_BUILD=1                      use the examples already in target/release/examples (echo_load
 #                                   and http_load are still built when out of date)
@@ -53,7 +55,7 @@ if [ "$#" -gt 0 ]; then
 else
     CASES=(1x64 100x1024 1000x64 10x65536)
 fi
-read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct smol}"
+read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct tokio-ct#2 smol}"
 
 # Warm-up round trips per connection, measured ones under callgrind, and for the CPU rounds the round
 # trips per connection in a server's turn (K) and the turns per server (S): K x connections is about
@@ -184,6 +186,7 @@ for case in "${CASES[@]}"; do
     if [ -z "${NO_CALLGRIND:-}" ]; then
         for round in $(seq "$CG_ROUNDS"); do
             for s in "${SERVER_LIST[@]}"; do
+                [[ "$s" == *"#"* ]] && continue # a second run of a server: the same instructions
                 base=$(callgrind_total "$s" "$conns" "$size" "$warm" 0)
                 full=$(callgrind_total "$s" "$conns" "$size" "$warm" "$n_cg")
                 ins=$(python3 -c "print(f'{($full - $base) / ($conns * $n_cg):.0f}')")

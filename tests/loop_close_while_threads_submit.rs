@@ -94,11 +94,6 @@ const CAP: usize = 10_000;
 /// closes raises `RuntimeError('Event loop is closed')`: nothing is accepted once close begins.
 /// `asyncio.run()` cancels the remaining tasks in one pass (`_cancel_all_tasks`) before that.
 #[test]
-#[ignore = "defect (core/src/event_loop/run.rs, hot-path file: for the lead): Loop::close drains \
-            other threads' submissions for up to SHUTDOWN_ROUNDS (1000) rounds before refusing \
-            them, so a producer that submits faster than close() runs its work keeps close() busy \
-            (here: doubling each round, CAP reached after 13 rounds; with free-running producers \
-            close() can run for minutes and grow without bound)"]
 fn close_refuses_a_producer_that_outpaces_it() {
     let lp = Loop::new().unwrap();
     let handle = lp.handle();
@@ -154,4 +149,66 @@ fn submit(handle: &Handle, request: &mpsc::Sender<Request>) -> bool {
             let _ = acked.recv();
         }
     })
+}
+
+/// What the callback below got back from the handle: whether `call_soon_threadsafe` accepted, and the
+/// spawned task.
+type Submitted = (bool, Task<()>);
+
+/// Work submitted through the handle once `close()` has begun is refused, whichever thread submits
+/// it: a `call_soon_threadsafe` returns `false` and drops its closure unrun, and a task spawned
+/// through the handle is cancelled at once with its future dropped exactly once and never polled.
+/// Here the submissions come from a callback accepted before `close()` (so shutdown runs it).
+///
+/// asyncio: `call_soon_threadsafe` and `run_coroutine_threadsafe` on a closing or closed loop raise
+/// `RuntimeError('Event loop is closed')` (`_check_closed`).
+#[test]
+fn handle_work_submitted_while_the_loop_closes_is_refused() {
+    let lp = Loop::new().unwrap();
+    let handle = lp.handle();
+    let drops = DropCount::new();
+    let ran = Arc::new(AtomicBool::new(false));
+    let polled = Arc::new(AtomicBool::new(false));
+    let result: Arc<Mutex<Option<Submitted>>> = Arc::new(Mutex::new(None));
+    let callback = {
+        let (h, drops, ran, polled, result) = (
+            handle.clone(),
+            drops.clone(),
+            ran.clone(),
+            polled.clone(),
+            result.clone(),
+        );
+        move || {
+            let token = drops.token();
+            let ran = ran.clone();
+            let accepted = h.call_soon_threadsafe(move || {
+                let _token = token;
+                ran.store(true, Ordering::SeqCst);
+            });
+            let token = drops.token();
+            let task = h.spawn(async move {
+                let _token = token;
+                polled.store(true, Ordering::SeqCst);
+            });
+            *result.lock().unwrap() = Some((accepted, task));
+        }
+    };
+    assert!(handle.call_soon_threadsafe(callback));
+    lp.close();
+    let (accepted, task) = result
+        .lock()
+        .unwrap()
+        .take()
+        .expect("shutdown ran the callback");
+    assert!(
+        !accepted,
+        "call_soon_threadsafe during close() was accepted"
+    );
+    assert!(!ran.load(Ordering::SeqCst));
+    assert_eq!(task.outcome(), Some(TaskOutcome::Cancelled));
+    assert!(!polled.load(Ordering::SeqCst));
+    assert_eq!(drops.get(), 2, "both closures/futures dropped once");
+    drop(task);
+    drop(lp);
+    assert_eq!(drops.get(), 2);
 }

@@ -2,7 +2,7 @@
 //! task finds its way back to its loop.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_task::Runnable;
@@ -81,6 +81,14 @@ pub(crate) struct Shared {
     /// Set while the loop blocks in its poller. Wakers from other threads notify the poller only then
     /// (the handshake is `ParkFlag`'s, checked by loom in `tests/loom_park.rs`).
     pub(crate) parked: ParkFlag,
+    /// Set when the loop starts shutting down. From then on new work from a [`Handle`](crate::Handle)
+    /// (`call_soon_threadsafe`, `spawn`) is refused, as asyncio's `close()` refuses
+    /// `call_soon_threadsafe` once it begins; wakes of the loop's own tasks are still taken until the
+    /// injector closes, so their cancellation can finish. Without it a thread that submits faster than
+    /// shutdown runs its work kept `close()` busy (each round ran what came in during the last).
+    /// A submission racing the store is taken or refused, either way whole: the flag only bounds how
+    /// much new work shutdown takes (one per racing thread), the injector's own close decides the rest.
+    closing: AtomicBool,
 }
 
 impl Shared {
@@ -90,7 +98,19 @@ impl Shared {
             injector: Injector::new(),
             reactor,
             parked: ParkFlag::new(),
+            closing: AtomicBool::new(false),
         })
+    }
+
+    /// Whether new work from other threads is still taken (the loop has not begun shutting down).
+    #[inline]
+    pub(crate) fn takes_new_work(&self) -> bool {
+        !self.closing.load(Ordering::Acquire)
+    }
+
+    /// The loop begins shutting down: new work from handles is refused from now on.
+    pub(crate) fn begin_closing(&self) {
+        self.closing.store(true, Ordering::Release);
     }
 
     /// Hands work to the loop from any thread and wakes it. Returns the work back if the loop is closed.

@@ -84,7 +84,8 @@ impl Handle {
 
     /// Spawns a `Send` future on the loop, from any thread.
     ///
-    /// If the loop has shut down, the task is cancelled at once.
+    /// If the loop has begun shutting down or has shut down, the task is cancelled at once: it never
+    /// runs, and its future is dropped on this thread.
     ///
     /// **asyncio:** `asyncio.run_coroutine_threadsafe(coro, loop)`. Differences: the task is made at
     /// once on the calling thread (its `Task` is returned here), not by `loop.create_task` inside a
@@ -124,7 +125,13 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let (runnable, task) = task::create(&self.shared, name, location, false, future);
-        runnable.schedule();
+        if self.shared.takes_new_work() {
+            runnable.schedule();
+        } else {
+            // The loop is shutting down: the task never runs (its future is dropped here, on this
+            // thread, as when the loop is gone) and awaiting it reports it cancelled.
+            drop(runnable);
+        }
         task
     }
 
@@ -132,7 +139,8 @@ impl Handle {
     ///
     /// Returns whether `f` will run: `true` means it runs on the loop, in the order it arrived, even when
     /// the loop starts closing meanwhile (shutdown runs every callback it accepted); `false` means the
-    /// loop has shut down and `f` was dropped (on this thread).
+    /// loop has begun shutting down or has shut down, and `f` was dropped (on this thread). asyncio
+    /// raises `RuntimeError('Event loop is closed')` instead.
     ///
     /// **asyncio:** `loop.call_soon_threadsafe(callback, *args)`. Differences: no handle is returned.
     ///
@@ -149,6 +157,9 @@ impl Handle {
     /// assert_eq!(rx.try_recv(), Ok(7));
     /// ```
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> bool {
+        if !self.shared.takes_new_work() {
+            return false; // `f` is dropped here, on this thread
+        }
         self.shared.inject(Injected::Callback(Box::new(f))).is_ok()
     }
 

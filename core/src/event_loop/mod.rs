@@ -352,7 +352,14 @@ impl Loop {
     /// had accepted, and drops the other pending callbacks and timers. This also holds when the loop is
     /// dropped during thread-local teardown. Closing twice is harmless.
     ///
-    /// **asyncio:** `loop.close()` after `asyncio.run`'s "cancel all tasks" step.
+    /// From the moment closing begins, new work from a [`Handle`](crate::Handle) is refused:
+    /// `call_soon_threadsafe` returns `false` and `Handle::spawn` returns a task cancelled at once.
+    /// Wakes of the loop's own tasks from other threads (channels, `spawn_blocking` results) still
+    /// arrive while their cancellation runs.
+    ///
+    /// **asyncio:** `loop.close()` after `asyncio.run`'s "cancel all tasks" step. Differences: during
+    /// that step asyncio still accepts `call_soon_threadsafe`; tulip's one step refuses it, as asyncio's
+    /// `close()` does, so a thread that keeps submitting cannot hold the close up.
     ///
     /// # Panics
     ///

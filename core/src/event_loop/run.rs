@@ -575,6 +575,9 @@ impl LoopInner {
             return;
         }
         self.state.set(State::Closing);
+        // Other threads' new work is refused from here (asyncio's close() sets `_closed` first);
+        // what they sent before, and wakes of this loop's tasks, are still taken below.
+        self.shared.begin_closing();
         let _enter = context::enter(self.clone());
         let _timers = timers::enter(self.timers.clone());
         // During thread-local teardown `enter` may fail; tasks finishing now still find the loop here.
