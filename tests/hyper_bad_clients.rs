@@ -34,8 +34,16 @@ async fn still_serves(server: &Server) {
         b"GET / HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n",
     )
     .await;
-    assert!(got.starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&got));
-    assert!(got.ends_with(b"hello"), "{:?}", String::from_utf8_lossy(&got));
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(
+        got.ends_with(b"hello"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
 }
 
 /// A request line that is not HTTP, a header without a colon, a bad `content-length`: 400 and the
