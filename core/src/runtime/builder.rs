@@ -11,6 +11,13 @@ use super::{affinity, Placement, Runtime, RuntimeHandle, WorkerRef};
 use crate::selector::Selector;
 use crate::Loop;
 
+/// The smallest worker stack [`RuntimeBuilder::build`] accepts: a worker's own loop (a debug build's
+/// deeper frames included) needs about 48 KiB; the rest is for the tasks.
+const MIN_STACK_SIZE: usize = 256 * 1024;
+
+/// The most workers `build` reserves room for up front; more grow the vectors as they start.
+const MAX_RESERVED_WORKERS: usize = 1024;
+
 /// Makes a loop builder's selector, once per worker (each loop needs its own).
 type SelectorFactory = dyn Fn(crate::LoopBuilder) -> io::Result<crate::LoopBuilder> + Send + Sync;
 
@@ -185,9 +192,12 @@ impl RuntimeBuilder {
         self
     }
 
-    /// The worker threads' stack size in bytes (default: the standard library's).
+    /// The worker threads' stack size in bytes (default, and for 0: the standard library's). At least
+    /// 256 KiB: [`build`](RuntimeBuilder::build) refuses less, which a worker's own loop could
+    /// overflow (aborting the process).
     ///
-    /// **asyncio:** none (asyncio starts no threads); compare `threading.stack_size(size)`.
+    /// **asyncio:** none (asyncio starts no threads); compare `threading.stack_size(size)`, which
+    /// also takes 0 for the default and refuses sizes that are too small (`ValueError`).
     ///
     /// # Examples
     ///
@@ -295,7 +305,9 @@ impl RuntimeBuilder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for zero workers; the OS's error when a thread, a poller or (with
+    /// `InvalidInput` for zero workers, a [`thread_name`](RuntimeBuilder::thread_name) with a NUL byte or
+    /// a [`thread_stack_size`](RuntimeBuilder::thread_stack_size) below 256 KiB; the OS's error when a
+    /// thread (too many workers, a stack larger than the OS gives), a poller or (with
     /// [`pin_cpus`](RuntimeBuilder::pin_cpus)) the affinity call fails. Workers already started are
     /// stopped and joined before the error is returned.
     ///
@@ -316,15 +328,31 @@ impl RuntimeBuilder {
                 "a runtime needs at least one worker",
             ));
         }
+        if self.thread_name.contains('\0') {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a thread name cannot contain a NUL byte",
+            ));
+        }
+        let stack_size = self.stack_size.filter(|&bytes| bytes != 0);
+        if stack_size.is_some_and(|bytes| bytes < MIN_STACK_SIZE) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a worker's stack needs at least {MIN_STACK_SIZE} bytes"),
+            ));
+        }
         let cpus = if self.pin_cpus {
             Some(affinity::allowed_cpus()?)
         } else {
             None
         };
         let settings = Arc::new(self.loop_settings);
-        let mut threads = Vec::with_capacity(n);
-        let mut workers = Vec::with_capacity(n);
-        let mut senders = Vec::with_capacity(n);
+        // Room for the workers a machine can run, not for `n`: a count no machine can start fails at
+        // its first thread the OS refuses, not at reserving memory for it.
+        let room = n.min(MAX_RESERVED_WORKERS);
+        let mut threads = Vec::with_capacity(room);
+        let mut workers = Vec::with_capacity(room);
+        let mut senders = Vec::with_capacity(room);
         let mut failure = None;
         for index in 0..n {
             let (ready_tx, ready_rx) = mpsc::channel();
@@ -342,7 +370,7 @@ impl RuntimeBuilder {
                 runtime: rt_rx,
             };
             let mut tb = thread::Builder::new().name(format!("{}-{index}", self.thread_name));
-            if let Some(bytes) = self.stack_size {
+            if let Some(bytes) = stack_size {
                 tb = tb.stack_size(bytes);
             }
             let thread = match tb.spawn(move || worker::run(start)) {

@@ -503,7 +503,8 @@ impl Runtime {
     /// Shuts the runtime down: every worker runs its [`on_shutdown`] hooks (servers started on the
     /// workers stop accepting), then waits until it has no task left; whatever is still running after
     /// `timeout` is cancelled (each future dropped on its own worker). Returns once every worker thread
-    /// has exited. Work on the blocking pool is not waited for.
+    /// has exited. Work on the blocking pool is not waited for. A `timeout` too long to be added to
+    /// the current time (`Duration::MAX`) has no deadline: it waits until the work is done.
     ///
     /// **asyncio:** closing the servers, then `asyncio.wait(tasks, timeout=d)` and cancelling the rest,
     /// as `asyncio.run` does when its main coroutine ends, on every worker.
@@ -529,7 +530,8 @@ impl Runtime {
         for w in workers {
             w.control.begin_drain();
         }
-        let deadline = Instant::now() + timeout;
+        // A grace period too long to add to `now` has no deadline: wait until the work is done.
+        let deadline = Instant::now().checked_add(timeout);
         for w in workers {
             if !w.control.wait_drained(deadline) {
                 break;

@@ -78,11 +78,18 @@ impl Control {
         self.drained_cv.notify_all();
     }
 
-    /// Waits (on the runtime's thread) until the worker has drained, at most until `deadline`.
-    /// Returns whether it drained.
-    pub(crate) fn wait_drained(&self, deadline: std::time::Instant) -> bool {
+    /// Waits (on the runtime's thread) until the worker has drained, at most until `deadline` (`None`:
+    /// without a limit). Returns whether it drained.
+    pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
         let mut drained = self.drained.lock().unwrap_or_else(|e| e.into_inner());
         while !*drained {
+            let Some(deadline) = deadline else {
+                drained = self
+                    .drained_cv
+                    .wait(drained)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            };
             let now = std::time::Instant::now();
             if now >= deadline {
                 return false;

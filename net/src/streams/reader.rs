@@ -95,7 +95,9 @@ enum Scratch {
 /// **asyncio:** [`asyncio.StreamReader`](https://docs.python.org/3/library/asyncio-stream.html#streamreader).
 /// Differences: `read(-1)` is [`StreamReader::read_to_end`]; `readline` leaves the buffer untouched on a
 /// limit overrun (asyncio drops the data and raises `ValueError`); the reader owns its socket half
-/// rather than being fed by a protocol, so a read error is returned to the call that met it.
+/// rather than being fed by a protocol, so a read error is returned to the call that met it; as asyncio
+/// keeps the exception, every later read that needs the socket reports it again (never EOF), but the
+/// bytes buffered before it stay readable (asyncio drops them).
 ///
 /// # Examples
 ///
@@ -125,6 +127,8 @@ pub struct StreamReader<S: ByteStream = TcpStream> {
     start: usize,
     end: usize,
     eof: bool,
+    /// The error a read from the socket met: reported again by every later read from the socket.
+    failed: Option<Box<Failure>>,
     limit: usize,
     /// The capacity for the next read with nothing buffered: `MAX_SLACK` times what the last one
     /// brought (0 before the first).
@@ -136,6 +140,7 @@ impl<S: ByteStream> fmt::Debug for StreamReader<S> {
         f.debug_struct("StreamReader")
             .field("buffered", &self.buffered())
             .field("eof", &self.eof)
+            .field("failed", &self.failed.as_ref().map(|f| f.kind))
             .field("limit", &self.limit)
             .finish()
     }
@@ -171,6 +176,7 @@ impl<S: ByteStream> StreamReader<S> {
             start: 0,
             end: 0,
             eof: false,
+            failed: None,
             limit: DEFAULT_LIMIT,
             guess: 0,
         }
@@ -306,8 +312,26 @@ impl<S: ByteStream> StreamReader<S> {
         }
     }
 
-    /// One read from the stream into the buffer (room for `want` bytes in all); `Ok(0)` at EOF.
+    /// One read from the stream into the buffer (room for `want` bytes in all); `Ok(0)` at EOF, the
+    /// first error again once a read failed.
     fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
+        if let Some(failed) = &self.failed {
+            return Poll::Ready(Err(failed.error()));
+        }
+        let res = ready!(self.poll_fill_socket(cx, want));
+        Poll::Ready(self.note_failure(res))
+    }
+
+    /// Keeps the error of a failed read for the reads that follow.
+    fn note_failure<T>(&mut self, res: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &res {
+            self.failed = Some(Box::new(Failure::of(e)));
+        }
+        res
+    }
+
+    /// [`poll_fill`](Self::poll_fill) on a reader that has not failed.
+    fn poll_fill_socket(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
         if self.eof {
             return Poll::Ready(Ok(0));
         }
@@ -472,8 +496,21 @@ impl<S: ByteStream> StreamReader<S> {
     }
 
     /// [`read`](Self::read) with nothing buffered: what one read brings, handed out as it came when it
-    /// is at most `n` bytes (the rest buffered otherwise).
+    /// is at most `n` bytes (the rest buffered otherwise); the first error again once a read failed.
     fn poll_read_empty(&mut self, cx: &mut Context<'_>, n: usize) -> Poll<io::Result<Vec<u8>>> {
+        if let Some(failed) = &self.failed {
+            return Poll::Ready(Err(failed.error()));
+        }
+        let res = ready!(self.poll_read_empty_socket(cx, n));
+        Poll::Ready(self.note_failure(res))
+    }
+
+    /// [`poll_read_empty`](Self::poll_read_empty) on a reader that has not failed.
+    fn poll_read_empty_socket(
+        &mut self,
+        cx: &mut Context<'_>,
+        n: usize,
+    ) -> Poll<io::Result<Vec<u8>>> {
         if self.eof {
             return Poll::Ready(Ok(Vec::new()));
         }
@@ -482,7 +519,7 @@ impl<S: ByteStream> StreamReader<S> {
         let data = match self.poll_read_fresh(cx) {
             Some(got) => ready!(got)?,
             None => {
-                if ready!(self.poll_fill(cx, 0))? == 0 {
+                if ready!(self.poll_fill_socket(cx, 0))? == 0 {
                     return Poll::Ready(Ok(Vec::new()));
                 }
                 return Poll::Ready(Ok(self.take(n.min(self.buffered()))));
@@ -718,6 +755,34 @@ impl<S: ByteStream> StreamReader<S> {
     /// ```
     pub fn at_eof(&self) -> bool {
         self.eof && self.buffered() == 0
+    }
+}
+
+/// The error that ended a reader's socket, kept to be reported again (asyncio's
+/// `StreamReader._exception`): the OS error code when there is one, else its kind and text.
+struct Failure {
+    os: Option<i32>,
+    kind: io::ErrorKind,
+    message: String,
+}
+
+impl Failure {
+    #[cold]
+    fn of(e: &io::Error) -> Failure {
+        Failure {
+            os: e.raw_os_error(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The kept error, once more.
+    #[cold]
+    fn error(&self) -> io::Error {
+        match self.os {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(self.kind, self.message.clone()),
+        }
     }
 }
 

@@ -25,7 +25,8 @@ use crate::server::{accept_tls, connect_tls};
 ///
 /// Resolution and connection errors; `InvalidInput` for a `server_hostname` that is not a DNS name or
 /// IP address; `InvalidData` when the server's certificate is not trusted or not for
-/// `server_hostname`.
+/// `server_hostname`; `TimedOut` when the handshake takes longer than 60 s (asyncio's default
+/// `ssl_handshake_timeout`).
 ///
 /// # Examples
 ///

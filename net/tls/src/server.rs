@@ -11,14 +11,21 @@ use tulip_net::{HandlerOutput, Server, StreamReader, StreamWriter, TcpStream, To
 
 use crate::{start_tls_client, start_tls_server, TlsSocket};
 
-/// How long a client may take to complete the handshake (asyncio's `ssl_handshake_timeout` default).
+/// How long a handshake may take, on either side (asyncio's `ssl_handshake_timeout` default).
 pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The server side of the handshake on an accepted socket, within [`HANDSHAKE_TIMEOUT`].
 pub(crate) async fn accept_tls(sock: TcpStream, ssl: Arc<ServerConfig>) -> io::Result<TlsSocket> {
-    match tulip_time::timeout(HANDSHAKE_TIMEOUT, start_tls_server(sock, ssl)).await {
-        Ok(Ok(tls)) => Ok(TlsSocket::new(TlsStream::Server(tls))),
-        Ok(Err(e)) => Err(e),
+    let tls = within_handshake_timeout(start_tls_server(sock, ssl)).await?;
+    Ok(TlsSocket::new(TlsStream::Server(tls)))
+}
+
+/// `handshake`, given up with `TimedOut` after [`HANDSHAKE_TIMEOUT`] (the socket is then dropped).
+async fn within_handshake_timeout<T>(
+    handshake: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match tulip_time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(res) => res,
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "TLS handshake timed out",
@@ -27,7 +34,7 @@ pub(crate) async fn accept_tls(sock: TcpStream, ssl: Arc<ServerConfig>) -> io::R
 }
 
 /// Connects to `addr` and runs the client side of the handshake, verifying the server as
-/// `server_hostname`.
+/// `server_hostname`, within [`HANDSHAKE_TIMEOUT`].
 pub(crate) async fn connect_tls(
     addr: impl ToSocketAddrs,
     ssl: Arc<ClientConfig>,
@@ -35,7 +42,7 @@ pub(crate) async fn connect_tls(
 ) -> io::Result<TlsSocket> {
     let stream = TcpStream::connect(addr).await?;
     let _ = stream.set_nodelay(true);
-    let tls = start_tls_client(stream, ssl, server_hostname).await?;
+    let tls = within_handshake_timeout(start_tls_client(stream, ssl, server_hostname)).await?;
     Ok(TlsSocket::new(TlsStream::Client(tls)))
 }
 
@@ -49,7 +56,8 @@ pub(crate) async fn connect_tls(
 ///
 /// Resolution and connection errors; `InvalidInput` for a `server_hostname` that is not a DNS name or
 /// IP address; `InvalidData` when the server's certificate is not trusted or not for
-/// `server_hostname`.
+/// `server_hostname`; `TimedOut` when the handshake takes longer than 60 s (asyncio's default
+/// `ssl_handshake_timeout`).
 ///
 /// # Examples
 ///
