@@ -27,8 +27,8 @@
 # CPU, paired and interleaved (`echo_load -- interleaved`, benches/echo/interleaved.rs): in each of
 # ROUNDS rounds every server is started afresh, all at once, pinned to CPU 0; one load generator holds
 # the connections to all of them, warms each up, then deals out S slices: in each slice every server in
-# turn serves K round trips per connection (the order rotating from slice to slice), its CPU time read
-# just before its turns. A slice is 10-70 ms, so both sides of a ratio see the same machine state; this
+# turn serves K round trips per connection (in a random order drawn afresh for each slice, so no server
+# always follows the same one), its CPU time read just before its turns. A slice is 10-70 ms, so both sides of a ratio see the same machine state; this
 # VM's speed drifts by several per cent over seconds, which one-server-after-the-other runs could not
 # separate from the servers. A round's CPU per request is the server's CPU over all its slices divided
 # by its round trips; each tulip server's is divided by the reference server's of the same round. The
@@ -58,8 +58,11 @@ fi
 read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_streams tokio-ct tokio-ct#2 smol}"
 
 # Warm-up round trips per connection, measured ones under callgrind, and for the CPU rounds the round
-# trips per connection in a server's turn (K) and the turns per server (S): K x connections is about
-# 1 000 round trips (4 000 at 1 000 connections, where a turn otherwise is mostly ramp-up), 10-70 ms.
+# trips per connection in a server's turn (K) and the turns per server in a round (S): K x connections
+# is about 1 000 round trips (4 000 at 1 000 connections, where a turn otherwise is mostly ramp-up),
+# 7-70 ms. The rounds, not the turns, set the precision: one turn's CPU per request moves by 5-15 % at
+# 10 x 64 KiB and 2-5 % elsewhere, but a round's (20 turns) still moves by about 4 % at 10 x 64 KiB
+# even for the same server run twice (`tokio-ct#2`), and 60 turns per round did not narrow that.
 plan() { # case -> "W N_CG K S"
     case "$1" in
         1x64) echo "200 2000 1000 20" ;;

@@ -1,7 +1,7 @@
 //! Interleaved paired CPU measurement: several servers run at once (all pinned to the same CPU), one
 //! load generator holds C connections to each, and the measured round trips are dealt out in short
-//! slices: slice s gives every server K round trips per connection, one server after the other (the
-//! order rotating from slice to slice). Each server's CPU time per slice comes from its
+//! slices: slice s gives every server K round trips per connection, one server after the other (in a
+//! random order drawn afresh for each slice). Each server's CPU time per slice comes from its
 //! `/proc/<pid>/task/*/schedstat`, read just before its turn in consecutive slices, so nothing it does
 //! between two turns (finishing the last reply, going back to sleep) is lost.
 //!
@@ -60,9 +60,14 @@ pub(crate) fn run(
     // readings[j][s]: server j's CPU time just before its turn in slice s; [slices] after the end.
     let mut readings = vec![Vec::with_capacity(slices + 1); n];
     let mut walls = vec![Vec::with_capacity(slices); n];
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64 ^ u64::from(std::process::id());
     for s in 0..slices {
-        for k in 0..n {
-            let j = (k + s) % n;
+        // A fresh random order each slice, so no server always runs right after the same one: a
+        // server that follows another run of its own program finds its code warm in the caches
+        // (found with `tokio-ct#2`, which always followed `tokio-ct` under a rotating order).
+        shuffle(&mut order, &mut rng);
+        for &j in &order {
             readings[j].push(read(j)?);
             let started = Instant::now();
             clients[j].run_until(warmup + (s as u64 + 1) * per_slice)?;
@@ -89,4 +94,15 @@ pub(crate) fn run(
     }
     let errors = clients.iter().map(Client::errors).sum();
     Ok((out, errors))
+}
+
+/// Fisher-Yates shuffle of `v` with a xorshift64 generator (`state` must not be 0).
+fn shuffle(v: &mut [usize], state: &mut u64) {
+    for i in (1..v.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let j = (*state % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
 }
