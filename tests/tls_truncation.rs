@@ -89,9 +89,9 @@ async fn protocol_gets_every_byte_and_one_connection_lost() {
 /// tulip reports it as `UnexpectedEof` (rustls' default), and the protocol gets
 /// `connection_lost(Some(UnexpectedEof))` without `eof_received`.
 #[tulip::test]
-#[ignore = "defect (asyncio fidelity, a design choice for the lead): a TLS peer closing without \
-            close_notify is an UnexpectedEof error in tulip (rustls), a plain EOF in asyncio \
-            (eof_received, then connection_lost(None))"]
+#[ignore = "a deliberate difference from asyncio (tulip_tls crate docs): a TLS peer closing \
+            without close_notify is an UnexpectedEof error in tulip (rustls: it may be a \
+            truncation), a plain EOF in asyncio (eof_received, then connection_lost(None))"]
 async fn missing_close_notify_is_a_plain_eof_as_in_asyncio() {
     let pki = Pki::new();
     let addr = truncating_server(&pki).await;

@@ -18,6 +18,12 @@
 //! (encrypted and sent at once when the socket takes them, else by the writer's flusher task), and
 //! closing sends `close_notify`.
 //!
+//! A peer that closes its TCP connection without `close_notify` may have been cut off (a truncation
+//! attack looks the same), so the end is an error, not an end of stream: reads return the bytes that
+//! came before it, then `UnexpectedEof`, and a protocol gets `connection_lost(Some(err))` with no
+//! `eof_received`. asyncio reports a plain end of stream there (`eof_received()`, then
+//! `connection_lost(None)`); rustls, whose default tulip keeps, treats it as truncation.
+//!
 //! A tulip socket keeps one waker per direction, so when rustls must send while reading (a TLS 1.3
 //! `KeyUpdate` answer, an alert) while the socket's send buffer is full and the writer's flusher
 //! waits too, the reading task's waker replaces the flusher's, which may then miss its wake-up until
