@@ -3,7 +3,6 @@
 //! the protocol, with the rules for closing, aborting, parking and ending.
 
 use std::cell::RefCell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
@@ -112,17 +111,11 @@ pub(crate) trait WriteFlow {
 /// Tells `protocol` `pause_writing()` (when `pause`) or `resume_writing()`. A panic there is reported to
 /// the loop's exception handler ("protocol.pause_writing() failed" / "protocol.resume_writing()
 /// failed", kind `CallbackPanic`) and goes no further: the transport carries on, as asyncio's
-/// `_maybe_pause_protocol` / `_maybe_resume_protocol` do when the method raises. Every transport of
+/// `_maybe_pause_protocol` / `_maybe_resume_protocol` do when the method raises (the one rule is
+/// `ExceptionContext::contain_flow_panic`, which the subprocess pipes use too). Every transport of
 /// this crate tells its protocol through here, from a handle call or from its task.
 pub(crate) fn tell_flow<P: WriteFlow + ?Sized>(protocol: &mut P, pause: bool) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| protocol.tell(pause))) {
-        let message = if pause {
-            "protocol.pause_writing() failed"
-        } else {
-            "protocol.resume_writing() failed"
-        };
-        tulip_core::ExceptionContext::report_callback_panic(message, &*payload);
-    }
+    tulip_core::ExceptionContext::contain_flow_panic(pause, || protocol.tell(pause));
 }
 
 /// Tells the protocol about every pause/resume crossing it has not been told yet (a call may cause

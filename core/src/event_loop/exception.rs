@@ -145,6 +145,22 @@ impl<'a> ExceptionContext<'a> {
         }
     }
 
+    /// Tells a protocol to pause (`pause`) or resume writing through `f`, for one of tulip's
+    /// transports. A panic is caught and reported as a [`ExceptionKind::CallbackPanic`] with asyncio's
+    /// message ("protocol.pause_writing() failed" / "protocol.resume_writing() failed", from
+    /// `_FlowControlMixin._maybe_pause_protocol` / `_maybe_resume_protocol`), and the transport goes on.
+    #[doc(hidden)]
+    pub fn contain_flow_panic(pause: bool, f: impl FnOnce()) {
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let message = if pause {
+                "protocol.pause_writing() failed"
+            } else {
+                "protocol.resume_writing() failed"
+            };
+            Self::report_callback_panic(message, &*payload);
+        }
+    }
+
     /// Reports `payload`, a panic caught in a callback of one of tulip's transports, to the running
     /// loop's exception handler as a [`ExceptionKind::CallbackPanic`] with `message` (on standard
     /// error, with the panic's text, off a loop).

@@ -509,20 +509,12 @@ pub(super) fn deliver_flow(pipe: &Rc<RefCell<Pipe>>) {
         pipe.borrow_mut().flow_told = pause;
         // asyncio's `_maybe_pause_protocol` / `_maybe_resume_protocol` report a raising method, with
         // their message, and go on.
-        let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::ExceptionContext::contain_flow_panic(pause, || {
             if pause {
                 proto.pause_writing();
             } else {
                 proto.resume_writing();
             }
-        }));
-        if let Err(payload) = told {
-            let message = if pause {
-                "protocol.pause_writing() failed"
-            } else {
-                "protocol.resume_writing() failed"
-            };
-            crate::ExceptionContext::report_callback_panic(message, &*payload);
-        }
+        });
     }
 }
