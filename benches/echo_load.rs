@@ -7,7 +7,7 @@
 //! cargo bench -p tulip-benches --bench echo_load -- server tokio-ct ADDR # run one comparison server
 //! cargo bench -p tulip-benches --bench echo_load -- load ADDR CONNS SIZE SECS [PID]
 //! cargo bench -p tulip-benches --bench echo_load -- fixed ADDR CONNS SIZE|http WARMUP MEASURED [PID]
-//! cargo bench -p tulip-benches --bench echo_load -- interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES ADDR:PID...
+//! cargo bench -p tulip-benches --bench echo_load -- interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES reopen|keep ADDR:PID...
 //! cargo bench -p tulip-benches --bench echo_load -- mem RUNTIME WORKLOAD N
 //! cargo bench -p tulip-benches --bench echo_load -- matrix | memory | lateness # one table only
 //! cargo bench -p tulip-benches --bench echo_load -- workers | workers-quick # the two-worker matrix only
@@ -428,7 +428,7 @@ fn main() -> io::Result<()> {
             let usage = || {
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    "interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES ADDR:PID...",
+                    "interleaved CONNS SIZE|http WARMUP PER_SLICE SLICES reopen|keep ADDR:PID...",
                 )
             };
             let num = |i: usize| -> io::Result<u64> {
@@ -441,7 +441,13 @@ fn main() -> io::Result<()> {
                 Some("http") => fixed::Proto::Http,
                 _ => fixed::Proto::Echo(num(2)? as usize),
             };
-            let targets = args[6.min(args.len())..]
+            // `reopen`: new connections for every turn; `keep`: one set per server for the run.
+            let reopen = match args.get(6).map(String::as_str) {
+                Some("reopen") => true,
+                Some("keep") => false,
+                _ => return Err(usage()),
+            };
+            let targets = args[7.min(args.len())..]
                 .iter()
                 .map(|t| {
                     // ADDR:PID, ADDR itself ending in :PORT.
@@ -462,6 +468,7 @@ fn main() -> io::Result<()> {
                 num(3)?,
                 num(4)?,
                 num(5)? as usize,
+                reopen,
             )?;
             for c in &costs {
                 println!(

@@ -19,7 +19,7 @@ Settings (environment; the defaults are the full run: 21 min 41 s on the shared 
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
     ECHO_REPS=6 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round, the order
                                rotating each round; 6 is the fewest with a 95 % interval), seconds each
-    ECHO_INSTR_ROUNDS=25       paired interleaved CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2
+    ECHO_INSTR_ROUNDS=40       paired interleaved CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2
                                callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
@@ -72,7 +72,7 @@ ENV = dict(os.environ, CARGO_TERM_COLOR="never")
 # `cmd` may be missing on a branch: the part is then skipped with a note.
 LINE_PARTS = {
     "echo_instr": {
-        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "25")],
+        "cmd": ["scripts/echo_instructions.sh", os.environ.get("ECHO_INSTR_ROUNDS", "40")],
         "columns": ["case", "runtime", "instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo",
                     "ratio_hi", "rounds"],
         "numeric": ["instructions_per_req", "cpu_us_per_req", "cpu_ratio", "ratio_lo", "ratio_hi", "rounds"],

@@ -25,24 +25,30 @@
 # start-up, accepts, warm-up and teardown.
 #
 # CPU, paired and interleaved (`echo_load -- interleaved`, benches/echo/interleaved.rs): in each of
-# ROUNDS rounds every server is started afresh, all at once, pinned to CPU 0; one load generator holds
-# the connections to all of them, warms each up, then deals out S slices: in each slice every server in
-# turn serves K round trips per connection (in a random order drawn afresh for each slice, so no server
-# always follows the same one), its CPU time read just before its turns. A slice is 10-70 ms, so both sides of a ratio see the same machine state; this
-# VM's speed drifts by several per cent over seconds, which one-server-after-the-other runs could not
-# separate from the servers. A round's CPU per request is the server's CPU over all its slices divided
-# by its round trips; each tulip server's is divided by the reference server's of the same round. The
-# rounds differ mostly by the processes' luck (where their memory landed), so the rounds, each with new
-# processes, are the samples: reported are the median ratio and a distribution-free confidence interval
-# for it (order statistics of the per-round ratios, binomial, at least 95 % coverage; with fewer than
-# 6 rounds no such interval exists and the smallest and largest ratio are given instead).
+# ROUNDS rounds every server is started afresh, all at once, pinned to CPU 0; one load generator
+# deals out S slices: in each slice every server has one turn (in a random order drawn afresh for
+# each slice, so no server always follows the same one): K round trips per connection, the server's
+# CPU time read just before and just after them (each time once it has gone back to sleep); in the
+# few-connection cases each turn opens C new connections (the last turn's are closed) and warms them
+# up with W round trips each before its first reading, elsewhere each server's C connections are
+# opened and warmed up once per round. A turn is 10-70 ms, so both sides of a ratio see the same
+# machine state; this VM's speed drifts by several per cent over seconds, which
+# one-server-after-the-other runs could not separate from the servers; new connections each turn
+# keep a connection's own luck (its kernel state, fixed when it opened) from lasting a whole round
+# (plan()). A round's CPU per request is the server's CPU over all its turns divided by its measured
+# round trips; each tulip server's is divided by the reference server's of the same round. The
+# rounds differ mostly by the processes' luck (where their memory landed), so the rounds, each with
+# new processes, are the samples: reported are the median ratio and a distribution-free confidence
+# interval for it (order statistics of the per-round ratios, binomial, at least 95 % coverage; with
+# fewer than 6 rounds no such interval exists and the smallest and largest ratio are given instead).
 #
 # Output on stdout, one line per case and server (stable, for scripts/benchmarks.py):
 #   case server instructions_per_req cpu_us_per_req cpu_ratio ratio_lo ratio_hi rounds
 # (cpu_us_per_req the median over the rounds; cpu_ratio the median paired ratio to REFERENCE, with its
 # interval ratio_lo..ratio_hi; "-" where not measured, and for the reference itself). Raw per-round
 # figures (with the wall-clock time per round trip in the server's turns, which with one connection is
-# the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv.
+# the latency a client sees) go to stderr and to target/echo_instructions/raw.tsv, every turn's to
+# target/echo_instructions/turns.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,18 +66,21 @@ read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_
 # Warm-up round trips per connection, measured ones under callgrind, and for the CPU rounds the round
 # trips per connection in a server's turn (K) and the turns per server in a round (S): K x connections
 # is about 1 000 round trips (4 000 at 1 000 connections, where a turn otherwise is mostly ramp-up),
-# 7-70 ms. The rounds, not the turns, set the precision: one turn's CPU per request moves by 5-15 % at
-# 10 x 64 KiB and 2-5 % elsewhere, but a round's (20 turns) still moves by about 4 % at 10 x 64 KiB
-# even for the same server run twice (`tokio-ct#2`), and 60 turns per round did not narrow that.
-plan() { # case -> "W N_CG K S"
+# 7-70 ms. One turn's CPU per request moves by 5-15 % at 10 x 64 KiB and 2-5 % elsewhere; a round's
+# (20 turns, each on new connections) by about 3-4 % at 10 x 64 KiB even for the same server run twice
+# (`tokio-ct#2`), so the number of rounds sets the precision.
+# Connections (CONN): `reopen`, new ones for every turn, where there are few (one connection's luck
+# would otherwise last the round); `keep`, one set per server and round, at 100 and 1 000 connections
+# (averaged over the others in every turn, and opening them all every turn takes longer than the turn).
+plan() { # case -> "W N_CG K S CONN"
     case "$1" in
-        1x64) echo "200 2000 1000 20" ;;
-        100x1024) echo "5 40 10 20" ;;
-        1000x64) echo "2 20 4 20" ;;
-        10x65536) echo "5 100 100 20" ;;
-        1xhttp) echo "200 2000 1000 20" ;;
-        *xhttp) echo "5 100 100 20" ;;
-        *) echo "5 100 100 20" ;;
+        1x64) echo "200 2000 1000 20 reopen" ;;
+        100x1024) echo "5 40 10 20 keep" ;;
+        1000x64) echo "2 20 4 20 keep" ;;
+        10x65536) echo "5 100 100 20 reopen" ;;
+        1xhttp) echo "200 2000 1000 20 reopen" ;;
+        *xhttp) echo "5 100 100 20 reopen" ;;
+        *) echo "5 100 100 20 reopen" ;;
     esac
 }
 
@@ -181,11 +190,13 @@ callgrind_total() { # name conns size warmup measured
 
 RAW="$OUT/raw.tsv"
 : >"$RAW"
+TURNS="$OUT/turns.txt" # every turn's line from echo_load, prefixed with its case, round and servers
+: >"$TURNS"
 # raw.tsv: case server round kind(ins|cpu) value wall_us_per_req
 for case in "${CASES[@]}"; do
     conns=${case%%x*}
     size=${case#*x}
-    read -r warm n_cg k_cpu s_cpu <<<"$(plan "$case")"
+    read -r warm n_cg k_cpu s_cpu conn_cpu <<<"$(plan "$case")"
     if [ -z "${NO_CALLGRIND:-}" ]; then
         for round in $(seq "$CG_ROUNDS"); do
             for s in "${SERVER_LIST[@]}"; do
@@ -211,11 +222,12 @@ for case in "${CASES[@]}"; do
                 targets+=("$ADDR:$SPID")
                 names+=("$s")
             done
-            r=$(taskset -c 1 "$LOAD" interleaved "$conns" "$size" "$warm" "$k_cpu" "$s_cpu" \
+            r=$(taskset -c 1 "$LOAD" interleaved "$conns" "$size" "$warm" "$k_cpu" "$s_cpu" "$conn_cpu" \
                 "${targets[@]}" 2>"$OUT/interleaved.log" || true)
             kill -TERM "${pids[@]}" 2>/dev/null || true
             wait "${pids[@]}" 2>/dev/null || true
             printf '%s\n' "$r" >"$OUT/interleaved.out"
+            printf '%s\n' "$r" | sed "s/^/case=$case round=$round names=$(IFS=,; echo "${names[*]}") /" >>"$TURNS"
             python3 - "$OUT/interleaved.out" "$case" "$round" "${names[@]}" >>"$RAW" <<'PY'
 import sys
 out, case, rnd, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
