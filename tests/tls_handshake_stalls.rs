@@ -1,17 +1,23 @@
 //! Needs `--features tls,rcgen`: TLS handshakes that never finish or end early: a server that never
 //! answers the ClientHello, a client that never sends one (or sends half of one, or garbage), and a
-//! peer that closes mid-handshake. Each side gives up with an error, at asyncio's default
-//! `ssl_handshake_timeout` (60 s, on a paused clock) when the peer just stalls; nothing hangs.
+//! peer that closes mid-handshake; the same stalls under STARTTLS (`start_tls_*` on a plain stream,
+//! `upgrade_transport_*` on a running transport). Each side gives up with an error, at asyncio's
+//! default `ssl_handshake_timeout` (60 s, on a paused clock) when the peer just stalls; nothing hangs.
 #![cfg(all(feature = "tls", feature = "rcgen"))]
 
 mod support;
 
+use std::cell::RefCell;
 use std::io::ErrorKind;
+use std::rc::Rc;
 use std::time::Duration;
 
 use support::tls::Pki;
-use tulip::net::{Protocol, TcpListener, TcpStream};
-use tulip::tls::{create_connection, open_connection, start_server};
+use tulip::net::{Protocol, TcpListener, TcpStream, Transport};
+use tulip::tls::{
+    create_connection, open_connection, start_server, start_tls_client, start_tls_server,
+    upgrade_transport_client, upgrade_transport_server,
+};
 
 /// asyncio's default `ssl_handshake_timeout` (`asyncio.constants.SSL_HANDSHAKE_TIMEOUT`).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -186,4 +192,108 @@ async fn peer_closing_mid_handshake_is_an_error_at_once() {
         .expect("the client waits on a closed connection");
     assert!(got.is_err(), "a handshake with a closed peer succeeded");
     assert_eq!(tulip::time::now() - start, Duration::ZERO);
+}
+
+/// `err`'s kind and how long after `start` it came: the handshake timeout's signature.
+fn assert_timed_out_at_the_limit<T>(got: std::io::Result<T>, start: std::time::Instant) {
+    let Err(err) = got else {
+        panic!("a handshake the peer never answered succeeded");
+    };
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    assert_eq!(tulip::time::now() - start, HANDSHAKE_TIMEOUT);
+}
+
+/// STARTTLS on a plain stream whose server never answers the ClientHello: `start_tls_client` gives up
+/// at the handshake timeout too, not only the `ssl=` connection functions.
+///
+/// ```python
+/// # asyncio 3.11: ConnectionAbortedError after 60 s (start_tls's ssl_handshake_timeout default)
+/// reader, writer = await asyncio.open_connection(host, port)
+/// await writer.start_tls(ctx, server_hostname="localhost")
+/// ```
+#[tulip::test(start_paused = true)]
+async fn start_tls_client_gives_up_on_a_server_that_never_answers() {
+    let pki = Pki::new();
+    let plain = TcpStream::connect(silent_server().await).await.unwrap();
+    let start = tulip::time::now();
+    let got = tulip::time::timeout(GUARD, start_tls_client(plain, pki.client(), "localhost"))
+        .await
+        .expect("start_tls_client still waits for the handshake after an hour");
+    assert_timed_out_at_the_limit(got, start);
+}
+
+/// The server side of STARTTLS on an accepted socket whose client never sends a ClientHello.
+#[tulip::test(start_paused = true)]
+async fn start_tls_server_gives_up_on_a_client_that_never_says_hello() {
+    let pki = Pki::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let _silent = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (accepted, _) = listener.accept().await.unwrap();
+    let start = tulip::time::now();
+    let got = tulip::time::timeout(GUARD, start_tls_server(accepted, pki.server()))
+        .await
+        .expect("start_tls_server still waits for the handshake after an hour");
+    assert_timed_out_at_the_limit(got, start);
+}
+
+/// `loop.start_tls` on a running client transport whose server never answers: the upgrade fails
+/// with `TimedOut` at the limit and the old transport is closed (asyncio: `ConnectionAbortedError`
+/// after `ssl_handshake_timeout`, the transport aborted).
+#[tulip::test(start_paused = true)]
+async fn upgrade_transport_client_gives_up_on_a_server_that_never_answers() {
+    let pki = Pki::new();
+    let addr = silent_server().await;
+    let (plain, _protocol) = tulip::net::create_connection(|| Ignore, addr)
+        .await
+        .unwrap();
+    let start = tulip::time::now();
+    let got = tulip::time::timeout(
+        GUARD,
+        upgrade_transport_client(&plain, pki.client(), "localhost"),
+    )
+    .await
+    .expect("upgrade_transport_client still waits for the handshake after an hour");
+    assert_timed_out_at_the_limit(got, start);
+    assert!(plain.is_closing());
+}
+
+/// A protocol that keeps its transport, so the test can upgrade the server's side.
+struct Keep(Rc<RefCell<Option<Transport>>>);
+impl Protocol for Keep {
+    fn connection_made(&mut self, transport: Transport) {
+        *self.0.borrow_mut() = Some(transport);
+    }
+}
+
+/// `loop.start_tls(..., server_side=True)` on a server's transport whose client never sends a
+/// ClientHello: `TimedOut` at the limit.
+#[tulip::test(start_paused = true)]
+async fn upgrade_transport_server_gives_up_on_a_client_that_never_says_hello() {
+    let pki = Pki::new();
+    let kept: Rc<RefCell<Option<Transport>>> = Rc::default();
+    let server = {
+        let kept = kept.clone();
+        tulip::net::create_server(move || Keep(kept.clone()), "127.0.0.1:0")
+            .await
+            .unwrap()
+    };
+    let _silent = TcpStream::connect(server.local_addrs()[0]).await.unwrap();
+    let transport = tulip::time::timeout(GUARD, async {
+        loop {
+            if let Some(t) = kept.borrow().clone() {
+                break t;
+            }
+            tulip::yield_now().await;
+        }
+    })
+    .await
+    .expect("the server never made the connection");
+    let start = tulip::time::now();
+    let got = tulip::time::timeout(GUARD, upgrade_transport_server(&transport, pki.server()))
+        .await
+        .expect("upgrade_transport_server still waits for the handshake after an hour");
+    assert_timed_out_at_the_limit(got, start);
+    server.close();
 }

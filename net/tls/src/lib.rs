@@ -18,6 +18,10 @@
 //! (encrypted and sent at once when the socket takes them, else by the writer's flusher task), and
 //! closing sends `close_notify`.
 //!
+//! Every handshake, on either side and by every entry point, is given up with `TimedOut` after
+//! [`HANDSHAKE_TIMEOUT`] (60 s, asyncio's default `ssl_handshake_timeout`), so a peer that stalls
+//! never holds a connection or a task forever.
+//!
 //! A peer that closes its TCP connection without `close_notify` may have been cut off (a truncation
 //! attack looks the same), so the end is an error, not an end of stream: reads return the bytes that
 //! came before it, then `UnexpectedEof`, and a protocol gets `connection_lost(Some(err))` with no
@@ -82,7 +86,7 @@ pub use aliases::{TlsStreamReader, TlsStreamWriter};
 pub use protocol::{create_connection, create_server};
 pub use server::{open_connection, start_server};
 pub use socket::TlsSocket;
-pub use start_tls::{start_tls_client, start_tls_server};
+pub use start_tls::{start_tls_client, start_tls_server, HANDSHAKE_TIMEOUT};
 pub use upgrade::{upgrade_transport_client, upgrade_transport_server};
 
 pub use futures_rustls::{client, server as server_stream, TlsAcceptor, TlsConnector, TlsStream};

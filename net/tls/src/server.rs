@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_rustls::TlsStream;
 use rustls::{ClientConfig, ServerConfig};
@@ -11,30 +10,14 @@ use tulip_net::{HandlerOutput, Server, StreamReader, StreamWriter, TcpStream, To
 
 use crate::{start_tls_client, start_tls_server, TlsSocket};
 
-/// How long a handshake may take, on either side (asyncio's `ssl_handshake_timeout` default).
-pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The server side of the handshake on an accepted socket, within [`HANDSHAKE_TIMEOUT`].
+/// The server side of the handshake on an accepted socket (within [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT)).
 pub(crate) async fn accept_tls(sock: TcpStream, ssl: Arc<ServerConfig>) -> io::Result<TlsSocket> {
-    let tls = within_handshake_timeout(start_tls_server(sock, ssl)).await?;
+    let tls = start_tls_server(sock, ssl).await?;
     Ok(TlsSocket::new(TlsStream::Server(tls)))
 }
 
-/// `handshake`, given up with `TimedOut` after [`HANDSHAKE_TIMEOUT`] (the socket is then dropped).
-async fn within_handshake_timeout<T>(
-    handshake: impl Future<Output = io::Result<T>>,
-) -> io::Result<T> {
-    match tulip_time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-        Ok(res) => res,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "TLS handshake timed out",
-        )),
-    }
-}
-
 /// Connects to `addr` and runs the client side of the handshake, verifying the server as
-/// `server_hostname`, within [`HANDSHAKE_TIMEOUT`].
+/// `server_hostname`, within [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT).
 pub(crate) async fn connect_tls(
     addr: impl ToSocketAddrs,
     ssl: Arc<ClientConfig>,
@@ -42,7 +25,7 @@ pub(crate) async fn connect_tls(
 ) -> io::Result<TlsSocket> {
     let stream = TcpStream::connect(addr).await?;
     let _ = stream.set_nodelay(true);
-    let tls = within_handshake_timeout(start_tls_client(stream, ssl, server_hostname)).await?;
+    let tls = start_tls_client(stream, ssl, server_hostname).await?;
     Ok(TlsSocket::new(TlsStream::Client(tls)))
 }
 

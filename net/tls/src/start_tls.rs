@@ -1,12 +1,44 @@
 //! `start_tls`: upgrade a connected stream to TLS, as client or as server.
 
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::{client, server, TlsAcceptor, TlsConnector};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ServerConfig};
+
+/// How long a TLS handshake may take, on either side, before it is given up with
+/// [`TimedOut`](io::ErrorKind::TimedOut) and the stream dropped: 60 s, by every handshake tulip-tls
+/// runs ([`start_tls_client`], [`start_tls_server`], the upgrades, `open_connection`,
+/// `start_server`, `create_connection`, `create_server`). A shorter limit: wrap the call in
+/// `tulip_time::timeout`.
+///
+/// **asyncio:** `asyncio.constants.SSL_HANDSHAKE_TIMEOUT`, the default `ssl_handshake_timeout` of
+/// `start_tls`, `open_connection`, `start_server`, `create_connection` and `create_server` (asyncio
+/// raises `ConnectionAbortedError` then).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tulip_tls::HANDSHAKE_TIMEOUT, std::time::Duration::from_secs(60));
+/// ```
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `handshake`, given up with `TimedOut` after [`HANDSHAKE_TIMEOUT`] (dropping it drops the stream).
+async fn within_handshake_timeout<T>(
+    handshake: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match tulip_time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(res) => res,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "TLS handshake timed out",
+        )),
+    }
+}
 
 /// Runs the client side of a TLS handshake over `stream` and returns the encrypted stream; the server's
 /// certificate is verified against `config`'s roots for `server_hostname`.
@@ -18,8 +50,13 @@ use rustls::{ClientConfig, ServerConfig};
 /// # Errors
 ///
 /// `InvalidInput` when `server_hostname` is neither a DNS name nor an IP address; `InvalidData` when
-/// the handshake fails (certificate not trusted, or not for `server_hostname`); the stream's I/O
-/// errors.
+/// the handshake fails (certificate not trusted, or not for `server_hostname`); `TimedOut` when the
+/// server has not finished the handshake within [`HANDSHAKE_TIMEOUT`] (60 s; the stream is dropped);
+/// the stream's I/O errors.
+///
+/// # Panics
+///
+/// When polled outside a running tulip loop (the handshake timeout is a tulip timer).
 ///
 /// # Examples
 ///
@@ -79,7 +116,7 @@ where
             format!("invalid server_hostname {server_hostname:?}: {e}"),
         )
     })?;
-    TlsConnector::from(config).connect(name, stream).await
+    within_handshake_timeout(TlsConnector::from(config).connect(name, stream)).await
 }
 
 /// Runs the server side of a TLS handshake over `stream` and returns the encrypted stream.
@@ -89,7 +126,13 @@ where
 /// # Errors
 ///
 /// `InvalidData` when the handshake fails (e.g. the client requires a certificate the config does
-/// not have, or presents none where `config` requires one); the stream's I/O errors.
+/// not have, or presents none where `config` requires one); `TimedOut` when the client has not
+/// finished the handshake within [`HANDSHAKE_TIMEOUT`] (60 s; the stream is dropped); the stream's I/O
+/// errors.
+///
+/// # Panics
+///
+/// When polled outside a running tulip loop (the handshake timeout is a tulip timer).
 ///
 /// # Examples
 ///
@@ -142,5 +185,5 @@ pub async fn start_tls_server<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    TlsAcceptor::from(config).accept(stream).await
+    within_handshake_timeout(TlsAcceptor::from(config).accept(stream)).await
 }

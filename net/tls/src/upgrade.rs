@@ -36,8 +36,10 @@ type HandedProtocol = std::rc::Rc<std::cell::RefCell<dyn tulip_net::Protocol>>;
 ///
 /// `NotConnected` when the transport is closing or closed; `InvalidInput` when it is not over TCP (the
 /// connection is then closed) or for an invalid `server_hostname`; the handshake's error
-/// (`InvalidData` for a certificate not trusted): the socket is closed then and the protocol gets no
-/// `connection_lost` (as with asyncio, the error is the caller's).
+/// (`InvalidData` for a certificate not trusted, `TimedOut` when the peer has not finished it within
+/// [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT), 60 s, asyncio's default `ssl_handshake_timeout`):
+/// the socket is closed then and the protocol gets no `connection_lost` (as with asyncio, the error
+/// is the caller's).
 ///
 /// # Examples
 ///
@@ -115,8 +117,8 @@ pub async fn upgrade_transport_client(
 ///
 /// # Errors
 ///
-/// As [`upgrade_transport_client`]; the handshake has no timeout here (wrap the call in
-/// `tulip_time::timeout`).
+/// As [`upgrade_transport_client`]: `TimedOut` when the client has not finished the handshake within
+/// [`HANDSHAKE_TIMEOUT`](crate::HANDSHAKE_TIMEOUT) (60 s).
 ///
 /// # Examples
 ///
