@@ -26,6 +26,23 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// wall time).
 const GUARD: Duration = Duration::from_secs(3600);
 
+/// Runs `handshake` and checks that it gives up with `TimedOut` exactly [`HANDSHAKE_TIMEOUT`] after
+/// it began (`what` names it in the failure).
+async fn times_out_at_the_limit<T>(
+    what: &str,
+    handshake: impl std::future::Future<Output = std::io::Result<T>>,
+) {
+    let start = tulip::time::now();
+    let got = tulip::time::timeout(GUARD, handshake)
+        .await
+        .unwrap_or_else(|_| panic!("{what} still waits for the handshake after an hour"));
+    let Err(err) = got else {
+        panic!("{what}: a handshake the peer never answered succeeded");
+    };
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{what}: {err}");
+    assert_eq!(tulip::time::now() - start, HANDSHAKE_TIMEOUT, "{what}");
+}
+
 /// A plain TCP listener whose connections are accepted and then left alone: the ClientHello is never
 /// answered. Returns its address; the accepted sockets live as long as the loop.
 async fn silent_server() -> std::net::SocketAddr {
@@ -55,15 +72,11 @@ impl Protocol for Ignore {}
 async fn open_connection_gives_up_on_a_server_that_never_answers() {
     let pki = Pki::new();
     let addr = silent_server().await;
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(GUARD, open_connection(addr, pki.client(), "localhost"))
-        .await
-        .expect("open_connection still waits for the handshake after an hour");
-    let Err(err) = got else {
-        panic!("a handshake nobody answered succeeded");
-    };
-    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
-    assert_eq!(tulip::time::now() - start, HANDSHAKE_TIMEOUT);
+    times_out_at_the_limit(
+        "open_connection",
+        open_connection(addr, pki.client(), "localhost"),
+    )
+    .await;
 }
 
 /// The same through the Protocol layer: `loop.create_connection(..., ssl=ctx)` has the same default
@@ -72,18 +85,11 @@ async fn open_connection_gives_up_on_a_server_that_never_answers() {
 async fn create_connection_gives_up_on_a_server_that_never_answers() {
     let pki = Pki::new();
     let addr = silent_server().await;
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(
-        GUARD,
+    times_out_at_the_limit(
+        "create_connection",
         create_connection(|| Ignore, addr, pki.client(), "localhost"),
     )
-    .await
-    .expect("create_connection still waits for the handshake after an hour");
-    let Err(err) = got else {
-        panic!("a handshake nobody answered succeeded");
-    };
-    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
-    assert_eq!(tulip::time::now() - start, HANDSHAKE_TIMEOUT);
+    .await;
 }
 
 /// A TLS echo server whose handler records nothing: only the handshake matters here.
@@ -194,15 +200,6 @@ async fn peer_closing_mid_handshake_is_an_error_at_once() {
     assert_eq!(tulip::time::now() - start, Duration::ZERO);
 }
 
-/// `err`'s kind and how long after `start` it came: the handshake timeout's signature.
-fn assert_timed_out_at_the_limit<T>(got: std::io::Result<T>, start: std::time::Instant) {
-    let Err(err) = got else {
-        panic!("a handshake the peer never answered succeeded");
-    };
-    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
-    assert_eq!(tulip::time::now() - start, HANDSHAKE_TIMEOUT);
-}
-
 /// STARTTLS on a plain stream whose server never answers the ClientHello: `start_tls_client` gives up
 /// at the handshake timeout too, not only the `ssl=` connection functions.
 ///
@@ -215,11 +212,11 @@ fn assert_timed_out_at_the_limit<T>(got: std::io::Result<T>, start: std::time::I
 async fn start_tls_client_gives_up_on_a_server_that_never_answers() {
     let pki = Pki::new();
     let plain = TcpStream::connect(silent_server().await).await.unwrap();
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(GUARD, start_tls_client(plain, pki.client(), "localhost"))
-        .await
-        .expect("start_tls_client still waits for the handshake after an hour");
-    assert_timed_out_at_the_limit(got, start);
+    times_out_at_the_limit(
+        "start_tls_client",
+        start_tls_client(plain, pki.client(), "localhost"),
+    )
+    .await;
 }
 
 /// The server side of STARTTLS on an accepted socket whose client never sends a ClientHello.
@@ -231,11 +228,7 @@ async fn start_tls_server_gives_up_on_a_client_that_never_says_hello() {
         .await
         .unwrap();
     let (accepted, _) = listener.accept().await.unwrap();
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(GUARD, start_tls_server(accepted, pki.server()))
-        .await
-        .expect("start_tls_server still waits for the handshake after an hour");
-    assert_timed_out_at_the_limit(got, start);
+    times_out_at_the_limit("start_tls_server", start_tls_server(accepted, pki.server())).await;
 }
 
 /// `loop.start_tls` on a running client transport whose server never answers: the upgrade fails
@@ -248,14 +241,11 @@ async fn upgrade_transport_client_gives_up_on_a_server_that_never_answers() {
     let (plain, _protocol) = tulip::net::create_connection(|| Ignore, addr)
         .await
         .unwrap();
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(
-        GUARD,
+    times_out_at_the_limit(
+        "upgrade_transport_client",
         upgrade_transport_client(&plain, pki.client(), "localhost"),
     )
-    .await
-    .expect("upgrade_transport_client still waits for the handshake after an hour");
-    assert_timed_out_at_the_limit(got, start);
+    .await;
     assert!(plain.is_closing());
 }
 
@@ -290,10 +280,10 @@ async fn upgrade_transport_server_gives_up_on_a_client_that_never_says_hello() {
     })
     .await
     .expect("the server never made the connection");
-    let start = tulip::time::now();
-    let got = tulip::time::timeout(GUARD, upgrade_transport_server(&transport, pki.server()))
-        .await
-        .expect("upgrade_transport_server still waits for the handshake after an hour");
-    assert_timed_out_at_the_limit(got, start);
+    times_out_at_the_limit(
+        "upgrade_transport_server",
+        upgrade_transport_server(&transport, pki.server()),
+    )
+    .await;
     server.close();
 }
