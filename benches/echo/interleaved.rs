@@ -16,9 +16,9 @@
 //! `tokio-ct`) still differed by 4.7 % (sd over 12 rounds at 10 x 64 KiB, 3 servers), and its median
 //! ratio came out above 1 in 6 of 8 runs, once with its whole interval above 1 (a connection's kernel
 //! state, set when it opened, lasted the round); with new ones each turn the sd became 3.3-3.9 % and
-//! the median 1.006, 0.990 and 0.994 in three runs. With
-//! 100 or 1 000 connections one connection's luck is averaged over the others in every turn, and
-//! opening them all again each turn would take longer than the turn.
+//! the median 1.006, 0.990 and 0.994 in three runs. With 100 or 1 000 connections one connection's
+//! luck is averaged over the others in every turn, and opening them all again each turn would take
+//! longer than the turn.
 //!
 //! Output (stdout): one line per turn, `slice=S server=J requests=R cpu_ns=T wall_ns=W`, then
 //! `errors=E`.
