@@ -11,8 +11,8 @@ and after in target/benchmarks/PART.json; BENCHMARKS.md is benches/BENCHMARKS.md
 `{{name}}` placeholder replaced by a generated block. Nothing in the template states a figure: every
 number in BENCHMARKS.md comes from these results. A part with no saved results renders as "not measured".
 
-Settings (environment; the defaults are the full run: 21 min 41 s on the shared 2-vCPU VM on
-2026-11-30, load average 1.5-7, without echo_instr, whose script was not yet merged):
+Settings (environment; the defaults are the full run: 48 min 18 s on the shared 2-vCPU VM on
+2026-11-30 with nothing else running, 21 min of it echo_instr's 40 rounds):
     BENCH_RUNS=3        criterion runs (benches/runtime.rs); the table shows medians over runs
     CRITERION_ARGS="--warm-up-time 1 --measurement-time 2"   passed to each criterion run
     INSTR_N=10000       operations per callgrind run (scripts/instructions.sh)
