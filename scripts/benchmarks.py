@@ -12,15 +12,16 @@ and after in target/benchmarks/PART.json; BENCHMARKS.md is benches/BENCHMARKS.md
 number in BENCHMARKS.md comes from these results. A part with no saved results renders as "not measured".
 
 Settings (environment; the defaults are the full run: 48 min 18 s on the shared 2-vCPU VM on
-2026-11-30 with nothing else running, 21 min of it echo_instr's 40 rounds):
+2026-11-30 with nothing else running, 21 min of it echo_instr's, then 40 rounds for every case; about
+15 min more with twice as many at 1 x 64 B and 10 x 64 KiB):
     BENCH_RUNS=3        criterion runs (benches/runtime.rs); the table shows medians over runs
     CRITERION_ARGS="--warm-up-time 1 --measurement-time 2"   passed to each criterion run
     INSTR_N=10000       operations per callgrind run (scripts/instructions.sh)
     SYSCALL_REQS=2000   round trips per strace run (scripts/syscalls.sh)
     ECHO_REPS=6 ECHO_SECS=5    rounds of the echo matrix (servers interleaved per round, the order
                                rotating each round; 6 is the fewest with a 95 % interval), seconds each
-    ECHO_INSTR_ROUNDS=40       paired interleaved CPU rounds of scripts/echo_instructions.sh (CG_ROUNDS=2
-                               callgrind ones)
+    ECHO_INSTR_ROUNDS=40       paired interleaved CPU rounds of scripts/echo_instructions.sh, twice as many
+                               at 1 x 64 B and 10 x 64 KiB (CG_ROUNDS=2 callgrind ones)
     HTTP_REPS=5 HTTP_SECS=5    the same for hyper under wrk (benches/http_load.rs)
     IDLE_CONNS=10000    connections held open by scripts/idle_memory.sh
     LATENESS_RUNS=5 LATENESS_N=1000   rounds of 1 ms sleeps (benches/lateness.rs)

@@ -5,7 +5,7 @@
 # /proc/<pid>/task/*/schedstat, nanoseconds, over a fixed number of round trips, servers pinned to CPU 0
 # and the load generator to CPU 1).
 #
-#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 25 CPU rounds, all four cases
+#   scripts/echo_instructions.sh [ROUNDS] [case...]        default 40 CPU rounds (x F, plan()), all four cases
 #       cases: 1x64 100x1024 1000x64 10x65536  (CONNECTIONS x BYTES); CONNECTIONSxhttp is a keep-alive
 #       `GET /` per round trip, for the hyper servers hyper-tulip and hyper-tokio (benches/http_load.rs)
 #   SERVERS="tulip-echo tokio-ct"   the servers (default: tulip-echo tulip-echo_protocol
@@ -52,7 +52,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS="${1:-25}"
+ROUNDS="${1:-40}"
 CG_ROUNDS="${CG_ROUNDS:-2}"
 REFERENCE="${REFERENCE:-tokio-ct}"
 shift || true
@@ -72,15 +72,18 @@ read -r -a SERVER_LIST <<<"${SERVERS:-tulip-echo tulip-echo_protocol tulip-echo_
 # Connections (CONN): `reopen`, new ones for every turn, where there are few (one connection's luck
 # would otherwise last the round); `keep`, one set per server and round, at 100 and 1 000 connections
 # (averaged over the others in every turn, and opening them all every turn takes longer than the turn).
-plan() { # case -> "W N_CG K S CONN"
+# Rounds: ROUNDS x F. F = 2 where a round's ratio moves most (sd 3-4 % at 1 x 64 B and 10 x 64 KiB,
+# against 1-2 % at 100 x 1 KiB and 1 000 x 64 B in the 40-round runs of 2026-11-30), so that every
+# case's 95 % interval is about ±1 % wide: the size of the differences being judged there.
+plan() { # case -> "W N_CG K S CONN F"
     case "$1" in
-        1x64) echo "200 2000 1000 20 reopen" ;;
-        100x1024) echo "5 40 10 20 keep" ;;
-        1000x64) echo "2 20 4 20 keep" ;;
-        10x65536) echo "5 100 100 20 reopen" ;;
-        1xhttp) echo "200 2000 1000 20 reopen" ;;
-        *xhttp) echo "5 100 100 20 reopen" ;;
-        *) echo "5 100 100 20 reopen" ;;
+        1x64) echo "200 2000 1000 20 reopen 2" ;;
+        100x1024) echo "5 40 10 20 keep 1" ;;
+        1000x64) echo "2 20 4 20 keep 1" ;;
+        10x65536) echo "5 100 100 20 reopen 2" ;;
+        1xhttp) echo "200 2000 1000 20 reopen 1" ;;
+        *xhttp) echo "5 100 100 20 reopen 1" ;;
+        *) echo "5 100 100 20 reopen 1" ;;
     esac
 }
 
@@ -196,7 +199,7 @@ TURNS="$OUT/turns.txt" # every turn's line from echo_load, prefixed with its cas
 for case in "${CASES[@]}"; do
     conns=${case%%x*}
     size=${case#*x}
-    read -r warm n_cg k_cpu s_cpu conn_cpu <<<"$(plan "$case")"
+    read -r warm n_cg k_cpu s_cpu conn_cpu factor <<<"$(plan "$case")"
     if [ -z "${NO_CALLGRIND:-}" ]; then
         for round in $(seq "$CG_ROUNDS"); do
             for s in "${SERVER_LIST[@]}"; do
@@ -211,7 +214,7 @@ for case in "${CASES[@]}"; do
     fi
     if [ -z "${NO_CPU:-}" ]; then
         n_servers=${#SERVER_LIST[@]}
-        for round in $(seq "$ROUNDS"); do
+        for round in $(seq $((ROUNDS * factor))); do
             pids=()
             targets=()
             names=()
