@@ -3,6 +3,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A test file gated on a feature (`#![cfg(feature = ...)]` at its top) compiles to no tests without
+# it, so each is run below with its features, by the file-name pattern on the matching line; checked
+# first, so a new gated test that no line runs fails here instead of passing as 0 tests.
+gated_patterns=('hyper_*' 'tls_*' trace_spans tokio_compat websocket_echo zmq_selector)
+for f in tests/*.rs; do
+    grep -q '^#!\[cfg(.*feature' "$f" || continue
+    name=$(basename "$f" .rs)
+    covered=""
+    for pattern in "${gated_patterns[@]}"; do
+        # shellcheck disable=SC2053 # the pattern is meant to glob
+        if [[ $name == $pattern ]]; then
+            covered=1
+        fi
+    done
+    if [ -z "$covered" ]; then
+        echo "scripts/test.sh: $f needs a feature but no line below runs it: add it to gated_patterns and run it with its features" >&2
+        exit 1
+    fi
+done
 # Unit and integration tests (benches are compiled below, not run: `--all-targets` would run them).
 cargo test --workspace --lib --bins --tests --examples
 cargo test --workspace --doc
@@ -16,10 +35,10 @@ done
 TULIP_SELECTOR=poll cargo test -p tulip "${net_tests[@]}"
 TULIP_SELECTOR=fault cargo test -p tulip "${net_tests[@]}"
 cargo bench --workspace --no-run
-# Feature `hyper` (tulip::hyper, examples http_server/http_client): tests that say so in their first line.
-cargo test --features hyper --test hyper_server --test hyper_client
-# Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates).
-cargo test --features tls,rcgen --test tls_streams --test tls_protocol
+# Feature `hyper` (tulip::hyper, examples http_server/http_client): every tests/hyper_*.rs.
+cargo test --features hyper --test 'hyper_*'
+# Feature `tls` (tulip::tls, example tls_echo; rcgen makes the test certificates): every tests/tls_*.rs.
+cargo test --features tls,rcgen --test 'tls_*'
 # Feature `tracing` (a span per task, slow-poll and panic events): the capturing-subscriber tests, and
 # clippy with the feature on (its code is compiled only then).
 cargo test --features tracing --test trace_spans
