@@ -1008,6 +1008,12 @@ def header(saved):
     mem = sh("awk '/MemTotal/ {printf \"%.0f GiB\", $2/1048576}' /proc/meminfo")
     commits = sorted({r["commit"] for r in saved.values()})
     dates = sorted(r["started"] for r in saved.values())
+    # The span ends when the part that ended last ended, not when the last one started.
+    fmt = "%Y-%m-%d %H:%M"
+    ends = [datetime.datetime.strptime(r["started"], fmt) + datetime.timedelta(seconds=r["seconds"])
+            for r in saved.values()]
+    if ends:
+        dates.append(max(ends).strftime(fmt))
     total = sum(r["seconds"] for r in saved.values())
     loads = [float(r["load_before"]) for r in saved.values()] + [float(r["load_after"]) for r in saved.values()]
     return "\n".join([
