@@ -1,6 +1,7 @@
 //! `asyncio.as_completed` ported to tulip (`tests/asyncio_ports/as_completed_order.py`): results in
 //! completion order, same-instant completions in the order they happened (not argument order), a
-//! failure in its place, and the consumer's own waiting between results.
+//! failure in its place, and the consumer's own waiting between results; then `as_completed` given
+//! coroutines (asyncio makes them tasks) against tulip's futures polled in place.
 
 mod support;
 
@@ -11,7 +12,8 @@ use support::trace::Trace;
 use tulip::time::{now, sleep};
 use tulip::yield_now;
 
-/// What `python3 tests/asyncio_ports/as_completed_order.py` prints (CPython 3.11, paused clock).
+/// What `python3 tests/asyncio_ports/as_completed_order.py` prints for `main()` (CPython 3.11, paused
+/// clock).
 const PYTHON_TRACE: &str = "\
 e finishes at 0
 got e at 0
@@ -85,4 +87,52 @@ fn as_completed_yields_in_completion_order() {
         }
     });
     trace.assert_eq_python(PYTHON_TRACE);
+}
+
+/// What the same program prints for `coroutines()`, times from its start.
+const PYTHON_COROUTINES_TRACE: &str = "\
+b finishes at 10
+got error b at 10
+f finishes at 12
+got f at 15
+c finishes at 20
+got c at 20
+d finishes at 22
+got d at 25
+a finishes at 30
+got a at 30";
+
+/// ```python
+/// aws = [job("a", 0.03), job("b", 0.01, fail=True), job("f", 0.012), job("c", 0.02), job("d", 0.022)]
+/// for next_done in asyncio.as_completed(aws):
+///     ...  # as in main()
+///     await asyncio.sleep(0.005)
+/// ```
+///
+/// asyncio wraps each coroutine in a task, so f and d finish while the consumer sleeps. tulip's
+/// `as_completed` polls the futures in place, in the consumer's task (documented on `as_completed`):
+/// a future whose timer fired meanwhile runs its last step only at the next `next()`, 3 ms later for
+/// both. Spawning them first, as in the test above, gives asyncio's trace.
+#[test]
+fn as_completed_of_futures_runs_them_only_while_polled_as_documented() {
+    let trace = Trace::new();
+    let t = trace.clone();
+    paused_loop().block_on(async move {
+        let t0 = now();
+        let specs = [("a", 30, false), ("b", 10, true), ("f", 12, false), ("c", 20, false), ("d", 22, false)];
+        let mut done = tulip::as_completed(
+            specs.map(|(name, delay, fail)| job(name, delay, fail, t.clone(), t0)),
+        );
+        while let Some(r) = done.next().await {
+            match r {
+                Ok(v) => t.push(format!("got {v} at {}", ms(t0))),
+                Err(e) => t.push(format!("got error {e} at {}", ms(t0))),
+            }
+            sleep(Duration::from_millis(5)).await;
+        }
+    });
+    let tulip_trace = PYTHON_COROUTINES_TRACE
+        .replace("f finishes at 12", "f finishes at 15")
+        .replace("d finishes at 22", "d finishes at 25");
+    trace.assert_eq_python(&tulip_trace);
 }

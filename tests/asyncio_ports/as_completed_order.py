@@ -7,8 +7,10 @@ from vclock import run
 
 trace = []
 
+t0 = 0.0
+
 def ms():
-    return round(asyncio.get_running_loop().time() * 1000)
+    return round((asyncio.get_running_loop().time() - t0) * 1000)
 
 async def job(name, delay, fail=False):
     await asyncio.sleep(delay)
@@ -33,5 +35,26 @@ async def main():
             trace.append(f"got error {e} at {ms()}")
         await asyncio.sleep(0.005)
 
-run(main())
+async def coroutines():
+    # as_completed() given coroutines: asyncio wraps each in a task (in the order of a set, so no two
+    # end at one instant here), and they run while the consumer waits: f ends during the consumer's
+    # 5 ms pause after b.
+    global t0
+    t0 = asyncio.get_running_loop().time()
+    aws = [job("a", 0.03), job("b", 0.01, fail=True), job("f", 0.012), job("c", 0.02), job("d", 0.022)]
+    for next_done in asyncio.as_completed(aws):
+        try:
+            r = await next_done
+            trace.append(f"got {r} at {ms()}")
+        except ValueError as e:
+            trace.append(f"got error {e} at {ms()}")
+        await asyncio.sleep(0.005)
+
+async def both():
+    trace.append("-- tasks")
+    await main()
+    trace.append("-- coroutines")
+    await coroutines()
+
+run(both())
 print("\n".join(trace))
