@@ -83,7 +83,10 @@ async fn asyncio_readline(t: &Trace, reader: &mut StreamReader) -> io::Result<()
     match reader.readline().await {
         Err(e) if e.is_limit_overrun() => {
             let overrun = e.as_limit_overrun().expect("a limit overrun");
-            assert!(overrun.is_separator_found(), "this program's long line ends in \\n");
+            assert!(
+                overrun.is_separator_found(),
+                "this program's long line ends in \\n"
+            );
             reader.readexactly(overrun.consumed() + 1).await?;
             t.push("readline -> ValueError");
         }
@@ -156,7 +159,10 @@ fn limit_overruns_and_early_eof_match_asyncio() {
         show(&t, "readexactly(5)", r.readexactly(5).await);
         show(&t, "readuntil(;)", r.readuntil(b";").await);
         show(&t, "readline", r.readline().await);
-        t.push(format!("at_eof={}", if r.at_eof() { "True" } else { "False" }));
+        t.push(format!(
+            "at_eof={}",
+            if r.at_eof() { "True" } else { "False" }
+        ));
         writer.close();
         server.close();
         server.wait_closed().await;

@@ -124,12 +124,24 @@ fn lock_release_goes_to_the_oldest_waiter_before_a_newcomer() {
         let guard = lock.acquire().await;
         let mut tasks: Vec<_> = ["l0", "l1"]
             .into_iter()
-            .map(|n| tulip::spawn(lock_user(n, lock.clone(), Duration::from_millis(10), t.clone())))
+            .map(|n| {
+                tulip::spawn(lock_user(
+                    n,
+                    lock.clone(),
+                    Duration::from_millis(10),
+                    t.clone(),
+                ))
+            })
             .collect();
         yield_now().await;
         drop(guard);
         t.push("main released");
-        tasks.push(tulip::spawn(lock_user("late", lock.clone(), Duration::ZERO, t.clone())));
+        tasks.push(tulip::spawn(lock_user(
+            "late",
+            lock.clone(),
+            Duration::ZERO,
+            t.clone(),
+        )));
         tulip::gather(tasks).await;
     });
     trace.assert_eq_python(LOCK_TRACE);

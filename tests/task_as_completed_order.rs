@@ -38,7 +38,13 @@ fn ms(t0: Instant) -> u128 {
 ///         raise ValueError(name)
 ///     return name
 /// ```
-async fn job(name: &'static str, delay_ms: u64, fail: bool, t: Trace, t0: Instant) -> Result<&'static str, &'static str> {
+async fn job(
+    name: &'static str,
+    delay_ms: u64,
+    fail: bool,
+    t: Trace,
+    t0: Instant,
+) -> Result<&'static str, &'static str> {
     if delay_ms == 0 {
         yield_now().await; // asyncio.sleep(0)
     } else {
@@ -71,7 +77,13 @@ fn as_completed_yields_in_completion_order() {
     let t = trace.clone();
     paused_loop().block_on(async move {
         let t0 = now();
-        let specs = [("a", 30, false), ("b", 10, true), ("c", 20, false), ("d", 20, false), ("e", 0, false)];
+        let specs = [
+            ("a", 30, false),
+            ("b", 10, true),
+            ("c", 20, false),
+            ("d", 20, false),
+            ("e", 0, false),
+        ];
         let mut tasks: Vec<Option<tulip::Task<_>>> = (0..5).map(|_| None).collect();
         for i in [4, 3, 0, 1, 2] {
             let (name, delay, fail) = specs[i];
@@ -119,7 +131,13 @@ fn as_completed_of_futures_runs_them_only_while_polled_as_documented() {
     let t = trace.clone();
     paused_loop().block_on(async move {
         let t0 = now();
-        let specs = [("a", 30, false), ("b", 10, true), ("f", 12, false), ("c", 20, false), ("d", 22, false)];
+        let specs = [
+            ("a", 30, false),
+            ("b", 10, true),
+            ("f", 12, false),
+            ("c", 20, false),
+            ("d", 22, false),
+        ];
         let mut done = tulip::as_completed(
             specs.map(|(name, delay, fail)| job(name, delay, fail, t.clone(), t0)),
         );

@@ -43,7 +43,11 @@ async fn fails(name: &'static str, delay_ms: u64, t: Trace) -> Result<&'static s
 ///     finally:
 ///         trace.append(f"{name} cleanup")
 /// ```
-async fn sleeper(name: &'static str, delay_ms: u64, t: Trace) -> Result<&'static str, &'static str> {
+async fn sleeper(
+    name: &'static str,
+    delay_ms: u64,
+    t: Trace,
+) -> Result<&'static str, &'static str> {
     let t2 = t.clone();
     let _finally = finally(move || t2.push(format!("{name} cleanup")));
     sleep(Duration::from_millis(delay_ms)).await;

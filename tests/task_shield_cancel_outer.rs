@@ -91,7 +91,9 @@ fn cancelling_the_outer_task_leaves_the_shielded_task_running() {
                     py(seen.is_done())
                 ))
             });
-            let r = tulip::shield(shielded).await.expect("the inner task succeeds");
+            let r = tulip::shield(shielded)
+                .await
+                .expect("the inner task succeeds");
             except_cancelled.disarm();
             to.push(format!("outer got {r}"));
         });
@@ -99,7 +101,11 @@ fn cancelling_the_outer_task_leaves_the_shielded_task_running() {
         let cancel = outer.cancel();
         t.push("cancel requested");
         let cancelled = cancel.await.is_none();
-        t.push(format!("outer task cancelled={} at {}", py(cancelled), ms(t0)));
+        t.push(format!(
+            "outer task cancelled={} at {}",
+            py(cancelled),
+            ms(t0)
+        ));
         let r = inner.await.expect("the inner task succeeds");
         t.push(format!("main awaits inner: {r} at {}", ms(t0)));
     });

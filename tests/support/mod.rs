@@ -18,9 +18,9 @@ pub(crate) mod example;
 pub(crate) mod http;
 pub(crate) mod net;
 pub(crate) mod protocol;
-pub(crate) mod trace;
 #[cfg(all(feature = "tls", feature = "rcgen"))]
 pub(crate) mod tls;
+pub(crate) mod trace;
 
 use std::cell::RefCell;
 use std::future::Future;
