@@ -183,3 +183,25 @@ body exits at 500
 group: ['f'] at 500",
     );
 }
+
+/// Several sleeping siblings: asyncio cancels them in the order of a set (it changes from run to run,
+/// which is why the python program keeps one); tulip cancels them in spawn order, as docs/PORTING.md
+/// says.
+#[test]
+fn sleeping_siblings_are_cancelled_in_spawn_order() {
+    let trace = Trace::new();
+    let t = trace.clone();
+    paused_loop().block_on(async move {
+        let group = TaskGroup::fallible();
+        for name in ["s0", "s1"] {
+            group.try_spawn(sleeper(name, 1000, t.clone()));
+        }
+        group.try_spawn(fails("x", 10, t.clone()));
+        for name in ["s3", "s4"] {
+            group.try_spawn(sleeper(name, 1000, t.clone()));
+        }
+        let err = group.join().await.expect_err("x failed");
+        assert_eq!(err.cancelled(), [0, 1, 3, 4]);
+    });
+    trace.assert_eq_python("x raises\ns0 cleanup\ns1 cleanup\ns3 cleanup\ns4 cleanup");
+}
