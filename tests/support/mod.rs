@@ -7,6 +7,7 @@
 //!   bytes, verified byte for byte, then EOF (`client::echo_concurrent(addr, 200, 256 * 1024)`).
 //! - [`child`]: `isolated(name, body)` runs one test in a child process (for scenarios that may abort).
 //! - [`net`]: in-process set-up: a bounded `run`, a connected TCP pair, temporary socket paths.
+//! - [`trace`]: the trace an asyncio port prints, compared with python3's.
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
@@ -19,6 +20,7 @@ pub(crate) mod net;
 pub(crate) mod protocol;
 #[cfg(all(feature = "tls", feature = "rcgen"))]
 pub(crate) mod tls;
+pub(crate) mod trace;
 
 use std::cell::RefCell;
 use std::future::Future;

@@ -12,11 +12,16 @@ use crate::Elapsed;
 
 /// Runs `future` for at most `duration`; past that it is dropped and the result is [`Elapsed`].
 ///
-/// The future is polled before the deadline is checked, so a future that is ready at once always wins.
-/// Any `duration` is accepted: `Duration::MAX` is no deadline at all.
+/// On the first poll the future is polled before the deadline is checked, so a future that is ready
+/// at once always wins, even against a zero deadline. After that the deadline is checked first: a
+/// future whose result arrives at the very instant the deadline passes (both woken in the same loop
+/// iteration) is dropped and the result is `Elapsed`, as asyncio's deadline cancels the task before
+/// it resumes with the result. Any `duration` is accepted: `Duration::MAX` is no deadline at all.
 ///
-/// **asyncio:** `asyncio.wait_for(aw, timeout)` and `async with asyncio.timeout(delay)`. Differences:
-/// the inner future is dropped (Rust's cancellation) instead of receiving `CancelledError`.
+/// **asyncio:** `asyncio.wait_for(aw, timeout)` (3.12, which runs it as `async with timeout()`) and
+/// `async with asyncio.timeout(delay)`. Differences: the inner future is dropped (Rust's cancellation)
+/// instead of receiving `CancelledError`; a future ready on its first poll wins against a zero or past
+/// deadline (asyncio's `wait_for(coro, 0)` raises `TimeoutError` without starting the coroutine).
 ///
 /// # Cancel safety
 ///
@@ -38,10 +43,12 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
         sleep: sleep(duration),
+        polled: false,
     }
 }
 
-/// Runs `future` until `deadline`; past that it is dropped and the result is [`Elapsed`].
+/// Runs `future` until `deadline`; past that it is dropped and the result is [`Elapsed`]. The
+/// deadline is checked as [`timeout`]'s: after the future on the first poll, before it afterwards.
 ///
 /// **asyncio:** `asyncio.timeout_at(when)`.
 ///
@@ -60,6 +67,7 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
         sleep: sleep_until(deadline),
+        polled: false,
     }
 }
 
@@ -85,6 +93,8 @@ pin_project! {
         #[pin]
         future: F,
         sleep: Sleep,
+        // Whether the future was polled once: from then on the deadline is checked first.
+        polled: bool,
     }
 }
 
@@ -172,8 +182,18 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        // asyncio's order: a deadline that has passed by the time the waiting task runs again wins,
+        // even if the result arrived in the same iteration (the deadline's handler cancels the task
+        // before its step runs). Only a future ready on its very first poll beats the deadline.
+        if *this.polled && Pin::new(&mut *this.sleep).poll(cx).is_ready() {
+            return Poll::Ready(Err(Elapsed::new()));
+        }
+        let first = !std::mem::replace(this.polled, true);
         if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
+        }
+        if !first {
+            return Poll::Pending; // the deadline was checked above, and its waker registered
         }
         match Pin::new(this.sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed::new())),

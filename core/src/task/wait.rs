@@ -394,8 +394,13 @@ impl<T> Drop for Shield<T> {
 /// Runs `future` for at most `timeout`; past that it is dropped and the result is
 /// [`Elapsed`](tulip_time::Elapsed). The same as [`tulip_time::timeout`], with asyncio's argument order.
 ///
+/// The deadline is checked as [`tulip_time::timeout`]'s: a future ready on its first poll wins, and
+/// a result arriving in the loop iteration in which the deadline passes loses to it.
+///
 /// **asyncio:** `await asyncio.wait_for(aw, timeout)`. Differences: the future is dropped (Rust's
-/// cancellation) rather than cancelled and awaited; the error is `Elapsed` (asyncio's `TimeoutError`).
+/// cancellation) rather than cancelled and awaited; the error is `Elapsed` (asyncio's `TimeoutError`);
+/// as in 3.12 (where `wait_for` is `async with timeout()`), not 3.11 (which ran `aw` as a task of its
+/// own and returned a result that came with the deadline).
 /// For asyncio 3.11's `async with asyncio.timeout(delay)` block use [`tulip_time::timeout`], whose
 /// deadline can be moved with [`Timeout::reschedule`](tulip_time::Timeout::reschedule).
 ///
