@@ -19,7 +19,7 @@ use tulip::net::{Protocol, Server, TcpListener, Transport};
 use tulip::sync::Event;
 use tulip::tls::{
     create_connection, create_server, open_connection, start_server, start_tls_server,
-    upgrade_transport_client,
+    upgrade_transport_client, SHUTDOWN_TIMEOUT,
 };
 
 /// asyncio's default `ssl_shutdown_timeout` (`asyncio.constants.SSL_SHUTDOWN_TIMEOUT`).
@@ -114,6 +114,12 @@ impl Protocol for Watch {
         self.lost.calls.borrow_mut().push(exc.map(|e| e.kind()));
         self.lost.lost.set();
     }
+}
+
+/// The constant is asyncio's default, and the tests below measure against it.
+#[test]
+fn shutdown_timeout_is_asyncios_default() {
+    assert_eq!(SHUTDOWN_TIMEOUT, ASYNCIO_SHUTDOWN_TIMEOUT);
 }
 
 /// A peer that never reads: our data and `close_notify` cannot be sent, so the close is aborted at
