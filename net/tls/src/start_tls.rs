@@ -33,7 +33,10 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// until the buffered data and `close_notify` are sent. A peer that stops reading cannot hold the
 /// connection, its socket or a task waiting on it for longer, on any path of this crate
 /// ([`TlsSocket`](crate::TlsSocket) keeps the limit, so the streams, the Protocol transports, the
-/// servers' connections and the upgraded transports all get it).
+/// servers' connections and the upgraded transports all get it). The bare streams that
+/// [`start_tls_client`] and [`start_tls_server`] return are closed by their owner (`close()` of
+/// `futures_io::AsyncWrite`), without a limit: wrap that in `tulip_time::timeout`, or put the stream
+/// in a `TlsSocket` first.
 ///
 /// Past the limit, the connection is aborted as asyncio aborts it: the socket is shut down both ways,
 /// the data not yet sent is dropped, and every task waiting on the connection is woken.
