@@ -76,3 +76,88 @@ impl ShutdownTimer {
         self.expired.get()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use super::ShutdownTimer;
+    use crate::SHUTDOWN_TIMEOUT;
+
+    /// Arms `timer` with an expiry that marks it expired (as the socket's does) and counts the calls.
+    fn arm(timer: &Rc<ShutdownTimer>, calls: &Rc<Cell<u32>>) {
+        let (t, c) = (Rc::downgrade(timer), calls.clone());
+        timer.arm(move || {
+            if let Some(t) = t.upgrade() {
+                t.expire();
+            }
+            c.set(c.get() + 1);
+        });
+    }
+
+    fn paused_loop() -> tulip_core::Loop {
+        tulip_core::Loop::builder()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    /// Armed (twice: the second is a no-op), the expiry runs once, exactly `SHUTDOWN_TIMEOUT`
+    /// after the first arming; arming an expired timer does nothing.
+    #[test]
+    fn an_armed_timer_expires_once_at_the_limit() {
+        paused_loop().block_on(async {
+            let timer = Rc::new(ShutdownTimer::default());
+            let calls = Rc::new(Cell::new(0));
+            arm(&timer, &calls);
+            tulip_time::sleep(Duration::from_secs(1)).await;
+            arm(&timer, &calls);
+            tulip_time::sleep(SHUTDOWN_TIMEOUT - Duration::from_secs(1) - Duration::from_millis(1))
+                .await;
+            assert!(!timer.expired());
+            assert_eq!(calls.get(), 0);
+            tulip_time::sleep(Duration::from_millis(1)).await;
+            tulip_core::yield_now().await;
+            assert!(timer.expired());
+            assert_eq!(calls.get(), 1);
+            arm(&timer, &calls);
+            tulip_time::sleep(SHUTDOWN_TIMEOUT * 2).await;
+            assert_eq!(calls.get(), 1);
+        });
+    }
+
+    /// Disarmed before the limit, the expiry never runs; armed again, the limit counts from then.
+    #[test]
+    fn a_disarmed_timer_never_expires() {
+        paused_loop().block_on(async {
+            let timer = Rc::new(ShutdownTimer::default());
+            let calls = Rc::new(Cell::new(0));
+            arm(&timer, &calls);
+            tulip_time::sleep(SHUTDOWN_TIMEOUT / 2).await;
+            timer.disarm();
+            tulip_time::sleep(SHUTDOWN_TIMEOUT * 2).await;
+            assert!(!timer.expired());
+            assert_eq!(calls.get(), 0);
+            let start = tulip_time::now();
+            arm(&timer, &calls);
+            while calls.get() == 0 {
+                tulip_time::sleep(Duration::from_secs(1)).await;
+            }
+            assert_eq!(tulip_time::now() - start, SHUTDOWN_TIMEOUT);
+            assert!(timer.expired());
+        });
+    }
+
+    /// Outside a running loop there is no task to wait on the connection and none to sleep: arming
+    /// does nothing (and does not panic).
+    #[test]
+    fn arming_outside_a_loop_does_nothing() {
+        let timer = Rc::new(ShutdownTimer::default());
+        let calls = Rc::new(Cell::new(0));
+        arm(&timer, &calls);
+        assert!(timer.task.borrow().is_none());
+        assert!(!timer.expired());
+    }
+}
