@@ -130,7 +130,7 @@ mod tests {
 
     /// Disarmed before the limit, the expiry never runs; armed again, the limit counts from then.
     #[test]
-    fn a_disarmed_timer_never_expires() {
+    fn a_disarmed_timer_does_not_expire_and_can_be_armed_again() {
         paused_loop().block_on(async {
             let timer = Rc::new(ShutdownTimer::default());
             let calls = Rc::new(Cell::new(0));
