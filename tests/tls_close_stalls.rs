@@ -308,7 +308,10 @@ async fn server_wait_closed_returns_when_a_handler_closes_to_a_client_that_never
             writer.write(&vec![7u8; SIZE]).unwrap();
             let start = tulip::time::now();
             writer.close();
-            let err = writer.wait_closed().await.expect_err("closed to a stalled client");
+            let err = writer
+                .wait_closed()
+                .await
+                .expect_err("closed to a stalled client");
             *o.borrow_mut() = Some((err.kind(), tulip::time::now() - start));
         }
     })
@@ -358,7 +361,10 @@ async fn close_clients_ends_a_tls_stream_handler_stuck_in_drain() {
     within_guard("the handler's write", draining.wait()).await;
     // On the paused clock this passes only once nothing moves: the client's window is full.
     tulip::time::sleep(Duration::from_secs(1)).await;
-    assert!(drained.borrow().is_none(), "drain returned to a client that never reads");
+    assert!(
+        drained.borrow().is_none(),
+        "drain returned to a client that never reads"
+    );
     let start = tulip::time::now();
     server.close();
     server.close_clients();
@@ -449,7 +455,11 @@ async fn close_clients_does_not_wait_for_clients_that_never_answer() {
     within_guard("the protocol server's wait_closed", protocols.wait_closed()).await;
     assert_eq!(tulip::time::now() - start, Duration::ZERO);
     assert_eq!(
-        handler_read.borrow_mut().take().expect("the handler ended").unwrap(),
+        handler_read
+            .borrow_mut()
+            .take()
+            .expect("the handler ended")
+            .unwrap(),
         b""
     );
     assert_eq!(lost.calls.borrow().clone(), [None]);
