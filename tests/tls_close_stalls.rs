@@ -40,11 +40,14 @@ async fn within_guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what} still waits after an hour"))
 }
 
+/// What the stalled peer read once let go: the bytes, or the error's kind.
+type PeerRead = Rc<RefCell<Option<Result<Vec<u8>, ErrorKind>>>>;
+
 /// The server end of a stalled peer: it holds the connection and neither reads nor closes until
-/// `go` is set; then it reads to the end and records what it got (the bytes, or the error's kind).
+/// `go` is set; then it reads to the end and records what it got.
 struct Peer {
     go: Rc<Event>,
-    got: Rc<RefCell<Option<Result<Vec<u8>, ErrorKind>>>>,
+    got: PeerRead,
     done: Rc<Event>,
 }
 
