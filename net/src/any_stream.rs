@@ -69,6 +69,7 @@ pub(crate) trait DynStream {
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>>;
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    fn start_closing(&self);
     fn can_write_eof(&self) -> bool;
     fn as_any(&self) -> &dyn Any;
 }
@@ -94,6 +95,9 @@ impl<S: ByteStream> DynStream for S {
     }
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ByteStream::poll_close(self, cx)
+    }
+    fn start_closing(&self) {
+        ByteStream::start_closing(self)
     }
     fn can_write_eof(&self) -> bool {
         ByteStream::can_write_eof(self)
@@ -162,6 +166,9 @@ impl ByteStream for AnyStream {
     }
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         each!(self.poll_close(cx))
+    }
+    fn start_closing(&self) {
+        each!(self.start_closing())
     }
     fn can_write_eof(&self) -> bool {
         each!(self.can_write_eof())

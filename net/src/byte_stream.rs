@@ -26,6 +26,8 @@ use crate::unix::UnixStream;
 /// - `poll_shutdown(Shutdown::Write)` sends EOF (only called when
 ///   [`can_write_eof`](ByteStream::can_write_eof)); `Shutdown::Both` ends the connection both ways
 ///   (TLS: `close_notify`, then the socket). The writer calls them once its buffer is sent.
+/// - [`start_closing`](ByteStream::start_closing) is called once when a writer's or transport's
+///   `close()` begins, before the buffer is sent (TLS starts its shutdown time limit there).
 ///
 /// **asyncio:** the transport beneath a `StreamReader`/`StreamWriter` pair (`_SelectorSocketTransport`,
 /// `_SSLProtocolTransport`, the Unix transports): whatever `open_connection`,
@@ -295,6 +297,27 @@ pub trait ByteStream: Clone + Unpin + 'static {
         let _ = cx;
         Poll::Ready(Ok(()))
     }
+
+    /// Told once, when the writer or the transport over the stream starts closing (their `close()`),
+    /// before the data they buffered is sent: a stream whose close may wait on the peer starts its
+    /// time limit here (TLS: `tulip_tls::SHUTDOWN_TIMEOUT`). Nothing for sockets (the default).
+    ///
+    /// **asyncio:** the start of an SSL transport's `close()` (`SSLProtocol._start_shutdown`, which
+    /// arms `ssl_shutdown_timeout`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ByteStream;
+    /// tulip_core::run(async {
+    ///     let (a, _b) = tulip_net::unix::UnixStream::pair()?;
+    ///     a.start_closing(); // a socket has no time limit to start
+    ///     assert!(!a.wants_flush());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    fn start_closing(&self) {}
 
     /// Whether the stream can send EOF and keep reading (`false` for TLS, as asyncio's SSL transport).
     ///

@@ -343,6 +343,11 @@ impl Transport {
     /// ```
     pub fn close(&self) {
         let mut st = self.inner.state.borrow_mut();
+        if !st.link.side.closing {
+            if let Some(sock) = &st.link.sock {
+                sock.start_closing();
+            }
+        }
         st.link.close();
         st.sendfile.wake();
     }

@@ -419,6 +419,7 @@ impl<S: ByteStream> StreamWriter<S> {
             if !st.side.close() {
                 return;
             }
+            self.shared.sock.start_closing();
             if st.flushing {
                 return; // the flusher finishes the job
             }

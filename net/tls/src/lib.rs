@@ -22,6 +22,14 @@
 //! [`HANDSHAKE_TIMEOUT`] (60 s, asyncio's default `ssl_handshake_timeout`), so a peer that stalls
 //! never holds a connection or a task forever.
 //!
+//! Every close is bounded the same way, by [`SHUTDOWN_TIMEOUT`] (30 s, asyncio's default
+//! `ssl_shutdown_timeout`), from the `close()` of a `StreamWriter` or `Transport` (or
+//! `Server::close_clients`): when a peer that stopped reading leaves our data and `close_notify`
+//! unsent, the connection is aborted (the socket shut down both ways, unsent data dropped, waiters
+//! woken); `wait_closed()` then fails with `TimedOut` and a protocol gets
+//! `connection_lost(Some(err))` of that kind, as asyncio's `TimeoutError("SSL shutdown timed out")`.
+//! A close does not wait for the peer's `close_notify` (asyncio does, within the same limit).
+//!
 //! A peer that closes its TCP connection without `close_notify` may have been cut off (a truncation
 //! attack looks the same), so the end is an error, not an end of stream: reads return the bytes that
 //! came before it, then `UnexpectedEof`, and a protocol gets `connection_lost(Some(err))` with no
@@ -78,6 +86,7 @@
 mod aliases;
 mod protocol;
 mod server;
+mod shutdown;
 mod socket;
 mod start_tls;
 mod upgrade;
@@ -86,7 +95,7 @@ pub use aliases::{TlsStreamReader, TlsStreamWriter};
 pub use protocol::{create_connection, create_server};
 pub use server::{open_connection, start_server};
 pub use socket::TlsSocket;
-pub use start_tls::{start_tls_client, start_tls_server, HANDSHAKE_TIMEOUT};
+pub use start_tls::{start_tls_client, start_tls_server, HANDSHAKE_TIMEOUT, SHUTDOWN_TIMEOUT};
 pub use upgrade::{upgrade_transport_client, upgrade_transport_server};
 
 pub use futures_rustls::{client, server as server_stream, TlsAcceptor, TlsConnector, TlsStream};

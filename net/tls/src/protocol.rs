@@ -16,7 +16,9 @@ use crate::server::{accept_tls, connect_tls};
 ///
 /// The transport is `tulip_net`'s own [`Transport`]; `transport.stream::<TlsSocket>()` gives the
 /// [`TlsSocket`](crate::TlsSocket) for the peer certificate and the cipher. `close()` sends `close_notify` after the
-/// buffered data; `write_eof()` is refused (`Unsupported`), as on asyncio's SSL transport.
+/// buffered data, within [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) (30 s; past it the transport
+/// is aborted and the protocol gets `connection_lost(Some(err))`, `err` of kind `TimedOut`);
+/// `write_eof()` is refused (`Unsupported`), as on asyncio's SSL transport.
 ///
 /// **asyncio:** `loop.create_connection(protocol_factory, host, port, ssl=context,
 /// server_hostname=name)`.
@@ -107,7 +109,9 @@ where
 
 /// Listens on `addr`; for each client, runs the TLS handshake (up to 60 s, in the connection's own
 /// task) and then a protocol made by `protocol_factory`, as `tulip_net::create_server` does over TCP.
-/// A failed handshake is reported on stderr and closes that connection only.
+/// A failed handshake is reported on stderr and closes that connection only. A connection's close
+/// (`transport.close()`, or `close_clients`) is aborted after
+/// [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) (30 s) when the client does not take the data.
 ///
 /// **asyncio:** `loop.create_server(protocol_factory, host, port, ssl=context)`.
 ///

@@ -33,6 +33,10 @@ pub(crate) async fn connect_tls(
 /// the connection as a reader and a writer: `tulip_net`'s own [`StreamReader`]/[`StreamWriter`] over a
 /// [`TlsSocket`] (reach it with `writer.get_ref()` for the peer certificate and the cipher).
 ///
+/// `writer.close()` sends the buffered data and `close_notify` within
+/// [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) (30 s), else aborts the connection:
+/// `wait_closed()` then fails with `TimedOut`.
+///
 /// **asyncio:** `await asyncio.open_connection(host, port, ssl=context, server_hostname=name)`.
 ///
 /// # Errors
@@ -100,7 +104,10 @@ pub async fn open_connection(
 ///
 /// The server is a `tulip_net::Server`, as for plain [`tulip_net::start_server`]: it listens on every
 /// address `addr` names, and has `close`, `wait_closed`, `serve_forever`, `close_clients`. The halves
-/// are `tulip_net`'s own [`StreamReader`]/[`StreamWriter`] over a [`TlsSocket`].
+/// are `tulip_net`'s own [`StreamReader`]/[`StreamWriter`] over a [`TlsSocket`]. A connection's
+/// close (its writer's `close()`, or `close_clients`) is aborted after
+/// [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) (30 s) when the client does not take the data, so
+/// a stalled client cannot keep `wait_closed` waiting.
 ///
 /// **asyncio:** `await asyncio.start_server(client_connected_cb, host, port, ssl=context)`.
 ///

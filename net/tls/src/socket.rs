@@ -7,13 +7,15 @@ use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsStream;
 use rustls::pki_types::CertificateDer;
 use rustls::{CommonState, ProtocolVersion, SupportedCipherSuite};
 use tulip_net::{ByteStream, TcpStream};
+
+use crate::shutdown::ShutdownTimer;
 
 /// A TLS connection over `S` (a TCP socket unless named), shared by the halves that use it: clones are
 /// handles to the one connection, as a socket's are. It is what
@@ -22,8 +24,16 @@ use tulip_net::{ByteStream, TcpStream};
 /// [`create_server`](crate::create_server) run a `Protocol` over.
 ///
 /// It cannot half-close ([`ByteStream::can_write_eof`] is `false`); shutting it down sends TLS's
-/// `close_notify`, then shuts the socket down both ways, after which a reader of this connection
-/// sees the end of the stream (as asyncio's reader does after `writer.close()`).
+/// `close_notify`, then shuts the socket's write side down, after which a reader of this connection
+/// sees the end of the stream (as asyncio's reader does after `writer.close()`). It does not wait for
+/// the peer's `close_notify`.
+///
+/// Closing is bounded by [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) (30 s, asyncio's
+/// `ssl_shutdown_timeout`), counted from the writer's or the transport's `close()`
+/// ([`ByteStream::start_closing`]) or from the first shutdown poll: when the buffered data and
+/// `close_notify` are not sent by then (a peer that stopped reading), the connection is aborted: the
+/// socket is shut down both ways, unsent data is dropped, the tasks waiting on it are woken, and every
+/// later read, write, flush and shutdown fails with [`TimedOut`](io::ErrorKind::TimedOut).
 ///
 /// **asyncio:** `ssl.SSLObject` / `SSLSocket`, as reached through `get_extra_info("ssl_object")`;
 /// [`peercert`](TlsSocket::peercert) and [`cipher`](TlsSocket::cipher) answer
@@ -75,7 +85,12 @@ struct Inner<S> {
     /// the stream without the peer's `close_notify` is then ours, not a truncation.
     closed: Cell<bool>,
     /// The task waiting in `poll_read`, woken when we close so that its read ends.
-    reader: Cell<Option<std::task::Waker>>,
+    reader: Cell<Option<Waker>>,
+    /// The task last waiting in `poll_write`, `poll_flush` or a shutdown, woken when the close times
+    /// out (the socket's shutdown wakes it too; this does not depend on the selector reporting it).
+    writer: Cell<Option<Waker>>,
+    /// The close's time limit ([`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT)).
+    shutdown: ShutdownTimer,
 }
 
 impl<S> Clone for TlsSocket<S> {
@@ -151,6 +166,8 @@ impl<S> TlsSocket<S> {
                 io: RefCell::new(stream),
                 closed: Cell::new(false),
                 reader: Cell::new(None),
+                writer: Cell::new(None),
+                shutdown: ShutdownTimer::default(),
             }),
         }
     }
@@ -322,6 +339,22 @@ fn busy(_: std::cell::BorrowError) -> io::Error {
     io::Error::new(io::ErrorKind::WouldBlock, "TLS stream in use")
 }
 
+/// What every call on a connection aborted by [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) returns.
+#[cold]
+fn shutdown_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "TLS shutdown timed out")
+}
+
+/// Keeps `cx`'s waker in `slot` (the same task waiting again keeps the one it has: no clone).
+#[inline]
+fn remember(slot: &Cell<Option<Waker>>, cx: &Context<'_>) {
+    let waker = match slot.take() {
+        Some(w) if w.will_wake(cx.waker()) => w,
+        _ => cx.waker().clone(),
+    };
+    slot.set(Some(waker));
+}
+
 impl<S> TlsSocket<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -340,6 +373,49 @@ where
             ))),
         }
     }
+
+    /// One write, without noting a waker (`try_write` polls with one that does nothing).
+    fn poll_write_now(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.inner.shutdown.expired() {
+            return Poll::Ready(Err(shutdown_timed_out()));
+        }
+        self.poll_io(|io| io.poll_write(cx, buf))
+    }
+}
+
+impl<S: ByteStream> TlsSocket<S> {
+    /// Starts the close's time limit, unless the close is done already (or it runs).
+    fn arm_shutdown_timer(&self) {
+        if self.inner.closed.get() {
+            return;
+        }
+        let inner = Rc::downgrade(&self.inner);
+        self.inner.shutdown.arm(move || {
+            if let Some(inner) = inner.upgrade() {
+                TlsSocket { inner }.abort_after_shutdown_timeout();
+            }
+        });
+    }
+
+    /// [`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT) passed with the close unfinished: aborts the
+    /// connection as asyncio's `_check_shutdown_timeout` does (`transport._force_close(...)`): from
+    /// now on every call fails with `TimedOut` (what rustls still holds is never sent), the socket is
+    /// shut down both ways (so nothing more goes out or comes in, and the selector wakes whoever waits
+    /// on it), and the tasks waiting on this stream are woken to see the error. The descriptor is
+    /// closed when the last handle is dropped (the Protocol connection drops its own at once).
+    fn abort_after_shutdown_timeout(&self) {
+        self.inner.shutdown.expire();
+        if let Ok(io) = self.inner.io.try_borrow() {
+            let mut cx = Context::from_waker(Waker::noop());
+            // An error means the socket is shut or reset already: aborted all the same.
+            let _ = io.get_ref().0.poll_shutdown(&mut cx, Shutdown::Both);
+        }
+        for slot in [&self.inner.reader, &self.inner.writer] {
+            if let Some(waker) = slot.take() {
+                waker.wake();
+            }
+        }
+    }
 }
 
 impl<S> ByteStream for TlsSocket<S>
@@ -354,6 +430,9 @@ where
         if buf.is_empty() || self.inner.closed.get() {
             return Poll::Ready(Ok(0));
         }
+        if self.inner.shutdown.expired() {
+            return Poll::Ready(Err(shutdown_timed_out()));
+        }
         match self.poll_io(|io| io.poll_read(cx, buf)) {
             // Our own close shut the socket's read side: the end, not a truncation.
             Poll::Ready(Err(e))
@@ -362,13 +441,10 @@ where
                 Poll::Ready(Ok(0))
             }
             Poll::Pending => {
-                // Woken by our own close too (`poll_shutdown`), which ends this read.
+                // Woken by our own close too (`poll_shutdown`), which ends this read, and by an
+                // abort at the close's time limit.
                 // The same task reading again (the usual case) keeps its waker: no clone per read.
-                let reader = match self.inner.reader.take() {
-                    Some(w) if w.will_wake(cx.waker()) => w,
-                    _ => cx.waker().clone(),
-                };
-                self.inner.reader.set(Some(reader));
+                remember(&self.inner.reader, cx);
                 Poll::Pending
             }
             r => r,
@@ -376,28 +452,46 @@ where
     }
 
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(|io| io.poll_write(cx, buf))
+        let r = self.poll_write_now(cx, buf);
+        if r.is_pending() {
+            remember(&self.inner.writer, cx);
+        }
+        r
     }
 
     fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         // rustls takes the plaintext into its own buffer (sending what the socket accepts), so this
         // completes unless that buffer is full; `wants_flush` then tells the writer to send the rest.
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        match self.poll_write(&mut cx, buf) {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.poll_write_now(&mut cx, buf) {
             Poll::Ready(r) => r,
             Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 
     fn wants_flush(&self) -> bool {
-        self.inner
-            .io
-            .try_borrow()
-            .is_ok_and(|io| io.get_ref().1.wants_write())
+        // Aborted: what rustls holds is dropped, not sent.
+        !self.inner.shutdown.expired()
+            && self
+                .inner
+                .io
+                .try_borrow()
+                .is_ok_and(|io| io.get_ref().1.wants_write())
     }
 
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_io(|io| io.poll_flush(cx))
+        if self.inner.shutdown.expired() {
+            return Poll::Ready(Err(shutdown_timed_out()));
+        }
+        let r = self.poll_io(|io| io.poll_flush(cx));
+        if r.is_pending() {
+            remember(&self.inner.writer, cx);
+        }
+        r
+    }
+
+    fn start_closing(&self) {
+        self.arm_shutdown_timer();
     }
 
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>> {
@@ -407,11 +501,27 @@ where
                 "TLS cannot half-close (write_eof)",
             )));
         }
+        if self.inner.shutdown.expired() {
+            return Poll::Ready(Err(shutdown_timed_out()));
+        }
         // `close_notify`, flushed, then the socket's write side (FIN); our own reads end here too
         // (`poll_read`). Not the socket's read side: the peer answers with its own `close_notify`,
         // and data arriving at a socket shut for reading makes Linux answer with a reset, which the
         // peer would see as an error instead of a clean close.
-        ready!(self.poll_io(|io| io.poll_close(cx)))?;
+        let closed = match self.poll_io(|io| io.poll_close(cx)) {
+            Poll::Pending => {
+                // Bounded by SHUTDOWN_TIMEOUT, from here when no writer or transport started the
+                // clock before (`start_closing`): `Server::close_clients` on a streams server
+                // shuts the stream down directly.
+                self.arm_shutdown_timer();
+                remember(&self.inner.writer, cx);
+                return Poll::Pending;
+            }
+            Poll::Ready(r) => r,
+        };
+        // Done, or failed on its own (the peer reset): the time limit no longer applies.
+        self.inner.shutdown.disarm();
+        closed?;
         self.inner.closed.set(true);
         if let Some(reader) = self.inner.reader.take() {
             reader.wake();

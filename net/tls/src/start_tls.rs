@@ -27,6 +27,37 @@ use rustls::{ClientConfig, ServerConfig};
 /// ```
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long closing a TLS connection may take before the connection is aborted: 30 s from the
+/// `close()` of its [`StreamWriter`](tulip_net::StreamWriter) or
+/// [`Transport`](tulip_net::Transport) (or from [`Server::close_clients`](tulip_net::Server::close_clients))
+/// until the buffered data and `close_notify` are sent. A peer that stops reading cannot hold the
+/// connection, its socket or a task waiting on it for longer, on any path of this crate
+/// ([`TlsSocket`](crate::TlsSocket) keeps the limit, so the streams, the Protocol transports, the
+/// servers' connections and the upgraded transports all get it). The bare streams that
+/// [`start_tls_client`] and [`start_tls_server`] return are closed by their owner (`close()` of
+/// `futures_io::AsyncWrite`), without a limit: wrap that in `tulip_time::timeout`, or put the stream
+/// in a `TlsSocket` first.
+///
+/// Past the limit, the connection is aborted as asyncio aborts it: the socket is shut down both ways,
+/// the data not yet sent is dropped, and every task waiting on the connection is woken.
+/// `wait_closed()`, `drain()` and reads then fail with [`TimedOut`](io::ErrorKind::TimedOut) ("TLS
+/// shutdown timed out"), and a protocol gets `connection_lost(Some(err))` with that error.
+///
+/// **asyncio:** `asyncio.constants.SSL_SHUTDOWN_TIMEOUT`, the default `ssl_shutdown_timeout` of
+/// `open_connection`, `start_server`, `create_connection`, `create_server` and `start_tls` (3.11+):
+/// asyncio then force-closes the transport with `TimeoutError("SSL shutdown timed out")`, which
+/// `wait_closed()` raises and `connection_lost()` receives. Differences: asyncio also waits, within
+/// the same limit, for the peer's own `close_notify`; tulip does not wait for it (the close is done
+/// once ours is sent and the socket's write side is shut), so only a peer that does not take our data
+/// runs into the limit.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tulip_tls::SHUTDOWN_TIMEOUT, std::time::Duration::from_secs(30));
+/// ```
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// `handshake`, given up with `TimedOut` after [`HANDSHAKE_TIMEOUT`] (dropping it drops the stream).
 async fn within_handshake_timeout<T>(
     handshake: impl Future<Output = io::Result<T>>,
