@@ -4,19 +4,20 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
-use tulip_core::Task;
+use tulip_core::TimerHandle;
 
 use crate::SHUTDOWN_TIMEOUT;
 
 /// One connection's close timer.
 ///
-/// States: idle (`task` empty, not `expired`) → armed (`task` holds the sleeping task) → idle again
-/// when the close completes ([`disarm`](ShutdownTimer::disarm), which cancels the task), or expired
-/// (its task ran the expiry; final: never armed again).
+/// States: idle (`timer` empty, not `expired`) → armed (`timer` holds the loop's timer callback, as
+/// asyncio arms `ssl_shutdown_timeout` with `call_later`; no task, so nothing shows in `all_tasks()`)
+/// → idle again when the close completes ([`disarm`](ShutdownTimer::disarm), which cancels the
+/// callback), or expired (the callback ran the expiry; final: never armed again).
 #[derive(Default)]
 pub(crate) struct ShutdownTimer {
-    /// The task sleeping until the limit, while armed.
-    task: RefCell<Option<Task<()>>>,
+    /// The callback due at the limit, while armed.
+    timer: RefCell<Option<TimerHandle>>,
     /// The limit passed before the close completed: the connection was aborted.
     expired: Cell<bool>,
 }
@@ -24,7 +25,7 @@ pub(crate) struct ShutdownTimer {
 impl fmt::Debug for ShutdownTimer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShutdownTimer")
-            .field("armed", &self.task.try_borrow().map(|t| t.is_some()).ok())
+            .field("armed", &self.timer.try_borrow().map(|t| t.is_some()).ok())
             .field("expired", &self.expired.get())
             .finish()
     }
@@ -38,36 +39,32 @@ impl ShutdownTimer {
         if self.expired.get() {
             return;
         }
-        let Ok(mut task) = self.task.try_borrow_mut() else {
+        let Ok(mut timer) = self.timer.try_borrow_mut() else {
             return;
         };
-        if task.is_some() {
+        if timer.is_some() {
             return;
         }
         let Some(lp) = tulip_core::try_get_running_loop() else {
             return;
         };
-        *task = Some(lp.spawn(async move {
-            tulip_time::sleep(SHUTDOWN_TIMEOUT).await;
-            on_expiry();
-        }));
+        *timer = Some(lp.call_later(SHUTDOWN_TIMEOUT, on_expiry));
     }
 
-    /// The close completed (or failed on its own): the limit no longer applies; the sleeping task is
+    /// The close completed (or failed on its own): the limit no longer applies; the callback is
     /// cancelled.
     pub(crate) fn disarm(&self) {
-        let task = self.task.try_borrow_mut().ok().and_then(|mut t| t.take());
-        drop(task); // cancels it, with the slot released
+        let timer = self.timer.try_borrow_mut().ok().and_then(|mut t| t.take());
+        if let Some(timer) = timer {
+            timer.cancel(); // with the slot released
+        }
     }
 
-    /// Marks the limit as passed; called by the expiry, from the timer's own task, which is let
-    /// finish (detached, not cancelled from inside itself).
+    /// Marks the limit as passed; called by the expiry, from the timer's own callback (its handle
+    /// is let go: the callback is running, there is nothing to cancel).
     pub(crate) fn expire(&self) {
         self.expired.set(true);
-        let task = self.task.try_borrow_mut().ok().and_then(|mut t| t.take());
-        if let Some(task) = task {
-            task.detach();
-        }
+        drop(self.timer.try_borrow_mut().ok().and_then(|mut t| t.take()));
     }
 
     /// Whether the limit passed and the connection was aborted.
@@ -150,14 +147,14 @@ mod tests {
         });
     }
 
-    /// Outside a running loop there is no task to wait on the connection and none to sleep: arming
-    /// does nothing (and does not panic).
+    /// Outside a running loop there is no task to wait on the connection and no timer to run the
+    /// expiry: arming does nothing (and does not panic).
     #[test]
     fn arming_outside_a_loop_does_nothing() {
         let timer = Rc::new(ShutdownTimer::default());
         let calls = Rc::new(Cell::new(0));
         arm(&timer, &calls);
-        assert!(timer.task.borrow().is_none());
+        assert!(timer.timer.borrow().is_none());
         assert!(!timer.expired());
     }
 }
