@@ -470,3 +470,77 @@ async fn close_clients_does_not_wait_for_clients_that_never_answer() {
     assert_eq!(streams_client.read_to_end().await.unwrap(), b"");
     assert_eq!(protocol_client.read_to_end().await.unwrap(), b"");
 }
+
+/// `Server.abort_clients()` (3.13) with a streams handler stuck in `drain()` to a client that never
+/// reads: the connection is aborted at once (no `close_notify`, no 30 s wait): `drain()` fails with
+/// `ConnectionAborted`, the handler ends and the server's `wait_closed()` returns without the clock
+/// moving.
+///
+/// ```python
+/// server.close(); server.abort_clients()
+/// await server.wait_closed()   # at once: every transport was aborted
+/// ```
+#[tulip::test(start_paused = true)]
+async fn abort_clients_ends_a_tls_stream_handler_stuck_in_drain_at_once() {
+    let pki = Pki::new();
+    let draining = Rc::new(Event::new());
+    let drained: Rc<RefCell<Option<io::Result<()>>>> = Rc::default();
+    let (d, r) = (draining.clone(), drained.clone());
+    let server = start_server("127.0.0.1:0", pki.server(), move |_reader, writer| {
+        let (d, r) = (d.clone(), r.clone());
+        async move {
+            writer.write(&vec![7u8; SIZE]).unwrap();
+            d.set();
+            *r.borrow_mut() = Some(writer.drain().await);
+        }
+    })
+    .await
+    .unwrap();
+    let _client = open_connection(server.local_addrs()[0], pki.client(), "localhost")
+        .await
+        .unwrap();
+    within_guard("the handler's write", draining.wait()).await;
+    tulip::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        drained.borrow().is_none(),
+        "drain returned to a client that never reads"
+    );
+    let start = tulip::time::now();
+    server.close();
+    server.abort_clients();
+    within_guard("the server's wait_closed", server.wait_closed()).await;
+    assert_eq!(tulip::time::now() - start, Duration::ZERO);
+    let got = drained.borrow_mut().take().expect("the handler ended");
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::ConnectionAborted);
+}
+
+/// `Server.abort_clients()` on a TLS Protocol server whose connection has data a client that never
+/// reads cannot take: `connection_lost(None)` at once, as asyncio's `transport.abort()`.
+#[tulip::test(start_paused = true)]
+async fn abort_clients_ends_a_tls_protocol_connection_at_once() {
+    let pki = Pki::new();
+    let lost = Lost::default();
+    let l = lost.clone();
+    let greeting = Rc::new(vec![7u8; SIZE]);
+    let server = create_server(
+        move || Watch {
+            lost: l.clone(),
+            greeting: Some(greeting.clone()),
+        },
+        "127.0.0.1:0",
+        pki.server(),
+    )
+    .await
+    .unwrap();
+    let _client = open_connection(server.local_addrs()[0], pki.client(), "localhost")
+        .await
+        .unwrap();
+    within_guard("connection_made", lost.made.wait()).await;
+    tulip::time::sleep(Duration::from_secs(1)).await;
+    let start = tulip::time::now();
+    server.close();
+    server.abort_clients();
+    within_guard("the server's wait_closed", server.wait_closed()).await;
+    assert_eq!(tulip::time::now() - start, Duration::ZERO);
+    assert_eq!(lost.calls.borrow().clone(), [None]);
+}

@@ -70,6 +70,7 @@ pub(crate) trait DynStream {
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>>;
     fn poll_close(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     fn start_closing(&self);
+    fn abort(&self);
     fn can_write_eof(&self) -> bool;
     fn as_any(&self) -> &dyn Any;
 }
@@ -98,6 +99,9 @@ impl<S: ByteStream> DynStream for S {
     }
     fn start_closing(&self) {
         ByteStream::start_closing(self)
+    }
+    fn abort(&self) {
+        ByteStream::abort(self)
     }
     fn can_write_eof(&self) -> bool {
         ByteStream::can_write_eof(self)
@@ -169,6 +173,9 @@ impl ByteStream for AnyStream {
     }
     fn start_closing(&self) {
         each!(self.start_closing())
+    }
+    fn abort(&self) {
+        each!(self.abort())
     }
     fn can_write_eof(&self) -> bool {
         each!(self.can_write_eof())

@@ -319,6 +319,30 @@ pub trait ByteStream: Clone + Unpin + 'static {
     /// ```
     fn start_closing(&self) {}
 
+    /// Ends the connection at once, both ways, without waiting on the peer: what
+    /// [`Server::abort_clients`](crate::Server::abort_clients) does to a
+    /// [`start_server`](crate::start_server) connection. For sockets (the default) the socket is shut
+    /// down both ways (a reader sees the end, a writer `BrokenPipe`); TLS drops what it has not sent
+    /// and sends no `close_notify`. Errors are ignored: a stream that cannot be shut is ended already.
+    ///
+    /// **asyncio:** `transport.abort()` under a `StreamWriter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tulip_net::ByteStream;
+    /// tulip_core::run(async {
+    ///     let (a, _b) = tulip_net::unix::UnixStream::pair()?;
+    ///     a.abort();
+    ///     assert_eq!(a.try_write(b"x").unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    fn abort(&self) {
+        let _ = poll_now(|cx| self.poll_shutdown(cx, Shutdown::Both));
+    }
+
     /// Whether the stream can send EOF and keep reading (`false` for TLS, as asyncio's SSL transport).
     ///
     /// **asyncio:** `transport.can_write_eof()`.

@@ -488,8 +488,9 @@ impl Server {
 
     /// Aborts every connection the server has accepted and that is still open: a [`create_server`]
     /// connection gets [`Transport::abort`] (buffered data is dropped, then `connection_lost(None)`); a
-    /// [`start_server`](crate::start_server) connection is shut down both ways, as by
-    /// [`close_clients`](Server::close_clients).
+    /// [`start_server`](crate::start_server) connection's stream gets [`ByteStream::abort`]
+    /// (a socket is shut down both ways, as by [`close_clients`](Server::close_clients); a TLS
+    /// stream without `close_notify` and without waiting on the peer).
     ///
     /// **asyncio:** `Server.abort_clients()` (3.13).
     ///

@@ -143,7 +143,8 @@ where
     }
 }
 
-/// [`streams_acceptor`] for any stream: the closer shuts the stream down both ways.
+/// [`streams_acceptor`] for any stream: the closer shuts the stream down both ways, or aborts it
+/// ([`ByteStream::abort`]) for `abort_clients`.
 pub(crate) fn streams_acceptor_any<S, A, F, Fut>(
     mut client_connected_cb: F,
 ) -> impl FnMut(S, A, ConnGuard) + 'static
@@ -155,8 +156,12 @@ where
 {
     move |sock, _peer, mut guard| {
         let s = sock.clone();
-        guard.set_closer(Rc::new(move |_abort| {
-            let _ = poll_now(|cx| s.poll_shutdown(cx, std::net::Shutdown::Both));
+        guard.set_closer(Rc::new(move |abort| {
+            if abort {
+                s.abort();
+            } else {
+                let _ = poll_now(|cx| s.poll_shutdown(cx, std::net::Shutdown::Both));
+            }
         }));
         let (reader, writer) = split_any(sock);
         let handler = client_connected_cb(reader, writer);

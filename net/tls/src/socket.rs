@@ -34,6 +34,8 @@ use crate::shutdown::ShutdownTimer;
 /// `close_notify` are not sent by then (a peer that stopped reading), the connection is aborted: the
 /// socket is shut down both ways, unsent data is dropped, the tasks waiting on it are woken, and every
 /// later read, write, flush and shutdown fails with [`TimedOut`](io::ErrorKind::TimedOut).
+/// [`ByteStream::abort`] (what `Server::abort_clients` does to a `start_server` connection) ends it
+/// at once, without `close_notify`.
 ///
 /// **asyncio:** `ssl.SSLObject` / `SSLSocket`, as reached through `get_extra_info("ssl_object")`;
 /// [`peercert`](TlsSocket::peercert) and [`cipher`](TlsSocket::cipher) answer
@@ -91,6 +93,9 @@ struct Inner<S> {
     writer: Cell<Option<Waker>>,
     /// The close's time limit ([`SHUTDOWN_TIMEOUT`](crate::SHUTDOWN_TIMEOUT)).
     shutdown: ShutdownTimer,
+    /// Aborted ([`ByteStream::abort`]): reads see the end, everything else fails with
+    /// `ConnectionAborted`.
+    aborted: Cell<bool>,
 }
 
 impl<S> Clone for TlsSocket<S> {
@@ -168,6 +173,7 @@ impl<S> TlsSocket<S> {
                 reader: Cell::new(None),
                 writer: Cell::new(None),
                 shutdown: ShutdownTimer::default(),
+                aborted: Cell::new(false),
             }),
         }
     }
@@ -345,6 +351,12 @@ fn shutdown_timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "TLS shutdown timed out")
 }
 
+/// What writes, flushes and shutdowns of a connection ended by [`ByteStream::abort`] return.
+#[cold]
+fn aborted() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "TLS connection aborted")
+}
+
 /// Keeps `cx`'s waker in `slot` (the same task waiting again keeps the one it has: no clone).
 #[inline]
 fn remember(slot: &Cell<Option<Waker>>, cx: &Context<'_>) {
@@ -374,10 +386,27 @@ where
         }
     }
 
+    /// Whether the connection was aborted (at the close's time limit or by
+    /// [`ByteStream::abort`]): nothing more goes out.
+    #[inline]
+    fn ended(&self) -> bool {
+        self.inner.shutdown.expired() || self.inner.aborted.get()
+    }
+
+    /// The error of a connection that [`ended`](TlsSocket::ended).
+    #[cold]
+    fn ended_error(&self) -> io::Error {
+        if self.inner.shutdown.expired() {
+            shutdown_timed_out()
+        } else {
+            aborted()
+        }
+    }
+
     /// One write, without noting a waker (`try_write` polls with one that does nothing).
     fn poll_write_now(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if self.inner.shutdown.expired() {
-            return Poll::Ready(Err(shutdown_timed_out()));
+        if self.ended() {
+            return Poll::Ready(Err(self.ended_error()));
         }
         self.poll_io(|io| io.poll_write(cx, buf))
     }
@@ -405,6 +434,12 @@ impl<S: ByteStream> TlsSocket<S> {
     /// closed when the last handle is dropped (the Protocol connection drops its own at once).
     fn abort_after_shutdown_timeout(&self) {
         self.inner.shutdown.expire();
+        self.shut_and_wake();
+    }
+
+    /// The socket shut down both ways (so nothing more goes out or comes in, and the selector wakes
+    /// whoever waits on it), and the tasks waiting on this stream woken to see the end.
+    fn shut_and_wake(&self) {
         if let Ok(io) = self.inner.io.try_borrow() {
             let mut cx = Context::from_waker(Waker::noop());
             // An error means the socket is shut or reset already: aborted all the same.
@@ -430,8 +465,8 @@ where
         if buf.is_empty() || self.inner.closed.get() {
             return Poll::Ready(Ok(0));
         }
-        if self.inner.shutdown.expired() {
-            return Poll::Ready(Err(shutdown_timed_out()));
+        if self.ended() {
+            return Poll::Ready(Err(self.ended_error()));
         }
         match self.poll_io(|io| io.poll_read(cx, buf)) {
             // Our own close shut the socket's read side: the end, not a truncation.
@@ -471,7 +506,7 @@ where
 
     fn wants_flush(&self) -> bool {
         // Aborted: what rustls holds is dropped, not sent.
-        !self.inner.shutdown.expired()
+        !self.ended()
             && self
                 .inner
                 .io
@@ -480,8 +515,8 @@ where
     }
 
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.inner.shutdown.expired() {
-            return Poll::Ready(Err(shutdown_timed_out()));
+        if self.ended() {
+            return Poll::Ready(Err(self.ended_error()));
         }
         let r = self.poll_io(|io| io.poll_flush(cx));
         if r.is_pending() {
@@ -494,6 +529,21 @@ where
         self.arm_shutdown_timer();
     }
 
+    /// Ends the connection at once, without `close_notify` (asyncio's `transport.abort()` on an SSL
+    /// transport): the close's time limit is dropped, the socket shut down both ways, what rustls
+    /// still holds is never sent; reads of this connection see the end, writes, flushes and
+    /// shutdowns fail with `ConnectionAborted`. The peer sees the connection end without
+    /// `close_notify` (rustls: a truncation).
+    fn abort(&self) {
+        if self.ended() {
+            return;
+        }
+        self.inner.aborted.set(true);
+        self.inner.closed.set(true);
+        self.inner.shutdown.disarm();
+        self.shut_and_wake();
+    }
+
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>> {
         if how == Shutdown::Write {
             return Poll::Ready(Err(io::Error::new(
@@ -501,8 +551,11 @@ where
                 "TLS cannot half-close (write_eof)",
             )));
         }
-        if self.inner.shutdown.expired() {
-            return Poll::Ready(Err(shutdown_timed_out()));
+        if self.inner.aborted.get() {
+            return Poll::Ready(Ok(())); // ended already, as asyncio's close after abort()
+        }
+        if self.ended() {
+            return Poll::Ready(Err(self.ended_error()));
         }
         // `close_notify`, flushed, then the socket's write side (FIN); our own reads end here too
         // (`poll_read`). Not the socket's read side: the peer answers with its own `close_notify`,
