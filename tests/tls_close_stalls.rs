@@ -344,6 +344,15 @@ async fn server_wait_closed_returns_when_a_handler_closes_to_a_client_that_never
 /// ```
 #[tulip::test(start_paused = true)]
 async fn close_clients_ends_a_tls_stream_handler_stuck_in_drain() {
+    let (elapsed, drained) = end_a_stream_handler_stuck_in_drain(Server::close_clients).await;
+    assert_eq!(elapsed, ASYNCIO_SHUTDOWN_TIMEOUT);
+    assert_eq!(drained.unwrap_err().kind(), ErrorKind::TimedOut);
+}
+
+/// A TLS streams server whose one handler writes more than its client (which never reads) takes and
+/// waits in `drain()`; `server.close()`, then `end(&server)`; returns how long the server's
+/// `wait_closed()` took on the paused clock and what `drain()` returned.
+async fn end_a_stream_handler_stuck_in_drain(end: fn(&Server)) -> (Duration, io::Result<()>) {
     let pki = Pki::new();
     let draining = Rc::new(Event::new());
     let drained: Rc<RefCell<Option<io::Result<()>>>> = Rc::default();
@@ -370,11 +379,11 @@ async fn close_clients_ends_a_tls_stream_handler_stuck_in_drain() {
     );
     let start = tulip::time::now();
     server.close();
-    server.close_clients();
+    end(&server);
     within_guard("the server's wait_closed", server.wait_closed()).await;
-    assert_eq!(tulip::time::now() - start, ASYNCIO_SHUTDOWN_TIMEOUT);
+    let elapsed = tulip::time::now() - start;
     let got = drained.borrow_mut().take().expect("the handler ended");
-    assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+    (elapsed, got)
 }
 
 /// `Server.close_clients()` on a Protocol server whose connection has data a client that never reads
@@ -382,6 +391,18 @@ async fn close_clients_ends_a_tls_stream_handler_stuck_in_drain() {
 /// server's `wait_closed()` returns.
 #[tulip::test(start_paused = true)]
 async fn close_clients_ends_a_tls_protocol_connection_to_a_client_that_never_reads() {
+    let (elapsed, lost) =
+        end_a_protocol_connection_to_a_client_that_never_reads(Server::close_clients).await;
+    assert_eq!(elapsed, ASYNCIO_SHUTDOWN_TIMEOUT);
+    assert_eq!(lost, [Some(ErrorKind::TimedOut)]);
+}
+
+/// A TLS Protocol server whose connection greets its client (which never reads) with more than it
+/// takes; `server.close()`, then `end(&server)`; returns how long the server's `wait_closed()` took
+/// on the paused clock and what `connection_lost` got.
+async fn end_a_protocol_connection_to_a_client_that_never_reads(
+    end: fn(&Server),
+) -> (Duration, Vec<Option<ErrorKind>>) {
     let pki = Pki::new();
     let lost = Lost::default();
     let l = lost.clone();
@@ -403,10 +424,11 @@ async fn close_clients_ends_a_tls_protocol_connection_to_a_client_that_never_rea
     tulip::time::sleep(Duration::from_secs(1)).await;
     let start = tulip::time::now();
     server.close();
-    server.close_clients();
+    end(&server);
     within_guard("the server's wait_closed", server.wait_closed()).await;
-    assert_eq!(tulip::time::now() - start, ASYNCIO_SHUTDOWN_TIMEOUT);
-    assert_eq!(lost.calls.borrow().clone(), [Some(ErrorKind::TimedOut)]);
+    let elapsed = tulip::time::now() - start;
+    let calls = lost.calls.borrow().clone();
+    (elapsed, calls)
 }
 
 /// `Server.close_clients()` with clients that never read and never answer `close_notify`, but whose
@@ -482,65 +504,17 @@ async fn close_clients_does_not_wait_for_clients_that_never_answer() {
 /// ```
 #[tulip::test(start_paused = true)]
 async fn abort_clients_ends_a_tls_stream_handler_stuck_in_drain_at_once() {
-    let pki = Pki::new();
-    let draining = Rc::new(Event::new());
-    let drained: Rc<RefCell<Option<io::Result<()>>>> = Rc::default();
-    let (d, r) = (draining.clone(), drained.clone());
-    let server = start_server("127.0.0.1:0", pki.server(), move |_reader, writer| {
-        let (d, r) = (d.clone(), r.clone());
-        async move {
-            writer.write(&vec![7u8; SIZE]).unwrap();
-            d.set();
-            *r.borrow_mut() = Some(writer.drain().await);
-        }
-    })
-    .await
-    .unwrap();
-    let _client = open_connection(server.local_addrs()[0], pki.client(), "localhost")
-        .await
-        .unwrap();
-    within_guard("the handler's write", draining.wait()).await;
-    tulip::time::sleep(Duration::from_secs(1)).await;
-    assert!(
-        drained.borrow().is_none(),
-        "drain returned to a client that never reads"
-    );
-    let start = tulip::time::now();
-    server.close();
-    server.abort_clients();
-    within_guard("the server's wait_closed", server.wait_closed()).await;
-    assert_eq!(tulip::time::now() - start, Duration::ZERO);
-    let got = drained.borrow_mut().take().expect("the handler ended");
-    assert_eq!(got.unwrap_err().kind(), ErrorKind::ConnectionAborted);
+    let (elapsed, drained) = end_a_stream_handler_stuck_in_drain(Server::abort_clients).await;
+    assert_eq!(elapsed, Duration::ZERO);
+    assert_eq!(drained.unwrap_err().kind(), ErrorKind::ConnectionAborted);
 }
 
 /// `Server.abort_clients()` on a TLS Protocol server whose connection has data a client that never
 /// reads cannot take: `connection_lost(None)` at once, as asyncio's `transport.abort()`.
 #[tulip::test(start_paused = true)]
 async fn abort_clients_ends_a_tls_protocol_connection_at_once() {
-    let pki = Pki::new();
-    let lost = Lost::default();
-    let l = lost.clone();
-    let greeting = Rc::new(vec![7u8; SIZE]);
-    let server = create_server(
-        move || Watch {
-            lost: l.clone(),
-            greeting: Some(greeting.clone()),
-        },
-        "127.0.0.1:0",
-        pki.server(),
-    )
-    .await
-    .unwrap();
-    let _client = open_connection(server.local_addrs()[0], pki.client(), "localhost")
-        .await
-        .unwrap();
-    within_guard("connection_made", lost.made.wait()).await;
-    tulip::time::sleep(Duration::from_secs(1)).await;
-    let start = tulip::time::now();
-    server.close();
-    server.abort_clients();
-    within_guard("the server's wait_closed", server.wait_closed()).await;
-    assert_eq!(tulip::time::now() - start, Duration::ZERO);
-    assert_eq!(lost.calls.borrow().clone(), [None]);
+    let (elapsed, lost) =
+        end_a_protocol_connection_to_a_client_that_never_reads(Server::abort_clients).await;
+    assert_eq!(elapsed, Duration::ZERO);
+    assert_eq!(lost, [None]);
 }
