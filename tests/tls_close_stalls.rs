@@ -119,6 +119,25 @@ impl Protocol for Watch {
     }
 }
 
+/// A TLS Protocol client of `server` (a [`Watch`] without greeting): its transport and what its
+/// `connection_lost` gets.
+async fn watched_client(pki: &Pki, server: &Server) -> (Transport, Lost) {
+    let lost = Lost::default();
+    let l = lost.clone();
+    let (transport, _protocol) = create_connection(
+        move || Watch {
+            lost: l,
+            greeting: None,
+        },
+        server.local_addrs()[0],
+        pki.client(),
+        "localhost",
+    )
+    .await
+    .unwrap();
+    (transport, lost)
+}
+
 /// The constant is asyncio's default, and the tests below measure against it.
 #[test]
 fn shutdown_timeout_is_asyncios_default() {
@@ -174,19 +193,7 @@ async fn streams_close_gives_up_on_a_peer_that_never_reads() {
 async fn protocol_close_gives_up_on_a_peer_that_never_reads() {
     let pki = Pki::new();
     let (server, _peer) = stalled_server(&pki).await;
-    let lost = Lost::default();
-    let l = lost.clone();
-    let (transport, _protocol) = create_connection(
-        move || Watch {
-            lost: l,
-            greeting: None,
-        },
-        server.local_addrs()[0],
-        pki.client(),
-        "localhost",
-    )
-    .await
-    .unwrap();
+    let (transport, lost) = watched_client(&pki, &server).await;
     transport.write(&vec![7u8; SIZE]).unwrap();
     let start = tulip::time::now();
     transport.close();
@@ -269,19 +276,7 @@ async fn streams_close_does_not_wait_for_the_peers_close_notify() {
 async fn protocol_close_does_not_wait_for_the_peers_close_notify() {
     let pki = Pki::new();
     let (server, peer) = stalled_server(&pki).await;
-    let lost = Lost::default();
-    let l = lost.clone();
-    let (transport, _protocol) = create_connection(
-        move || Watch {
-            lost: l,
-            greeting: None,
-        },
-        server.local_addrs()[0],
-        pki.client(),
-        "localhost",
-    )
-    .await
-    .unwrap();
+    let (transport, lost) = watched_client(&pki, &server).await;
     transport.write(b"last words\n").unwrap();
     let start = tulip::time::now();
     transport.close();
